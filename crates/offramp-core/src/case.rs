@@ -1,0 +1,259 @@
+//! A trainee's case file: answers per objective, hints unlocked, legal requests made.
+//! Read with the same care as a scenario (every problem at its line and column) and
+//! written atomically, so that a case is never lost or half-written.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::answer::Given;
+use crate::diag::{Diagnostic, Diagnostics, suggestion};
+use crate::locate::{Locator, Seg};
+use crate::scenario::{AnswerKind, EntityKind, Scenario};
+
+/// The largest case file Offramp reads.
+pub const MAX_CASE_BYTES: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename = "Case", deny_unknown_fields)]
+pub struct Case {
+    /// The scenario's id.
+    pub scenario: String,
+    /// The seed the trainee's world was generated with (the scenario's when absent).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub trainee: String,
+    #[serde(default)]
+    pub answers: BTreeMap<String, Given>,
+    #[serde(default)]
+    pub hints: Vec<HintUse>,
+    #[serde(default)]
+    pub requests: Vec<Request>,
+}
+
+/// A hint the trainee unlocked: objective id and the hint's position (from 0).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HintUse {
+    pub objective: String,
+    pub hint: u32,
+}
+
+/// A legal request the trainee filed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub exchange: String,
+    pub address: String,
+}
+
+impl Case {
+    /// Reads a case file and checks it against its scenario.
+    ///
+    /// # Errors
+    /// Every problem, each with file, line and column.
+    pub fn load(path: &Path, scenario: &Scenario) -> Result<Case, Diagnostics> {
+        let file = path.display().to_string();
+        let one = |message: String| {
+            Diagnostics(vec![Diagnostic {
+                file: file.clone(),
+                line: 1,
+                col: 1,
+                message,
+            }])
+        };
+        let meta =
+            std::fs::metadata(path).map_err(|e| one(format!("cannot read the case file: {e}")))?;
+        if meta.len() > MAX_CASE_BYTES {
+            return Err(one(format!(
+                "the case file is {} bytes; case files are at most {MAX_CASE_BYTES}",
+                meta.len()
+            )));
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| one(format!("cannot read the case file: {e}")))?;
+        Case::parse(&text, &file, scenario)
+    }
+
+    /// Parses a case from text and checks it against `scenario`.
+    ///
+    /// # Errors
+    /// Every problem, each with file, line and column.
+    pub fn parse(text: &str, file: &str, scenario: &Scenario) -> Result<Case, Diagnostics> {
+        let case = Case::parse_unchecked(text, file)?;
+        let loc = Locator::new(text);
+        let mut diags = Vec::new();
+        let mut err = |path: &[Seg<'_>], message: String| {
+            let p = loc.find(path);
+            diags.push(Diagnostic {
+                file: file.to_string(),
+                line: p.line,
+                col: p.col,
+                message,
+            });
+        };
+        if case.scenario != scenario.meta.id {
+            err(
+                &[Seg::Field("scenario")],
+                format!(
+                    "this case is for scenario \"{}\", not \"{}\"",
+                    case.scenario, scenario.meta.id
+                ),
+            );
+        }
+        let ids: Vec<&str> = scenario.objectives.iter().map(|o| o.id.as_str()).collect();
+        for (id, given) in &case.answers {
+            let at = [Seg::Field("answers"), Seg::Key(id)];
+            match scenario.objectives.iter().find(|o| &o.id == id) {
+                None => err(
+                    &at,
+                    format!(
+                        "no objective is called \"{id}\"{}",
+                        suggestion(id, ids.iter().copied())
+                    ),
+                ),
+                Some(o) if o.answer.kind() != given.kind() => err(
+                    &at,
+                    format!(
+                        "objective \"{id}\" takes {}, not {}",
+                        kind_word(o.answer.kind()),
+                        kind_word(given.kind())
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+        for (i, h) in case.hints.iter().enumerate() {
+            let at = [Seg::Field("hints"), Seg::Index(i)];
+            match scenario.objectives.iter().find(|o| o.id == h.objective) {
+                None => err(
+                    &at,
+                    format!(
+                        "no objective is called \"{}\"{}",
+                        h.objective,
+                        suggestion(&h.objective, ids.iter().copied())
+                    ),
+                ),
+                Some(o) if h.hint as usize >= o.hints.len() => err(
+                    &at,
+                    format!(
+                        "objective \"{}\" has {} hints; there is no hint {}",
+                        o.id,
+                        o.hints.len(),
+                        h.hint
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+        let exchanges: Vec<&str> = scenario
+            .entities
+            .iter()
+            .filter(|e| matches!(e.kind, EntityKind::Exchange(_)))
+            .flat_map(|e| [e.id.as_str(), e.name.as_str()])
+            .collect();
+        for (i, r) in case.requests.iter().enumerate() {
+            if !exchanges
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(r.exchange.trim()))
+            {
+                err(
+                    &[
+                        Seg::Field("requests"),
+                        Seg::Index(i),
+                        Seg::Field("exchange"),
+                    ],
+                    format!(
+                        "no exchange is called \"{}\"{}",
+                        r.exchange,
+                        suggestion(&r.exchange, exchanges.iter().copied())
+                    ),
+                );
+            }
+        }
+        if diags.is_empty() {
+            Ok(case)
+        } else {
+            let mut d = Diagnostics(diags);
+            d.sort();
+            Err(d)
+        }
+    }
+
+    /// Parses a case without checking it against a scenario.
+    ///
+    /// # Errors
+    /// The RON syntax or type error, with its place.
+    pub fn parse_unchecked(text: &str, file: &str) -> Result<Case, Diagnostics> {
+        ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+            .from_str(text)
+            .map_err(|e| {
+                Diagnostics(vec![Diagnostic {
+                    file: file.to_string(),
+                    line: e.span.start.line.max(1),
+                    col: e.span.start.col.max(1),
+                    message: e.code.to_string(),
+                }])
+            })
+    }
+
+    /// The case as RON text.
+    pub fn to_ron(&self) -> String {
+        let cfg = ron::ser::PrettyConfig::new()
+            .struct_names(true)
+            .indentor("    ".to_string());
+        ron::ser::to_string_pretty(self, cfg).expect("a case always serializes")
+    }
+
+    /// Writes the case atomically: to a temporary file beside `path`, flushed to disk, then
+    /// renamed over it. A crash leaves either the old case or the new one, never half of one.
+    ///
+    /// # Errors
+    /// Any I/O error; the file at `path` is then unchanged.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        write_atomic(path, self.to_ron().as_bytes())
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename.
+///
+/// # Errors
+/// Any I/O error; `path` is then unchanged.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "case".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn kind_word(k: AnswerKind) -> &'static str {
+    match k {
+        AnswerKind::Addresses => "Addresses([...])",
+        AnswerKind::Entities => "Entities([...])",
+        AnswerKind::Amount => "Amount(number)",
+        AnswerKind::Path => "Path([...]) or Hops([...])",
+        AnswerKind::Text => "Text(\"...\")",
+    }
+}

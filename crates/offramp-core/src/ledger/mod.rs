@@ -1,0 +1,234 @@
+//! The public chain: what a block explorer shows.
+//!
+//! The simulator fills compact tables (transactions, inputs, outputs, addresses) that refer
+//! to each other by index; [`seal`] then turns them into real `bitcoin` transactions and
+//! blocks: addresses, txids, signatures or placeholder witnesses, merkle roots and a header
+//! chain. Nothing here says who owns what; that is [`crate::truth`].
+
+pub mod blockfile;
+pub mod keys;
+pub mod seal;
+
+use bitcoin::{Address, BlockHash, ScriptBuf, Txid};
+
+use crate::scenario::{Network, ScriptType};
+
+/// "No index": an unspent output, a coinbase input, an output without an address.
+pub const NONE: u32 = u32::MAX;
+
+/// The most a block may weigh under consensus rules.
+pub const MAX_BLOCK_WEIGHT: u64 = 4_000_000;
+/// Weight the simulator leaves free in each block for the coinbase.
+pub const COINBASE_RESERVE_WEIGHT: u64 = 4_000;
+/// Outputs worth less than this are dust and never created.
+pub const DUST: u64 = 546;
+
+/// An address: its script type and its payload (a 20-byte hash, or a 32-byte x-only key).
+#[derive(Debug, Clone, Copy)]
+pub struct AddrInfo {
+    pub kind: ScriptType,
+    pub payload: [u8; 32],
+}
+
+impl AddrInfo {
+    /// The output script paying to this address.
+    pub fn script_pubkey(&self) -> ScriptBuf {
+        use bitcoin::hashes::Hash;
+        let h20 = || <[u8; 20]>::try_from(&self.payload[..20]).expect("20 bytes");
+        match self.kind {
+            ScriptType::P2PKH => ScriptBuf::new_p2pkh(&bitcoin::PubkeyHash::from_byte_array(h20())),
+            ScriptType::P2SH_P2WPKH => {
+                ScriptBuf::new_p2sh(&bitcoin::ScriptHash::from_byte_array(h20()))
+            }
+            ScriptType::P2WPKH => {
+                ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array(h20()))
+            }
+            ScriptType::P2TR => {
+                let program =
+                    bitcoin::WitnessProgram::new(bitcoin::WitnessVersion::V1, &self.payload)
+                        .expect("32-byte v1 program");
+                ScriptBuf::new_witness_program(&program)
+            }
+        }
+    }
+}
+
+/// One transaction, with ranges into the input and output tables.
+#[derive(Debug, Clone)]
+pub struct TxRecord {
+    /// Filled in by [`seal`].
+    pub txid: Txid,
+    /// Height of the block that holds it.
+    pub height: u32,
+    /// When the sender built it (Unix seconds); the block time is at or after it.
+    pub created: i64,
+    pub first_input: u32,
+    pub n_inputs: u32,
+    pub first_output: u32,
+    pub n_outputs: u32,
+    pub version: i32,
+    pub locktime: u32,
+    pub fee: u64,
+    /// Serialized size, virtual size and weight, filled in by [`seal`].
+    pub size: u32,
+    pub vsize: u32,
+    pub weight: u32,
+}
+
+impl TxRecord {
+    pub fn is_coinbase(&self, inputs: &[InputRecord]) -> bool {
+        inputs[self.first_input as usize].prev == NONE
+    }
+
+    pub fn inputs(&self) -> std::ops::Range<usize> {
+        self.first_input as usize..(self.first_input + self.n_inputs) as usize
+    }
+
+    pub fn outputs(&self) -> std::ops::Range<usize> {
+        self.first_output as usize..(self.first_output + self.n_outputs) as usize
+    }
+}
+
+/// One input: the output it spends (index into the output table) and its sequence number.
+#[derive(Debug, Clone, Copy)]
+pub struct InputRecord {
+    pub prev: u32,
+    pub sequence: u32,
+    pub tx: u32,
+}
+
+/// One output: value, address (index into the address table, or [`NONE`] for a data
+/// output), the transaction it belongs to and the input that spends it.
+#[derive(Debug, Clone, Copy)]
+pub struct OutputRecord {
+    pub value: u64,
+    pub addr: u32,
+    pub tx: u32,
+    pub spent_by: u32,
+}
+
+/// One block: its header fields and the range of its transactions.
+#[derive(Debug, Clone)]
+pub struct BlockRecord {
+    pub height: u32,
+    pub time: u32,
+    pub first_tx: u32,
+    pub n_tx: u32,
+    /// Filled in by [`seal`].
+    pub hash: BlockHash,
+    /// The block in consensus serialization, filled in by [`seal`].
+    pub raw: Vec<u8>,
+}
+
+/// The whole public ledger of one generated world.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    pub network: Network,
+    /// Whether every input carries a real signature.
+    pub signed: bool,
+    pub addresses: Vec<AddrInfo>,
+    pub txs: Vec<TxRecord>,
+    pub inputs: Vec<InputRecord>,
+    pub outputs: Vec<OutputRecord>,
+    pub blocks: Vec<BlockRecord>,
+}
+
+impl Chain {
+    pub fn new(network: Network, signed: bool) -> Self {
+        Chain {
+            network,
+            signed,
+            addresses: Vec::new(),
+            txs: Vec::new(),
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            blocks: Vec::new(),
+        }
+    }
+
+    /// The address of output `out` as text, or `None` for a data output.
+    pub fn address_of_output(&self, out: u32) -> Option<String> {
+        let a = self.outputs[out as usize].addr;
+        (a != NONE).then(|| self.address_string(a))
+    }
+
+    /// The address as a person would copy it (bech32, base58) on this chain's network.
+    pub fn address_string(&self, addr: u32) -> String {
+        let info = &self.addresses[addr as usize];
+        match Address::from_script(&info.script_pubkey(), self.network.bitcoin()) {
+            Ok(a) => a.to_string(),
+            Err(_) => String::from("?"),
+        }
+    }
+
+    /// The transaction that holds output `out`, and its position among that transaction's outputs.
+    pub fn outpoint(&self, out: u32) -> (u32, u32) {
+        let o = &self.outputs[out as usize];
+        (o.tx, out - self.txs[o.tx as usize].first_output)
+    }
+
+    /// The sum of a transaction's input values (0 for a coinbase).
+    pub fn input_value(&self, tx: u32) -> u64 {
+        let t = &self.txs[tx as usize];
+        self.inputs[t.inputs()]
+            .iter()
+            .filter(|i| i.prev != NONE)
+            .map(|i| self.outputs[i.prev as usize].value)
+            .sum()
+    }
+
+    pub fn output_value(&self, tx: u32) -> u64 {
+        let t = &self.txs[tx as usize];
+        self.outputs[t.outputs()].iter().map(|o| o.value).sum()
+    }
+
+    /// The block at `height`.
+    pub fn block_at(&self, height: u32) -> Option<&BlockRecord> {
+        let first = self.blocks.first()?.height;
+        self.blocks.get(height.checked_sub(first)? as usize)
+    }
+}
+
+/// Weight units of one input of this type, as wallets estimate it before signing (72-byte
+/// signatures, 33-byte compressed keys).
+pub fn input_weight(kind: ScriptType) -> u64 {
+    match kind {
+        // outpoint 36 + script length 1 + scriptSig 107 + sequence 4, all non-witness.
+        ScriptType::P2PKH => 148 * 4,
+        // outpoint 36 + length 1 + redeem push 23 + sequence 4; witness: count 1 + 73 + 34.
+        ScriptType::P2SH_P2WPKH => 64 * 4 + 108,
+        ScriptType::P2WPKH => 41 * 4 + 108,
+        // witness: count 1 + length 1 + 64-byte Schnorr signature.
+        ScriptType::P2TR => 41 * 4 + 66,
+    }
+}
+
+/// Weight units of one output paying to this type.
+pub fn output_weight(kind: ScriptType) -> u64 {
+    4 * match kind {
+        ScriptType::P2PKH => 34,
+        ScriptType::P2SH_P2WPKH => 32,
+        ScriptType::P2WPKH => 31,
+        ScriptType::P2TR => 43,
+    }
+}
+
+/// The estimated virtual size of a transaction with these inputs and outputs.
+pub fn estimate_vsize(
+    inputs: impl IntoIterator<Item = ScriptType>,
+    outputs: impl IntoIterator<Item = ScriptType>,
+) -> u64 {
+    let mut w = 10 * 4; // version, locktime, two small counts
+    let mut segwit = false;
+    for k in inputs {
+        segwit |= k != ScriptType::P2PKH;
+        w += input_weight(k);
+    }
+    for k in outputs {
+        w += output_weight(k);
+    }
+    if segwit {
+        w += 2; // marker and flag
+    }
+    w.div_ceil(4)
+}

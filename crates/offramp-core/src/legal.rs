@@ -1,0 +1,116 @@
+//! Legal requests to exchanges: the moment the course is about. An exchange answers only
+//! for addresses it really holds, only if it cooperates, and only with what its KYC file has.
+
+use serde::{Deserialize, Serialize};
+
+use crate::diag::suggestion;
+use crate::scenario::{AddrRole, EntityIdx, EntityKind};
+use crate::sim::World;
+use crate::time::format_instant;
+
+/// What an exchange's compliance team sends back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Reply {
+    /// The account that holds the address.
+    Records(KycRecord),
+    /// The address is the exchange's own (hot or cold wallet), not a customer's.
+    OwnWallet,
+    /// The exchange has no record of this address.
+    NoRecords,
+    /// The exchange does not answer legal requests.
+    Refused,
+}
+
+/// An exchange's file on one customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KycRecord {
+    pub exchange: String,
+    pub account_id: String,
+    /// Absent where the exchange does no KYC.
+    pub name: Option<String>,
+    pub nationality: Option<String>,
+    pub documents: Vec<String>,
+    pub bank_account: Option<String>,
+    pub email: String,
+    pub opened: String,
+    pub deposit_addresses: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum LegalError {
+    #[error("no exchange is called \"{name}\"{hint}")]
+    UnknownExchange { name: String, hint: String },
+}
+
+/// The exchange named by id or display name (case-insensitive).
+pub fn find_exchange(world: &World, name: &str) -> Result<EntityIdx, LegalError> {
+    let n = name.trim().to_lowercase();
+    let sc = &world.scenario;
+    let exchanges: Vec<(usize, &crate::scenario::Entity)> = sc
+        .entities
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(e.kind, EntityKind::Exchange(_)))
+        .collect();
+    exchanges
+        .iter()
+        .find(|(_, e)| e.id.to_lowercase() == n || e.name.to_lowercase() == n)
+        .map(|(i, _)| *i)
+        .ok_or_else(|| LegalError::UnknownExchange {
+            name: name.to_string(),
+            hint: suggestion(
+                name,
+                exchanges
+                    .iter()
+                    .flat_map(|(_, e)| [e.id.as_str(), e.name.as_str()]),
+            ),
+        })
+}
+
+/// Whether `exchange` holds `address` (a customer's deposit address or its own wallet).
+pub fn holds(world: &World, exchange: EntityIdx, address: &str) -> bool {
+    world
+        .find_address(address)
+        .is_some_and(|a| world.truth.addresses[a as usize].entity == exchange as u32)
+}
+
+/// Asks `exchange` who is behind `address`.
+///
+/// # Errors
+/// [`LegalError::UnknownExchange`] when no exchange has that id or name.
+pub fn request(world: &World, exchange: &str, address: &str) -> Result<Reply, LegalError> {
+    let x = find_exchange(world, exchange)?;
+    let EntityKind::Exchange(ex) = &world.scenario.entities[x].kind else {
+        unreachable!("find_exchange returns exchanges")
+    };
+    if !ex.cooperates {
+        return Ok(Reply::Refused);
+    }
+    let Some(a) = world.find_address(address) else {
+        return Ok(Reply::NoRecords);
+    };
+    let t = world.truth.addresses[a as usize];
+    if t.entity != x as u32 {
+        return Ok(Reply::NoRecords);
+    }
+    if t.role != AddrRole::Deposit || t.account == crate::ledger::NONE {
+        return Ok(Reply::OwnWallet);
+    }
+    let acct = &world.truth.accounts[t.account as usize];
+    let id = acct.identity.as_ref();
+    Ok(Reply::Records(KycRecord {
+        exchange: world.scenario.entities[x].name.clone(),
+        account_id: acct.account_id.clone(),
+        name: id.map(|i| i.name.clone()),
+        nationality: id.and_then(|i| i.nationality.clone()),
+        documents: acct.documents.clone(),
+        bank_account: id.and_then(|i| i.bank_account.clone()),
+        email: acct.email.clone(),
+        opened: format_instant(acct.opened)[..10].to_string(),
+        deposit_addresses: acct
+            .addresses
+            .iter()
+            .map(|&d| world.chain.address_string(d))
+            .collect(),
+    }))
+}

@@ -1,0 +1,16 @@
+//! Offramp's domain, free of any engine: scenarios, the ledger simulator, the ground truth,
+//! scoring and case files. The app and the CLI are thin layers over this crate.
+
+pub mod answer;
+pub mod case;
+pub mod diag;
+pub mod export;
+pub mod intel;
+pub mod ledger;
+pub mod legal;
+pub mod locate;
+pub mod scenario;
+pub mod score;
+pub mod sim;
+pub mod time;
+pub mod truth;

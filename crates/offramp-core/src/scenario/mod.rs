@@ -1,0 +1,792 @@
+//! Scenarios: what an instructor writes, checked and typed.
+//!
+//! A scenario file is read in two stages: serde reads the RON text into the raw types of
+//! [`raw`], then [`validate`] checks every name, number and time window and builds the
+//! [`Scenario`] the rest of Offramp uses. Every problem is reported as
+//! `FILE:LINE:COL: message`.
+
+pub mod raw;
+mod validate;
+pub use validate::{default_population_profiles, personal_profile, service_profile};
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diag::{Diagnostic, Diagnostics};
+pub use crate::locate::Pos;
+
+/// Index of an entity in [`Scenario::entities`].
+pub type EntityIdx = usize;
+/// Index of a step in [`Scenario::story`].
+pub type StepIdx = usize;
+
+/// The largest scenario file Offramp reads; anything larger is refused before it is read.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+/// The most transactions one scenario may ask for.
+pub const MAX_TRANSACTIONS: u64 = 5_000_000;
+
+/// An address script type, as wallets of each era use them.
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub enum ScriptType {
+    /// Legacy pay-to-pubkey-hash (addresses starting with 1, or m/n on test networks).
+    P2PKH,
+    /// Nested SegWit: P2WPKH wrapped in P2SH (addresses starting with 3, or 2).
+    P2SH_P2WPKH,
+    /// Native SegWit v0 (bc1q…, tb1q…, bcrt1q…).
+    P2WPKH,
+    /// Taproot key-path (bc1p…).
+    P2TR,
+}
+
+impl ScriptType {
+    pub const ALL: [ScriptType; 4] = [
+        ScriptType::P2PKH,
+        ScriptType::P2SH_P2WPKH,
+        ScriptType::P2WPKH,
+        ScriptType::P2TR,
+    ];
+
+    /// The name used in files and exports.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScriptType::P2PKH => "p2pkh",
+            ScriptType::P2SH_P2WPKH => "p2sh-p2wpkh",
+            ScriptType::P2WPKH => "p2wpkh",
+            ScriptType::P2TR => "p2tr",
+        }
+    }
+}
+
+/// What an address is for, in the ground truth and in intel references.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub enum AddrRole {
+    /// An ordinary receiving address of a wallet.
+    Receive,
+    /// A change address.
+    Change,
+    /// A service's deposit address for one customer or one order.
+    Deposit,
+    /// A service's hot wallet.
+    Hot,
+    /// An exchange's cold storage.
+    Cold,
+    /// A mixer's liquidity pool.
+    Pool,
+    /// A vendor's address that receives market payouts.
+    Payout,
+    /// An intermediate address of a launderer's hop, peel or split.
+    Hop,
+    /// A miner's coinbase address.
+    Coinbase,
+    /// A CoinJoin coordinator's fee address.
+    Fee,
+    /// The pre-history treasury that funds the world.
+    Treasury,
+    /// An equal-denomination CoinJoin output, or a mixer's payout to a customer.
+    Mixed,
+}
+
+/// Categories of services, used by tags, intel and tracing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub enum Category {
+    Exchange,
+    Market,
+    Mixer,
+    CoinJoin,
+    Gambling,
+    Otc,
+    Mining,
+    Vendor,
+    User,
+    Unknown,
+}
+
+impl Category {
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Exchange => "exchange",
+            Category::Market => "market",
+            Category::Mixer => "mixer",
+            Category::CoinJoin => "coinjoin",
+            Category::Gambling => "gambling",
+            Category::Otc => "otc",
+            Category::Mining => "mining",
+            Category::Vendor => "vendor",
+            Category::User => "user",
+            Category::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChangePosition {
+    Last,
+    First,
+    Random,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CoinSelection {
+    /// Largest coins first (fewest inputs).
+    Largest,
+    /// Oldest coins first.
+    Oldest,
+    /// Random order.
+    Random,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Difficulty {
+    Beginner,
+    Intermediate,
+    Advanced,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum AmountUnit {
+    #[default]
+    Btc,
+    Usd,
+}
+
+/// Where a wallet puts its change.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Change {
+    /// A fresh address of the wallet's own type.
+    Fresh,
+    /// Back to the address of the first input (old web wallets).
+    ReuseInput,
+    /// A fresh address of another type (a wallet that migrated, or mixes types).
+    FreshOfType(ScriptType),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fee {
+    /// A fee rate drawn uniformly in [min, max] sat/vB for each transaction.
+    Rate { min: f64, max: f64 },
+    /// The same absolute fee in satoshis for every transaction.
+    Flat(u64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Locktime {
+    Zero,
+    /// Anti-fee-sniping: the current block height, as Bitcoin Core sets it.
+    Height,
+}
+
+/// How one wallet software builds its transactions: the fingerprint heuristics read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub weight: f64,
+    pub script: ScriptType,
+    pub address_reuse: f64,
+    pub change: Change,
+    pub change_position: ChangePosition,
+    pub fee: Fee,
+    pub version: i32,
+    pub locktime: Locktime,
+    pub rbf: bool,
+    pub coin_selection: CoinSelection,
+}
+
+/// A person's identity as an exchange's KYC file holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    pub name: String,
+    pub nationality: Option<String>,
+    pub document: Option<String>,
+    pub bank_account: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Network {
+    Regtest,
+    Testnet,
+    Signet,
+    Mainnet,
+}
+
+impl Network {
+    pub fn bitcoin(self) -> bitcoin::Network {
+        match self {
+            Network::Regtest => bitcoin::Network::Regtest,
+            Network::Testnet => bitcoin::Network::Testnet,
+            Network::Signet => bitcoin::Network::Signet,
+            Network::Mainnet => bitcoin::Network::Bitcoin,
+        }
+    }
+
+    /// Blocks between two halvings of the block subsidy.
+    pub fn halving_interval(self) -> u32 {
+        match self {
+            Network::Regtest => 150,
+            _ => 210_000,
+        }
+    }
+
+    /// The block subsidy at `height`, in satoshis.
+    pub fn subsidy(self, height: u32) -> u64 {
+        let halvings = height / self.halving_interval();
+        if halvings >= 64 {
+            0
+        } else {
+            (50 * 100_000_000u64) >> halvings
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PricePath {
+    Fixed(f64),
+    RandomWalk {
+        start: f64,
+        daily_volatility: f64,
+        min: f64,
+        max: f64,
+    },
+}
+
+impl PricePath {
+    /// The lowest and highest USD price the path can take.
+    pub fn bounds(&self) -> (f64, f64) {
+        match *self {
+            PricePath::Fixed(p) => (p, p),
+            PricePath::RandomWalk { min, max, .. } => (min, max),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Meta {
+    pub id: String,
+    pub title: String,
+    pub difficulty: Difficulty,
+    pub estimated_minutes: u32,
+    pub briefing: String,
+    pub network: Network,
+    pub seed: u64,
+    /// Unix seconds.
+    pub start: i64,
+    /// Seconds.
+    pub duration: i64,
+    pub price: PricePath,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entity {
+    pub id: String,
+    pub name: String,
+    pub kind: EntityKind,
+    pub loc: Pos,
+}
+
+impl Entity {
+    pub fn category(&self) -> Category {
+        self.kind.category()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum EntityKind {
+    Market(Market),
+    Vendor(Vendor),
+    Buyers(Buyers),
+    Users(Users),
+    Mixer(Mixer),
+    CoinJoin(CoinJoin),
+    Exchange(Exchange),
+    Otc(Otc),
+    Gambling(Gambling),
+    Miners(Miners),
+}
+
+impl EntityKind {
+    pub fn category(&self) -> Category {
+        match self {
+            EntityKind::Market(_) => Category::Market,
+            EntityKind::Vendor(_) => Category::Vendor,
+            EntityKind::Buyers(_) | EntityKind::Users(_) => Category::User,
+            EntityKind::Mixer(_) => Category::Mixer,
+            EntityKind::CoinJoin(_) => Category::CoinJoin,
+            EntityKind::Exchange(_) => Category::Exchange,
+            EntityKind::Otc(_) => Category::Otc,
+            EntityKind::Gambling(_) => Category::Gambling,
+            EntityKind::Miners(_) => Category::Mining,
+        }
+    }
+
+    /// The word used for this kind in files and messages.
+    pub fn word(&self) -> &'static str {
+        match self {
+            EntityKind::Market(_) => "Market",
+            EntityKind::Vendor(_) => "Vendor",
+            EntityKind::Buyers(_) => "Buyers",
+            EntityKind::Users(_) => "Users",
+            EntityKind::Mixer(_) => "Mixer",
+            EntityKind::CoinJoin(_) => "CoinJoin",
+            EntityKind::Exchange(_) => "Exchange",
+            EntityKind::Otc(_) => "Otc",
+            EntityKind::Gambling(_) => "Gambling",
+            EntityKind::Miners(_) => "Miners",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Market {
+    pub commission: f64,
+    pub escrow: i64,
+    pub sweep_every: i64,
+    pub float_sat: u64,
+    pub other_orders_per_day: f64,
+    pub other_buyers: Option<EntityIdx>,
+    pub profile: Profile,
+}
+
+#[derive(Debug, Clone)]
+pub struct Vendor {
+    pub identity: Option<Identity>,
+    pub profile: Profile,
+}
+
+#[derive(Debug, Clone)]
+pub struct Buyers {
+    pub count: u32,
+    pub funded_by: Option<EntityIdx>,
+    pub profiles: Vec<Profile>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Users {
+    pub count: u32,
+    pub balance_sat: (u64, u64),
+    pub profiles: Vec<Profile>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mixer {
+    pub fee: f64,
+    pub delay: (i64, i64),
+    pub outputs: (u32, u32),
+    pub pool_sat: u64,
+    pub sweep_every: i64,
+    pub profile: Profile,
+}
+
+#[derive(Debug, Clone)]
+pub struct CoinJoin {
+    pub denomination_sat: u64,
+    pub participants: (u32, u32),
+    pub round_every: i64,
+    pub coordinator_fee: f64,
+    pub users: Option<EntityIdx>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub kyc: bool,
+    pub cooperates: bool,
+    pub jurisdiction: String,
+    pub sweep_every: i64,
+    pub withdrawal_batch_every: i64,
+    pub hot_fraction: f64,
+    pub reserve_sat: u64,
+    pub market_share: f64,
+    pub profile: Profile,
+}
+
+#[derive(Debug, Clone)]
+pub struct Otc {
+    pub fee: f64,
+    pub float_sat: u64,
+    pub deposits_to: Option<EntityIdx>,
+    pub deposit_every: i64,
+    pub identity: Option<Identity>,
+    pub profile: Profile,
+}
+
+#[derive(Debug, Clone)]
+pub struct Gambling {
+    pub bankroll_sat: u64,
+    pub house_edge: f64,
+    pub profile: Profile,
+}
+
+#[derive(Debug, Clone)]
+pub struct Miners {
+    pub pools: u32,
+    pub profile: Profile,
+}
+
+/// Relative weights of the kinds of background transactions.
+#[derive(Debug, Clone)]
+pub struct Mix {
+    pub payments: f64,
+    pub exchange_deposits: f64,
+    pub exchange_withdrawals: f64,
+    pub consolidations: f64,
+    pub gambling: f64,
+    pub coinjoins: f64,
+    pub mixer: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Background {
+    pub users: EntityIdx,
+    pub tx_per_day: f64,
+    pub mix: Mix,
+}
+
+/// How much of its source a step moves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Amount {
+    All,
+    Fraction(f64),
+    Sat(u64),
+    Usd(f64),
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Purchases {
+        market: EntityIdx,
+        vendor: EntityIdx,
+        buyers: EntityIdx,
+        orders: u32,
+        usd: (f64, f64),
+    },
+    VendorWithdrawals {
+        market: EntityIdx,
+        vendor: EntityIdx,
+        count: u32,
+    },
+    Hops {
+        from: Vec<StepIdx>,
+        hops: u32,
+        amount: Amount,
+    },
+    PeelChain {
+        from: Vec<StepIdx>,
+        peels: u32,
+        to: Vec<EntityIdx>,
+        peel_fraction: (f64, f64),
+        amount: Amount,
+    },
+    FanOut {
+        from: Vec<StepIdx>,
+        outputs: u32,
+        amount: Amount,
+    },
+    FanIn {
+        from: Vec<StepIdx>,
+        amount: Amount,
+    },
+    ScatterGather {
+        from: Vec<StepIdx>,
+        width: u32,
+        hops: u32,
+        amount: Amount,
+    },
+    Mix {
+        from: Vec<StepIdx>,
+        mixer: EntityIdx,
+        amount: Amount,
+    },
+    CoinJoin {
+        from: Vec<StepIdx>,
+        coordinator: EntityIdx,
+        amount: Amount,
+    },
+    CashOut {
+        from: Vec<StepIdx>,
+        exchange: EntityIdx,
+        deposits: u32,
+        amount: Amount,
+    },
+    OtcCashOut {
+        from: Vec<StepIdx>,
+        otc: EntityIdx,
+        payments: u32,
+        amount: Amount,
+    },
+}
+
+impl Action {
+    /// The steps whose funds this step moves.
+    pub fn sources(&self) -> &[StepIdx] {
+        match self {
+            Action::Purchases { .. } | Action::VendorWithdrawals { .. } => &[],
+            Action::Hops { from, .. }
+            | Action::PeelChain { from, .. }
+            | Action::FanOut { from, .. }
+            | Action::FanIn { from, .. }
+            | Action::ScatterGather { from, .. }
+            | Action::Mix { from, .. }
+            | Action::CoinJoin { from, .. }
+            | Action::CashOut { from, .. }
+            | Action::OtcCashOut { from, .. } => from,
+        }
+    }
+
+    /// How much of its sources the step moves.
+    pub fn amount(&self) -> Amount {
+        match self {
+            Action::Purchases { .. } | Action::VendorWithdrawals { .. } => Amount::All,
+            Action::Hops { amount, .. }
+            | Action::PeelChain { amount, .. }
+            | Action::FanOut { amount, .. }
+            | Action::FanIn { amount, .. }
+            | Action::ScatterGather { amount, .. }
+            | Action::Mix { amount, .. }
+            | Action::CoinJoin { amount, .. }
+            | Action::CashOut { amount, .. }
+            | Action::OtcCashOut { amount, .. } => *amount,
+        }
+    }
+
+    /// Whether the funds this step produces stay with a launderer who can move them again.
+    pub fn leaves_movable_funds(&self) -> bool {
+        !matches!(
+            self,
+            Action::Purchases { .. } | Action::CashOut { .. } | Action::OtcCashOut { .. }
+        )
+    }
+
+    /// The word used for this action in files and messages.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Action::Purchases { .. } => "Purchases",
+            Action::VendorWithdrawals { .. } => "VendorWithdrawals",
+            Action::Hops { .. } => "Hops",
+            Action::PeelChain { .. } => "PeelChain",
+            Action::FanOut { .. } => "FanOut",
+            Action::FanIn { .. } => "FanIn",
+            Action::ScatterGather { .. } => "ScatterGather",
+            Action::Mix { .. } => "Mix",
+            Action::CoinJoin { .. } => "CoinJoin",
+            Action::CashOut { .. } => "CashOut",
+            Action::OtcCashOut { .. } => "OtcCashOut",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: String,
+    /// Seconds after the scenario start.
+    pub window: (i64, i64),
+    pub action: Action,
+    /// The entity whose wallet holds what this step produces (the launderer, or the market
+    /// for purchases).
+    pub holder: EntityIdx,
+    pub loc: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub enum Reveal {
+    Addresses {
+        of: EntityIdx,
+        role: AddrRole,
+        first: Option<u32>,
+    },
+    Tag {
+        of: EntityIdx,
+        roles: Vec<AddrRole>,
+        label: String,
+        category: Category,
+    },
+    Transaction {
+        step: StepIdx,
+        index: u32,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Intel {
+    pub note: String,
+    pub reveal: Reveal,
+    pub loc: Pos,
+}
+
+/// The symbolic answer of an objective, resolved from the truth at generation.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// The deposit addresses `of` used at exchange `at` (or at any exchange).
+    DepositAddresses {
+        of: EntityIdx,
+        at: Option<EntityIdx>,
+    },
+    /// The services (exchanges, OTC traders) where `of` cashed out.
+    CashOutServices { of: EntityIdx },
+    /// How much `of` cashed out, at `at` or in all.
+    CashedOut {
+        of: EntityIdx,
+        at: Option<EntityIdx>,
+        unit: AmountUnit,
+    },
+    /// The hops the funds took through these steps.
+    FundsPath { steps: Vec<StepIdx> },
+    /// Every address of `of`.
+    Cluster { of: EntityIdx },
+    /// The name on the KYC file of `of`.
+    Identity { of: EntityIdx },
+    /// The addresses of `of` with a role.
+    Addresses { of: EntityIdx, role: AddrRole },
+    /// The service a step sent its funds through.
+    Service { step: StepIdx },
+}
+
+impl Answer {
+    /// What kind of value a trainee gives for this answer.
+    pub fn kind(&self) -> AnswerKind {
+        match self {
+            Answer::DepositAddresses { .. } | Answer::Cluster { .. } | Answer::Addresses { .. } => {
+                AnswerKind::Addresses
+            }
+            Answer::CashOutServices { .. } | Answer::Service { .. } => AnswerKind::Entities,
+            Answer::CashedOut { .. } => AnswerKind::Amount,
+            Answer::FundsPath { .. } => AnswerKind::Path,
+            Answer::Identity { .. } => AnswerKind::Text,
+        }
+    }
+}
+
+/// The shape of a trainee's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AnswerKind {
+    Addresses,
+    Entities,
+    Amount,
+    Path,
+    Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Tolerance {
+    Relative(f64),
+    Absolute(f64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    Exact { points: f64 },
+    Set { points: f64, wrong_penalty: f64 },
+    Numeric { points: f64, tolerance: Tolerance },
+    Path { points: f64, wrong_penalty: f64 },
+}
+
+impl Rule {
+    pub fn points(&self) -> f64 {
+        match *self {
+            Rule::Exact { points }
+            | Rule::Set { points, .. }
+            | Rule::Numeric { points, .. }
+            | Rule::Path { points, .. } => points,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Hint {
+    pub text: String,
+    pub cost: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Objective {
+    pub id: String,
+    pub prompt: String,
+    pub answer: Answer,
+    pub rule: Rule,
+    pub hints: Vec<Hint>,
+    pub loc: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct Legal {
+    pub budget: u32,
+    pub wrong_request_penalty: f64,
+}
+
+/// A checked scenario: every reference resolved, every number in range.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The file it was read from, as given (used in messages).
+    pub file: String,
+    pub meta: Meta,
+    pub entities: Vec<Entity>,
+    pub background: Option<Background>,
+    pub story: Vec<Step>,
+    pub intel: Vec<Intel>,
+    pub objectives: Vec<Objective>,
+    pub legal: Legal,
+}
+
+impl Scenario {
+    /// Reads and checks a scenario file.
+    ///
+    /// # Errors
+    /// Every problem found, each with the file, line and column.
+    pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
+        let file = path.display().to_string();
+        let one = |message: String| {
+            Diagnostics(vec![Diagnostic {
+                file: file.clone(),
+                line: 1,
+                col: 1,
+                message,
+            }])
+        };
+        let meta =
+            std::fs::metadata(path).map_err(|e| one(format!("cannot read the file: {e}")))?;
+        if meta.is_dir() {
+            return Err(one("is a directory, not a scenario file".into()));
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(one(format!(
+                "the file is {} bytes; scenario files are at most {} bytes",
+                meta.len(),
+                MAX_FILE_BYTES
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(|e| one(format!("cannot read the file: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            one(format!(
+                "the file is not UTF-8 text (bad byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
+        Scenario::parse(&text, &file)
+    }
+
+    /// Checks a scenario from its text; `file` names it in messages.
+    ///
+    /// # Errors
+    /// Every problem found, each with the file, line and column.
+    pub fn parse(text: &str, file: &str) -> Result<Scenario, Diagnostics> {
+        validate::parse(text, file)
+    }
+
+    /// The entity with this id.
+    pub fn entity(&self, id: &str) -> Option<EntityIdx> {
+        self.entities.iter().position(|e| e.id == id)
+    }
+
+    /// The end of the scenario clock, in Unix seconds.
+    pub fn end(&self) -> i64 {
+        self.meta.start + self.meta.duration
+    }
+
+    /// A diagnostic at a place in this scenario's file.
+    pub fn diagnostic(&self, at: Pos, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            file: self.file.clone(),
+            line: at.line,
+            col: at.col,
+            message: message.into(),
+        }
+    }
+}

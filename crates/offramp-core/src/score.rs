@@ -1,0 +1,380 @@
+//! Scoring a case against the truth, objective by objective, with the reason for every
+//! point not earned.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::answer::{Given, Named, Resolved};
+use crate::case::Case;
+use crate::legal;
+use crate::scenario::{Objective, Rule, Tolerance};
+use crate::sim::{World, normalize_address};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    pub scenario: String,
+    pub trainee: String,
+    pub earned: f64,
+    pub possible: f64,
+    pub objectives: Vec<ObjectiveScore>,
+    pub legal: LegalScore,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ObjectiveScore {
+    pub id: String,
+    pub prompt: String,
+    pub earned: f64,
+    pub possible: f64,
+    /// Why points were not earned, one line each.
+    pub deductions: Vec<String>,
+    /// For set and path answers: how much of the truth was found, how much given was right.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recall: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LegalScore {
+    pub requests: usize,
+    pub budget: u32,
+    pub penalty: f64,
+    pub deductions: Vec<String>,
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn fmt_pts(x: f64) -> String {
+    let r = round2(x);
+    if r.fract() == 0.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r}")
+    }
+}
+
+/// Scores `case` in `world`.
+pub fn score(world: &World, case: &Case) -> Report {
+    let sc = &world.scenario;
+    let mut objectives = Vec::new();
+    for (o, truth) in sc.objectives.iter().zip(&world.truth.answers) {
+        let mut s = score_objective(world, o, truth, case.answers.get(&o.id));
+        for h in case.hints.iter().filter(|h| h.objective == o.id) {
+            if let Some(hint) = o.hints.get(h.hint as usize) {
+                if hint.cost > 0.0 {
+                    s.deductions
+                        .push(format!("-{} for hint {}", fmt_pts(hint.cost), h.hint + 1));
+                    s.earned -= hint.cost;
+                }
+            }
+        }
+        s.earned = round2(s.earned.max(0.0));
+        objectives.push(s);
+    }
+    let legal = score_legal(world, case);
+    let possible: f64 = objectives.iter().map(|o| o.possible).sum();
+    let earned =
+        round2((objectives.iter().map(|o| o.earned).sum::<f64>() - legal.penalty).max(0.0));
+    Report {
+        scenario: sc.meta.id.clone(),
+        trainee: case.trainee.clone(),
+        earned,
+        possible: round2(possible),
+        objectives,
+        legal,
+    }
+}
+
+fn score_legal(world: &World, case: &Case) -> LegalScore {
+    let sc = &world.scenario;
+    let per = sc.legal.wrong_request_penalty;
+    let mut penalty = 0.0;
+    let mut deductions = Vec::new();
+    for (i, r) in case.requests.iter().enumerate() {
+        let n = i + 1;
+        if n > sc.legal.budget as usize {
+            penalty += per;
+            deductions.push(format!(
+                "-{} request {n} about {} went over the budget of {}",
+                fmt_pts(per),
+                r.address,
+                sc.legal.budget
+            ));
+            continue;
+        }
+        match legal::find_exchange(world, &r.exchange) {
+            Ok(x) if legal::holds(world, x, &r.address) => {}
+            Ok(x) => {
+                penalty += per;
+                deductions.push(format!(
+                    "-{} request {n}: {} does not hold {}",
+                    fmt_pts(per),
+                    sc.entities[x].name,
+                    r.address
+                ));
+            }
+            Err(e) => {
+                penalty += per;
+                deductions.push(format!("-{} request {n}: {e}", fmt_pts(per)));
+            }
+        }
+    }
+    LegalScore {
+        requests: case.requests.len(),
+        budget: sc.legal.budget,
+        penalty: round2(penalty),
+        deductions,
+    }
+}
+
+fn norm_text(s: &str) -> String {
+    let folded: String = s
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+            'é' | 'è' | 'ê' | 'ë' | 'ě' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' | 'ů' => 'u',
+            'ý' | 'ÿ' => 'y',
+            'č' | 'ç' | 'ć' => 'c',
+            'ř' => 'r',
+            'š' | 'ś' => 's',
+            'ž' | 'ź' | 'ż' => 'z',
+            'ñ' | 'ň' => 'n',
+            'ď' => 'd',
+            'ť' => 't',
+            'ł' => 'l',
+            'ß' => 's',
+            c => c,
+        })
+        .collect();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn entity_matches(given: &str, e: &Named) -> bool {
+    let g = norm_text(&given.to_lowercase());
+    g == norm_text(&e.id.to_lowercase()) || g == norm_text(&e.name.to_lowercase())
+}
+
+/// Per-item credit and per-wrong-item penalty over sets of strings.
+struct SetResult {
+    correct: usize,
+    wrong: Vec<String>,
+    missed: usize,
+    truth: usize,
+    given: usize,
+}
+
+fn compare(truth: &[String], given: &[String]) -> SetResult {
+    let t: BTreeSet<&str> = truth.iter().map(String::as_str).collect();
+    let g: BTreeSet<&str> = given.iter().map(String::as_str).collect();
+    let correct = g.intersection(&t).count();
+    SetResult {
+        correct,
+        wrong: g.difference(&t).map(|s| s.to_string()).collect(),
+        missed: t.len() - correct,
+        truth: t.len(),
+        given: g.len(),
+    }
+}
+
+fn score_objective(
+    world: &World,
+    o: &Objective,
+    truth: &Resolved,
+    given: Option<&Given>,
+) -> ObjectiveScore {
+    let possible = o.rule.points();
+    let mut s = ObjectiveScore {
+        id: o.id.clone(),
+        prompt: o.prompt.clone(),
+        earned: 0.0,
+        possible,
+        deductions: Vec::new(),
+        precision: None,
+        recall: None,
+    };
+    let Some(given) = given else {
+        s.deductions
+            .push(format!("-{} no answer given", fmt_pts(possible)));
+        return s;
+    };
+    // Bring both sides to comparable strings.
+    let (t_items, g_items): (Vec<String>, Vec<String>) = match (truth, given) {
+        (Resolved::Addresses(t), Given::Addresses(g)) => {
+            (t.clone(), g.iter().map(|a| normalize_address(a)).collect())
+        }
+        (Resolved::Entities(t), Given::Entities(g)) => {
+            let ids: Vec<String> = t.iter().map(|n| n.id.clone()).collect();
+            let mapped = g
+                .iter()
+                .map(|x| {
+                    t.iter()
+                        .find(|n| entity_matches(x, n))
+                        .map_or_else(|| x.trim().to_string(), |n| n.id.clone())
+                })
+                .collect();
+            (ids, mapped)
+        }
+        (Resolved::Path(t), g) => {
+            let hop = |(a, b): &(String, String)| {
+                format!("{} -> {}", normalize_address(a), normalize_address(b))
+            };
+            (
+                t.iter().map(hop).collect(),
+                g.hops().iter().map(hop).collect(),
+            )
+        }
+        (Resolved::Amount(t), Given::Amount(g)) => {
+            let Rule::Numeric { tolerance, .. } = o.rule else {
+                return s;
+            };
+            let allowed = match tolerance {
+                Tolerance::Relative(r) => t.abs() * r,
+                Tolerance::Absolute(a) => a,
+            };
+            let off = (g - t).abs();
+            if off <= allowed + 1e-12 {
+                s.earned = possible;
+            } else {
+                s.deductions.push(format!(
+                    "-{} {g} is off by {:.8} (the tolerance is {:.8})",
+                    fmt_pts(possible),
+                    off,
+                    allowed
+                ));
+            }
+            return s;
+        }
+        (Resolved::Text(t), Given::Text(g)) => {
+            if norm_text(&t.to_lowercase()) == norm_text(&g.to_lowercase()) {
+                s.earned = possible;
+            } else {
+                s.deductions
+                    .push(format!("-{} \"{g}\" is not the answer", fmt_pts(possible)));
+            }
+            return s;
+        }
+        _ => {
+            s.deductions.push(format!(
+                "-{} the answer is of the wrong kind",
+                fmt_pts(possible)
+            ));
+            return s;
+        }
+    };
+    let r = compare(&t_items, &g_items);
+    s.recall = Some(if r.truth == 0 {
+        0.0
+    } else {
+        round2(r.correct as f64 / r.truth as f64)
+    });
+    s.precision = Some(if r.given == 0 {
+        0.0
+    } else {
+        round2(r.correct as f64 / r.given as f64)
+    });
+    let noun = if matches!(truth, Resolved::Path(_)) {
+        "hop"
+    } else {
+        "item"
+    };
+    match o.rule {
+        Rule::Exact { .. } => {
+            if r.wrong.is_empty() && r.missed == 0 {
+                s.earned = possible;
+            } else {
+                s.deductions.push(format!(
+                    "-{} not exactly the answer: {} right, {} wrong, {} missing",
+                    fmt_pts(possible),
+                    r.correct,
+                    r.wrong.len(),
+                    r.missed
+                ));
+            }
+        }
+        Rule::Set { wrong_penalty, .. } | Rule::Path { wrong_penalty, .. } => {
+            let credit = possible / r.truth.max(1) as f64;
+            s.earned = credit * r.correct as f64;
+            if r.missed > 0 {
+                s.deductions.push(format!(
+                    "-{} {} of {} {noun}s missing",
+                    fmt_pts(credit * r.missed as f64),
+                    r.missed,
+                    r.truth
+                ));
+            }
+            for w in &r.wrong {
+                if wrong_penalty > 0.0 {
+                    s.deductions.push(format!(
+                        "-{} {w} is not part of the answer",
+                        fmt_pts(wrong_penalty)
+                    ));
+                }
+                s.earned -= wrong_penalty;
+            }
+            if s.earned < 0.0 {
+                s.earned = 0.0;
+            }
+        }
+        Rule::Numeric { .. } => {}
+    }
+    let _ = world;
+    s.earned = round2(s.earned);
+    s
+}
+
+impl Report {
+    /// The report as text for a terminal.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let who = if self.trainee.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", self.trainee)
+        };
+        out.push_str(&format!("{}{who}\n", self.scenario));
+        for o in &self.objectives {
+            out.push_str(&format!(
+                "  {:<14} {:>6} / {:<6} {}\n",
+                o.id,
+                fmt_pts(o.earned),
+                fmt_pts(o.possible),
+                o.prompt
+            ));
+            if let (Some(p), Some(r)) = (o.precision, o.recall) {
+                out.push_str(&format!(
+                    "  {:<14} precision {:.0}%, recall {:.0}%\n",
+                    "",
+                    p * 100.0,
+                    r * 100.0
+                ));
+            }
+            for d in &o.deductions {
+                out.push_str(&format!("  {:<14}   {d}\n", ""));
+            }
+        }
+        out.push_str(&format!(
+            "  {:<14} {:>6}          {} of {} requests used\n",
+            "legal",
+            format!("-{}", fmt_pts(self.legal.penalty)),
+            self.legal.requests,
+            self.legal.budget
+        ));
+        for d in &self.legal.deductions {
+            out.push_str(&format!("  {:<14}   {d}\n", ""));
+        }
+        out.push_str(&format!(
+            "  {:<14} {:>6} / {}\n",
+            "total",
+            fmt_pts(self.earned),
+            fmt_pts(self.possible)
+        ));
+        out
+    }
+}

@@ -1,0 +1,770 @@
+//! The simulator's machinery: wallets, coin selection, transaction building, blocks and the
+//! event queue. Services (`services`), the story (`story`) and ordinary life (`background`)
+//! are written on top of it.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rand::Rng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use super::GenerateError;
+use super::price::PriceSeries;
+use crate::ledger::{
+    AddrInfo, BlockRecord, COINBASE_RESERVE_WEIGHT, Chain, DUST, InputRecord, MAX_BLOCK_WEIGHT,
+    NONE, OutputRecord, TxRecord, input_weight, output_weight,
+};
+use crate::scenario::{
+    AddrRole, Change, ChangePosition, CoinSelection, Fee, Locktime, Profile, Scenario, ScriptType,
+};
+use crate::truth::{AddrTruth, Purpose, Truth};
+
+pub type WalletId = u32;
+
+/// Blocks a coinbase output waits before it can be spent.
+pub const COINBASE_MATURITY: u32 = 100;
+
+/// An unspent output a wallet holds.
+#[derive(Debug, Clone, Copy)]
+pub struct Utxo {
+    pub out: u32,
+    pub value: u64,
+    pub addr: u32,
+    /// The first block height at which it may be spent.
+    pub mature: u32,
+}
+
+/// One wallet: the coins and addresses of one owner under one wallet software.
+#[derive(Debug, Clone)]
+pub struct Wallet {
+    pub entity: u32,
+    pub member: u32,
+    pub profile: u32,
+    pub utxos: Vec<Utxo>,
+    /// Receiving addresses handed out so far (for address reuse).
+    pub receive: Vec<u32>,
+    pub balance: u64,
+}
+
+/// A payment to make.
+#[derive(Debug, Clone, Copy)]
+pub struct Pay {
+    /// The wallet that receives it, or NONE when nobody tracked by the simulator does.
+    pub wallet: WalletId,
+    pub addr: u32,
+    pub value: u64,
+    pub flow: bool,
+}
+
+/// Where a transaction's coins come from.
+pub enum Inputs {
+    /// Coin selection from the sending wallet, per its profile.
+    Select,
+    /// Every spendable coin of the sending wallet.
+    All,
+    /// These coins, already taken out of their wallets.
+    Given(Vec<Utxo>),
+}
+
+/// What happens to what is left after the payments and the fee.
+#[derive(Debug, Clone, Copy)]
+pub enum Rest {
+    /// Change back to the sender, as its profile does it.
+    Change { flow: bool },
+    /// Everything left to this address (a sweep, or a peel chain's next hop).
+    To {
+        wallet: WalletId,
+        addr: u32,
+        flow: bool,
+    },
+}
+
+pub struct Spec {
+    pub from: WalletId,
+    pub inputs: Inputs,
+    pub pays: Vec<Pay>,
+    pub rest: Rest,
+    pub purpose: Purpose,
+}
+
+/// Not enough coins for a transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct Shortfall {
+    pub have: u64,
+    pub need: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Ev {
+    Story {
+        step: u32,
+        action: u32,
+    },
+    Order {
+        order: u32,
+    },
+    Funding {
+        order: u32,
+    },
+    Background,
+    ExchangeSweep(u32),
+    ExchangeBatch(u32),
+    ExchangeRebalance(u32),
+    MarketSweep(u32),
+    MarketOtherOrder(u32),
+    MarketPayouts(u32),
+    MixerSweep(u32),
+    MixerPayout {
+        job: u32,
+        part: u32,
+    },
+    CoinJoinRound(u32),
+    OtcDeposit(u32),
+    GamblingSweep(u32),
+    GamblingPayout {
+        entity: u32,
+        wallet: u32,
+        value: u64,
+    },
+    PoolPayouts(u32),
+}
+
+pub struct Engine<'s> {
+    pub sc: &'s Scenario,
+    pub rng: ChaCha8Rng,
+    pub chain: Chain,
+    pub truth: Truth,
+    pub wallets: Vec<Wallet>,
+    pub profiles: Vec<Profile>,
+    pub prices: PriceSeries,
+    pub now: i64,
+    events: BinaryHeap<Reverse<(i64, u64, Ev)>>,
+    seq: u64,
+    /// The block being filled: its index in `chain.blocks`, weight so far, fees so far, and
+    /// the wallet its coinbase pays.
+    block: usize,
+    block_weight: u64,
+    block_fees: u64,
+    block_miner: WalletId,
+}
+
+impl<'s> Engine<'s> {
+    pub fn new(sc: &'s Scenario, rng: ChaCha8Rng, chain: Chain, prices: PriceSeries) -> Self {
+        Engine {
+            sc,
+            rng,
+            chain,
+            truth: Truth::default(),
+            wallets: Vec::new(),
+            profiles: Vec::new(),
+            prices,
+            now: 0,
+            events: BinaryHeap::new(),
+            seq: 0,
+            block: usize::MAX,
+            block_weight: 0,
+            block_fees: 0,
+            block_miner: NONE,
+        }
+    }
+
+    // ----- events -----
+
+    pub fn schedule(&mut self, at: i64, ev: Ev) {
+        self.seq += 1;
+        self.events.push(Reverse((at, self.seq, ev)));
+    }
+
+    pub fn next_event(&mut self) -> Option<(i64, Ev)> {
+        self.events.pop().map(|Reverse((t, _, ev))| (t, ev))
+    }
+
+    pub fn peek_time(&self) -> Option<i64> {
+        self.events.peek().map(|Reverse((t, ..))| *t)
+    }
+
+    // ----- randomness -----
+
+    pub fn chance(&mut self, p: f64) -> bool {
+        p > 0.0 && self.rng.random::<f64>() < p
+    }
+
+    pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        if hi <= lo {
+            lo
+        } else {
+            self.rng.random_range(lo..hi)
+        }
+    }
+
+    pub fn between(&mut self, lo: i64, hi: i64) -> i64 {
+        if hi <= lo {
+            lo
+        } else {
+            self.rng.random_range(lo..=hi)
+        }
+    }
+
+    pub fn index(&mut self, n: usize) -> usize {
+        self.rng.random_range(0..n)
+    }
+
+    /// Log-uniform in [lo, hi]: as many small amounts as large ones per order of magnitude.
+    pub fn log_uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        if hi <= lo {
+            return lo;
+        }
+        (self.uniform(lo.ln(), hi.ln())).exp()
+    }
+
+    /// `n` sorted instants in [a, b].
+    pub fn times_in(&mut self, a: i64, b: i64, n: usize) -> Vec<i64> {
+        let mut v: Vec<i64> = (0..n).map(|_| self.between(a, b)).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Splits `total` into `n` random parts, each at least `min`.
+    pub fn split(&mut self, total: u64, n: usize, min: u64) -> Vec<u64> {
+        let n = n.max(1);
+        if total < min * n as u64 {
+            return vec![total];
+        }
+        let w: Vec<f64> = (0..n).map(|_| self.uniform(0.5, 1.5)).collect();
+        let sum: f64 = w.iter().sum();
+        let spare = total - min * n as u64;
+        let mut parts: Vec<u64> = w
+            .iter()
+            .map(|x| min + (spare as f64 * x / sum) as u64)
+            .collect();
+        let used: u64 = parts.iter().sum();
+        parts[n - 1] += total - used;
+        parts
+    }
+
+    // ----- wallets and addresses -----
+
+    pub fn add_profile(&mut self, p: Profile) -> u32 {
+        self.profiles.push(p);
+        self.profiles.len() as u32 - 1
+    }
+
+    pub fn new_wallet(&mut self, entity: u32, member: u32, profile: u32) -> WalletId {
+        self.wallets.push(Wallet {
+            entity,
+            member,
+            profile,
+            utxos: Vec::new(),
+            receive: Vec::new(),
+            balance: 0,
+        });
+        self.wallets.len() as u32 - 1
+    }
+
+    pub fn profile_of(&self, w: WalletId) -> &Profile {
+        &self.profiles[self.wallets[w as usize].profile as usize]
+    }
+
+    /// A fresh address of `kind` owned by the wallet's owner.
+    pub fn fresh_addr_of(
+        &mut self,
+        w: WalletId,
+        role: AddrRole,
+        kind: ScriptType,
+        account: u32,
+    ) -> u32 {
+        let wl = &self.wallets[w as usize];
+        self.chain.addresses.push(AddrInfo {
+            kind,
+            payload: [0; 32],
+        });
+        self.truth.addresses.push(AddrTruth {
+            entity: wl.entity,
+            member: wl.member,
+            role,
+            account,
+        });
+        self.chain.addresses.len() as u32 - 1
+    }
+
+    /// A fresh address of the wallet's own type.
+    pub fn fresh_addr(&mut self, w: WalletId, role: AddrRole) -> u32 {
+        let kind = self.profile_of(w).script;
+        self.fresh_addr_of(w, role, kind, NONE)
+    }
+
+    /// An address to receive on: an earlier one when the profile reuses addresses, else fresh.
+    pub fn receive_addr(&mut self, w: WalletId, role: AddrRole) -> u32 {
+        let reuse = self.profile_of(w).address_reuse;
+        let n = self.wallets[w as usize].receive.len();
+        if n > 0 && self.chance(reuse) {
+            let k = self.index(n);
+            return self.wallets[w as usize].receive[k];
+        }
+        let a = self.fresh_addr(w, role);
+        self.wallets[w as usize].receive.push(a);
+        a
+    }
+
+    pub fn balance(&self, w: WalletId) -> u64 {
+        self.wallets[w as usize].balance
+    }
+
+    /// The coins of a wallet that can be spent in the block being built.
+    pub fn spendable(&self, w: WalletId) -> u64 {
+        let h = self.height();
+        self.wallets[w as usize]
+            .utxos
+            .iter()
+            .filter(|u| u.mature <= h)
+            .map(|u| u.value)
+            .sum()
+    }
+
+    /// Takes every spendable coin out of a wallet.
+    pub fn take_all(&mut self, w: WalletId) -> Vec<Utxo> {
+        let h = self.height();
+        let wl = &mut self.wallets[w as usize];
+        let (take, keep): (Vec<Utxo>, Vec<Utxo>) = wl.utxos.drain(..).partition(|u| u.mature <= h);
+        wl.utxos = keep;
+        wl.balance -= take.iter().map(|u| u.value).sum::<u64>();
+        take
+    }
+
+    /// Takes coins worth at least `value` out of a wallet, largest first; all of them when
+    /// the wallet has less.
+    pub fn take_value(&mut self, w: WalletId, value: u64) -> Vec<Utxo> {
+        let h = self.height();
+        let wl = &mut self.wallets[w as usize];
+        let mut order: Vec<usize> = (0..wl.utxos.len())
+            .filter(|&i| wl.utxos[i].mature <= h)
+            .collect();
+        order.sort_by_key(|&i| Reverse((wl.utxos[i].value, Reverse(wl.utxos[i].out))));
+        let mut sum = 0;
+        let mut chosen = vec![false; wl.utxos.len()];
+        for i in order {
+            if sum >= value {
+                break;
+            }
+            chosen[i] = true;
+            sum += wl.utxos[i].value;
+        }
+        let mut take = Vec::new();
+        let mut k = 0;
+        wl.utxos.retain(|u| {
+            let c = chosen[k];
+            k += 1;
+            if c {
+                take.push(*u);
+            }
+            !c
+        });
+        wl.balance -= take.iter().map(|u| u.value).sum::<u64>();
+        take
+    }
+
+    /// Puts coins back into a wallet (a transaction that was not made after all).
+    pub fn give_back(&mut self, w: WalletId, mut coins: Vec<Utxo>) {
+        let wl = &mut self.wallets[w as usize];
+        wl.balance += coins.iter().map(|u| u.value).sum::<u64>();
+        wl.utxos.append(&mut coins);
+        wl.utxos.sort_by_key(|u| u.out);
+    }
+
+    fn credit(&mut self, w: WalletId, u: Utxo) {
+        if w == NONE {
+            return;
+        }
+        let wl = &mut self.wallets[w as usize];
+        wl.balance += u.value;
+        wl.utxos.push(u);
+    }
+
+    // ----- fees and transactions -----
+
+    /// The fee rate (sat/vB) and flat fee of one transaction of this profile.
+    fn fee_for(&mut self, profile: u32, vsize: u64) -> u64 {
+        match self.profiles[profile as usize].fee {
+            Fee::Rate { min, max } => {
+                let rate = self.uniform(min, max);
+                (rate * vsize as f64).ceil() as u64
+            }
+            Fee::Flat(sat) => sat.max(vsize),
+        }
+    }
+
+    /// Builds, records and returns a transaction. Coins are taken from the sender, the
+    /// payments credited to their wallets, change returned per the sender's profile.
+    ///
+    /// # Errors
+    /// A [`Shortfall`] when the coins do not cover the payments and the fee; then nothing
+    /// is recorded and `Given` coins are returned to the sender.
+    pub fn transact(&mut self, spec: Spec) -> Result<u32, Shortfall> {
+        let Spec {
+            from,
+            inputs,
+            pays,
+            rest,
+            purpose,
+        } = spec;
+        let profile_idx = self.wallets[from as usize].profile;
+        let profile = self.profiles[profile_idx as usize].clone();
+        let paid: u64 = pays.iter().map(|p| p.value).sum();
+        let out_kinds: Vec<ScriptType> = pays
+            .iter()
+            .map(|p| self.chain.addresses[p.addr as usize].kind)
+            .collect();
+        let rest_kind = match rest {
+            Rest::To { addr, .. } => self.chain.addresses[addr as usize].kind,
+            Rest::Change { .. } => match profile.change {
+                Change::FreshOfType(k) => k,
+                _ => profile.script,
+            },
+        };
+        // The fee rate is drawn once; the size decides the fee.
+        let probe = self.fee_for(profile_idx, 1000);
+        let fee_at = |ins: &[ScriptType], with_rest: bool| -> u64 {
+            let mut w = 40 + out_kinds.iter().map(|k| output_weight(*k)).sum::<u64>();
+            if with_rest {
+                w += output_weight(rest_kind);
+            }
+            let mut seg = false;
+            for k in ins {
+                seg |= *k != ScriptType::P2PKH;
+                w += input_weight(*k);
+            }
+            if seg {
+                w += 2;
+            }
+            let vsize = w.div_ceil(4);
+            match profile.fee {
+                Fee::Flat(sat) => sat.max(vsize),
+                Fee::Rate { .. } => (probe as u128 * vsize as u128).div_ceil(1000) as u64,
+            }
+        };
+        let coins: Vec<Utxo> = match inputs {
+            Inputs::Given(c) => c,
+            Inputs::All => self.take_all(from),
+            Inputs::Select => {
+                let h = self.height();
+                let wl = &self.wallets[from as usize];
+                let mut order: Vec<usize> = (0..wl.utxos.len())
+                    .filter(|&i| wl.utxos[i].mature <= h)
+                    .collect();
+                match profile.coin_selection {
+                    CoinSelection::Largest => order
+                        .sort_by_key(|&i| Reverse((wl.utxos[i].value, Reverse(wl.utxos[i].out)))),
+                    CoinSelection::Oldest => order.sort_by_key(|&i| wl.utxos[i].out),
+                    CoinSelection::Random => order.shuffle(&mut self.rng),
+                }
+                let wl = &self.wallets[from as usize];
+                let mut kinds = Vec::new();
+                let mut sum = 0u64;
+                let mut chosen = vec![false; wl.utxos.len()];
+                for &i in &order {
+                    let u = wl.utxos[i];
+                    chosen[i] = true;
+                    sum += u.value;
+                    kinds.push(self.chain.addresses[u.addr as usize].kind);
+                    if sum >= paid + fee_at(&kinds, true) {
+                        break;
+                    }
+                }
+                if sum < paid + fee_at(&kinds, false) {
+                    return Err(Shortfall {
+                        have: sum,
+                        need: paid + fee_at(&kinds, false),
+                    });
+                }
+                let wl = &mut self.wallets[from as usize];
+                let mut take = Vec::new();
+                let mut k = 0;
+                wl.utxos.retain(|u| {
+                    let c = chosen[k];
+                    k += 1;
+                    if c {
+                        take.push(*u);
+                    }
+                    !c
+                });
+                wl.balance -= sum;
+                take
+            }
+        };
+        let sum_in: u64 = coins.iter().map(|u| u.value).sum();
+        let in_kinds: Vec<ScriptType> = coins
+            .iter()
+            .map(|u| self.chain.addresses[u.addr as usize].kind)
+            .collect();
+        let fee_with = fee_at(&in_kinds, true);
+        let fee_without = fee_at(&in_kinds, false);
+        let (rest_value, fee) = if sum_in >= paid + fee_with + DUST {
+            (sum_in - paid - fee_with, fee_with)
+        } else if sum_in >= paid + fee_without && !matches!(rest, Rest::To { .. } if paid == 0) {
+            (0, sum_in - paid)
+        } else {
+            let need = paid + fee_without + if paid == 0 { DUST } else { 0 };
+            self.give_back(from, coins);
+            return Err(Shortfall { have: sum_in, need });
+        };
+        // Outputs: payments, then the rest where the profile puts it.
+        let mut outs: Vec<Pay> = pays;
+        if rest_value > 0 {
+            let (w, addr, flow) = match rest {
+                Rest::To { wallet, addr, flow } => (wallet, addr, flow),
+                Rest::Change { flow } => {
+                    let addr = match profile.change {
+                        Change::Fresh => self.fresh_addr(from, AddrRole::Change),
+                        Change::FreshOfType(k) => {
+                            self.fresh_addr_of(from, AddrRole::Change, k, NONE)
+                        }
+                        Change::ReuseInput => coins[0].addr,
+                    };
+                    (from, addr, flow)
+                }
+            };
+            let change = Pay {
+                wallet: w,
+                addr,
+                value: rest_value,
+                flow,
+            };
+            let pos = match (rest, profile.change_position) {
+                (Rest::To { .. }, _) | (_, ChangePosition::Last) => outs.len(),
+                (_, ChangePosition::First) => 0,
+                (_, ChangePosition::Random) => self.rng.random_range(0..=outs.len()),
+            };
+            outs.insert(pos, change);
+        }
+        let height = self.height();
+        let locktime = match profile.locktime {
+            Locktime::Zero => 0,
+            Locktime::Height => height.saturating_sub(1),
+        };
+        let sequence = if profile.rbf {
+            0xffff_fffd
+        } else if locktime != 0 {
+            0xffff_fffe
+        } else {
+            0xffff_ffff
+        };
+        Ok(self.record(
+            &coins,
+            &outs,
+            profile.version,
+            locktime,
+            sequence,
+            fee,
+            purpose,
+        ))
+    }
+
+    /// Records a transaction spending `coins` (already out of their wallets) into `outs`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &mut self,
+        coins: &[Utxo],
+        outs: &[Pay],
+        version: i32,
+        locktime: u32,
+        sequence: u32,
+        fee: u64,
+        purpose: Purpose,
+    ) -> u32 {
+        let weight = 40
+            + coins
+                .iter()
+                .map(|u| input_weight(self.chain.addresses[u.addr as usize].kind))
+                .sum::<u64>()
+            + outs
+                .iter()
+                .map(|p| output_weight(self.chain.addresses[p.addr as usize].kind))
+                .sum::<u64>()
+            + 2;
+        if self.block_weight + weight > MAX_BLOCK_WEIGHT - COINBASE_RESERVE_WEIGHT {
+            self.close_block();
+            let t = i64::from(self.chain.blocks[self.block].time) + self.block_interval();
+            self.open_block(t, self.block_miner);
+        }
+        self.block_weight += weight;
+        self.block_fees += fee;
+        let t = self.chain.txs.len() as u32;
+        let first_input = self.chain.inputs.len() as u32;
+        for u in coins {
+            self.chain.outputs[u.out as usize].spent_by = self.chain.inputs.len() as u32;
+            self.chain.inputs.push(InputRecord {
+                prev: u.out,
+                sequence,
+                tx: t,
+            });
+        }
+        let first_output = self.chain.outputs.len() as u32;
+        let h = self.height();
+        for p in outs {
+            let out = self.chain.outputs.len() as u32;
+            self.chain.outputs.push(OutputRecord {
+                value: p.value,
+                addr: p.addr,
+                tx: t,
+                spent_by: NONE,
+            });
+            self.truth.flow.push(p.flow);
+            self.credit(
+                p.wallet,
+                Utxo {
+                    out,
+                    value: p.value,
+                    addr: p.addr,
+                    mature: h,
+                },
+            );
+        }
+        self.chain.txs.push(TxRecord {
+            txid: bitcoin::Txid::from_raw_hash(bitcoin::hashes::Hash::all_zeros()),
+            height: h,
+            created: self.now,
+            first_input,
+            n_inputs: coins.len() as u32,
+            first_output,
+            n_outputs: outs.len() as u32,
+            version,
+            locktime,
+            fee,
+            size: 0,
+            vsize: 0,
+            weight: 0,
+        });
+        self.truth.purposes.push(purpose);
+        if let Purpose::Story(s) = purpose {
+            self.truth.step_txs[s as usize].push(t);
+        }
+        t
+    }
+
+    // ----- blocks -----
+
+    pub fn height(&self) -> u32 {
+        self.chain.blocks.get(self.block).map_or(0, |b| b.height)
+    }
+
+    /// The time of the block being filled.
+    pub fn block_time(&self) -> i64 {
+        self.chain
+            .blocks
+            .get(self.block)
+            .map_or(i64::MIN, |b| i64::from(b.time))
+    }
+
+    /// Seconds to the next block: exponential around ten minutes, as mining gives them.
+    pub fn block_interval(&mut self) -> i64 {
+        let u: f64 = self.rng.random::<f64>().max(1e-9);
+        ((-u.ln() * 600.0) as i64).clamp(20, 7200)
+    }
+
+    /// Opens a block with timestamp `time` whose coinbase pays `miner`'s wallet.
+    pub fn open_block(&mut self, time: i64, miner: WalletId) {
+        let height = self.chain.blocks.last().map_or(1, |b| b.height + 1);
+        let prev_time = self
+            .chain
+            .blocks
+            .last()
+            .map_or(i64::MIN, |b| i64::from(b.time));
+        let time = time.max(prev_time + 1);
+        self.chain.blocks.push(BlockRecord {
+            height,
+            time: time.clamp(0, u32::MAX as i64) as u32,
+            first_tx: self.chain.txs.len() as u32,
+            n_tx: 0,
+            hash: bitcoin::BlockHash::from_raw_hash(bitcoin::hashes::Hash::all_zeros()),
+            raw: Vec::new(),
+        });
+        self.block = self.chain.blocks.len() - 1;
+        self.block_weight = 0;
+        self.block_fees = 0;
+        self.block_miner = miner;
+        // The coinbase: the miner's payout (value set when the block closes) and the
+        // witness commitment.
+        let addr = *self.wallets[miner as usize]
+            .receive
+            .first()
+            .expect("a miner has a coinbase address");
+        let t = self.chain.txs.len() as u32;
+        let first_input = self.chain.inputs.len() as u32;
+        self.chain.inputs.push(InputRecord {
+            prev: NONE,
+            sequence: u32::MAX,
+            tx: t,
+        });
+        let first_output = self.chain.outputs.len() as u32;
+        self.chain.outputs.push(OutputRecord {
+            value: 0,
+            addr,
+            tx: t,
+            spent_by: NONE,
+        });
+        self.chain.outputs.push(OutputRecord {
+            value: 0,
+            addr: NONE,
+            tx: t,
+            spent_by: NONE,
+        });
+        self.truth.flow.extend([false, false]);
+        self.chain.txs.push(TxRecord {
+            txid: bitcoin::Txid::from_raw_hash(bitcoin::hashes::Hash::all_zeros()),
+            height,
+            created: time,
+            first_input,
+            n_inputs: 1,
+            first_output,
+            n_outputs: 2,
+            version: 2,
+            locktime: 0,
+            fee: 0,
+            size: 0,
+            vsize: 0,
+            weight: 0,
+        });
+        self.truth.purposes.push(Purpose::Coinbase);
+    }
+
+    /// Closes the block being filled: the coinbase gets the subsidy and the fees.
+    pub fn close_block(&mut self) {
+        let Some(b) = self.chain.blocks.get_mut(self.block) else {
+            return;
+        };
+        b.n_tx = self.chain.txs.len() as u32 - b.first_tx;
+        let (height, first) = (b.height, b.first_tx as usize);
+        let value = self.sc.meta.network.subsidy(height) + self.block_fees;
+        let out = self.chain.txs[first].first_output;
+        self.chain.outputs[out as usize].value = value;
+        let addr = self.chain.outputs[out as usize].addr;
+        if value > 0 {
+            self.credit(
+                self.block_miner,
+                Utxo {
+                    out,
+                    value,
+                    addr,
+                    mature: height + COINBASE_MATURITY,
+                },
+            );
+        }
+    }
+
+    /// Mines every block due before `t`, so that a transaction made at `t` goes into a block
+    /// stamped at or after it.
+    pub fn advance_to(&mut self, t: i64, miner: &mut dyn FnMut(&mut Self) -> WalletId) {
+        while self.block_time() < t {
+            let next = self.block_time() + self.block_interval();
+            self.close_block();
+            let m = miner(self);
+            self.open_block(next, m);
+        }
+    }
+
+    /// A generation error naming the scenario file and a place in it.
+    pub fn fail(&self, at: crate::locate::Pos, message: String) -> GenerateError {
+        GenerateError::Scenario(self.sc.diagnostic(at, message))
+    }
+}

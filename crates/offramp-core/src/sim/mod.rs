@@ -1,0 +1,464 @@
+//! The generator: from a scenario and a seed, a deterministic world: a Bitcoin ledger, the
+//! intel trainees start from, and the ground truth.
+//!
+//! Generation runs in three phases: the simulation (`engine`, `setup`, `services`, `story`,
+//! `background`) fills compact tables in time order; sealing
+//! ([`crate::ledger::seal`]) turns them into real blocks and transactions; resolution
+//! (`resolve`) answers every objective and intel reference from the truth.
+
+mod background;
+pub mod engine;
+mod names;
+pub mod price;
+mod resolve;
+mod services;
+mod setup;
+mod story;
+
+use std::collections::HashMap;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use self::engine::{Engine, Ev, WalletId};
+use self::price::PriceSeries;
+use crate::diag::Diagnostic;
+use crate::intel::Intel;
+use crate::ledger::keys::KeySource;
+use crate::ledger::{Chain, seal};
+use crate::scenario::{EntityKind, Scenario};
+use crate::time::DAY;
+use crate::truth::Truth;
+
+/// How to generate.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Overrides the scenario's seed.
+    pub seed: Option<u64>,
+    /// Real keys and signatures instead of placeholders.
+    pub signed: bool,
+}
+
+/// The phases progress is reported for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Running the scenario clock: done and total are seconds of it.
+    Simulating,
+    /// Building and signing blocks: done and total are blocks.
+    Sealing,
+    /// Writing files: done and total are files.
+    Writing,
+}
+
+/// Called now and then with the phase, work done and work in all.
+pub type Progress<'a> = &'a mut dyn FnMut(Phase, u64, u64);
+
+/// Why a world could not be generated.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    /// The scenario asks for something the simulation cannot do (funds that never arrive, a
+    /// service that runs dry); the place is the step or entity concerned.
+    #[error("{0}")]
+    Scenario(Diagnostic),
+}
+
+/// One generated world.
+#[derive(Debug, Clone)]
+pub struct World {
+    pub scenario: Scenario,
+    pub seed: u64,
+    pub chain: Chain,
+    pub prices: PriceSeries,
+    pub intel: Intel,
+    pub truth: Truth,
+    index: std::sync::OnceLock<HashMap<String, u32>>,
+}
+
+impl World {
+    /// The index of an address given as text (bech32 in any case, base58 as is).
+    pub fn find_address(&self, text: &str) -> Option<u32> {
+        let index = self.index.get_or_init(|| {
+            (0..self.chain.addresses.len() as u32)
+                .map(|a| (self.chain.address_string(a), a))
+                .collect()
+        });
+        index.get(&normalize_address(text)).copied()
+    }
+}
+
+/// Addresses compare after trimming, with bech32 lower-cased (it is case-insensitive).
+pub fn normalize_address(text: &str) -> String {
+    let t = text.trim();
+    let l = t.to_lowercase();
+    if l.starts_with("bc1") || l.starts_with("tb1") || l.starts_with("bcrt1") {
+        l
+    } else {
+        t.to_string()
+    }
+}
+
+/// How long after the scenario's end late story steps may still run.
+pub const GRACE: i64 = 14 * DAY;
+
+/// A market's private books.
+#[derive(Debug, Default)]
+pub struct MarketRt {
+    pub deposits: WalletId,
+    pub hot: WalletId,
+    pub hot_addrs: Vec<u32>,
+    /// (release time, vendor entity or NONE for other vendors, amount).
+    pub escrow: Vec<(i64, u32, u64)>,
+    /// Released and paid out so far, per vendor entity.
+    pub paid: HashMap<u32, u64>,
+    pub other_vendors: Vec<WalletId>,
+    pub other_owed: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct ExchangeRt {
+    pub deposits: WalletId,
+    pub hot: WalletId,
+    pub cold: WalletId,
+    pub hot_addrs: Vec<u32>,
+    pub cold_addrs: Vec<u32>,
+    /// Withdrawals waiting for the next batch: (payment, order it funds or NONE).
+    pub queue: Vec<engine::Pay>,
+}
+
+#[derive(Debug, Default)]
+pub struct MixerRt {
+    pub deposits: WalletId,
+    pub pool: WalletId,
+}
+
+#[derive(Debug, Default)]
+pub struct CoinJoinRt {
+    pub fee_wallet: WalletId,
+    pub fee_addr: u32,
+    /// Story registrations: (step, coins, destination wallet).
+    pub story: Vec<(u32, Vec<engine::Utxo>, WalletId)>,
+    /// Background users who asked to join.
+    pub users: Vec<WalletId>,
+}
+
+#[derive(Debug, Default)]
+pub struct OtcRt {
+    pub wallet: WalletId,
+}
+
+#[derive(Debug, Default)]
+pub struct GamblingRt {
+    pub deposits: WalletId,
+    pub hot: WalletId,
+    pub hot_addr: u32,
+    /// Per user wallet: the user's deposit address at the casino.
+    pub addr_of: HashMap<WalletId, u32>,
+}
+
+/// What each scenario entity needs while the clock runs.
+#[derive(Debug)]
+pub enum Rt {
+    None,
+    Market(MarketRt),
+    Exchange(ExchangeRt),
+    Mixer(MixerRt),
+    CoinJoin(CoinJoinRt),
+    Otc(OtcRt),
+    Gambling(GamblingRt),
+    /// The members' wallets of a population (created when first needed for buyers).
+    Population(Vec<WalletId>),
+    Vendor,
+}
+
+/// A purchase at a market: planned at the start, funded before it, paid at its time.
+#[derive(Debug, Clone)]
+pub struct Order {
+    /// The story step, or NONE for a market's other orders.
+    pub step: u32,
+    pub market: u32,
+    /// Vendor entity, or NONE for the market's other vendors.
+    pub vendor: u32,
+    pub buyer: WalletId,
+    pub funded_by: u32,
+    pub time: i64,
+    pub usd: f64,
+    pub paid: bool,
+}
+
+/// A mixer's promise: payouts to a customer after a delay.
+#[derive(Debug, Clone)]
+pub struct MixJob {
+    pub mixer: u32,
+    /// The story step, or NONE for a background customer.
+    pub step: u32,
+    pub dest: WalletId,
+    pub parts: Vec<u64>,
+}
+
+/// A story step's progress.
+#[derive(Debug, Default, Clone)]
+pub struct StepState {
+    /// The wallet holding what the step produced.
+    pub lot: WalletId,
+    pub actions: u32,
+    pub done: u32,
+    /// Parts still expected from a service (mixer payouts, a CoinJoin round).
+    pub pending: u32,
+    /// The amount the step moves, fixed when its first action runs.
+    pub target: Option<u64>,
+    pub parts: Vec<u64>,
+    /// Side wallets (the branches of a scatter-gather).
+    pub branches: Vec<WalletId>,
+    pub deferrals: u32,
+}
+
+impl StepState {
+    pub fn complete(&self) -> bool {
+        self.done >= self.actions && self.pending == 0
+    }
+}
+
+pub struct Sim<'s> {
+    pub e: Engine<'s>,
+    pub rt: Vec<Rt>,
+    pub treasury: WalletId,
+    /// Mining pools: wallets and their share of blocks.
+    pub pools: Vec<(WalletId, f64)>,
+    pub orders: Vec<Order>,
+    pub steps: Vec<StepState>,
+    pub mix_jobs: Vec<MixJob>,
+    /// (service, holder entity, member) → account index.
+    pub accounts: HashMap<(u32, u32, u32), u32>,
+    pub keys_rng: ChaCha8Rng,
+    pub end: i64,
+    /// The profile each scenario entity's own wallets use (the first of a population's).
+    pub entity_profiles: Vec<u32>,
+}
+
+/// Generates the world of `sc`.
+///
+/// # Errors
+/// A [`GenerateError`] with the place in the scenario that asks for the impossible.
+pub fn generate(
+    sc: &Scenario,
+    opts: &Options,
+    progress: Progress<'_>,
+) -> Result<World, GenerateError> {
+    let seed = opts.seed.unwrap_or(sc.meta.seed);
+    let mut price_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5052_4943_4550_4154);
+    let price_start = sc.meta.start - 120 * DAY;
+    let hours = ((sc.meta.duration + 120 * DAY + GRACE + 30 * DAY) / 3600) as usize;
+    let prices = PriceSeries::new(&sc.meta.price, price_start, hours, &mut price_rng);
+    let chain = Chain::new(sc.meta.network, opts.signed);
+    let engine = Engine::new(sc, ChaCha8Rng::seed_from_u64(seed), chain, prices);
+    let mut sim = Sim {
+        e: engine,
+        rt: Vec::new(),
+        treasury: 0,
+        pools: Vec::new(),
+        orders: Vec::new(),
+        steps: vec![StepState::default(); sc.story.len()],
+        mix_jobs: Vec::new(),
+        accounts: HashMap::new(),
+        keys_rng: ChaCha8Rng::seed_from_u64(seed ^ 0x4b59_435f_4944_454e),
+        end: sc.end(),
+        entity_profiles: Vec::new(),
+    };
+    sim.e.truth.step_txs = vec![Vec::new(); sc.story.len()];
+    sim.setup()?;
+    sim.schedule_all();
+    sim.run(progress)?;
+    let Sim { e, .. } = sim;
+    let Engine {
+        mut chain,
+        mut truth,
+        prices,
+        ..
+    } = e;
+    let keys = KeySource::new(&sc.meta.id, seed);
+    seal::seal(&mut chain, &keys, &mut |done, all| {
+        progress(Phase::Sealing, done, all)
+    });
+    let intel = resolve::intel(sc, &chain, &truth, &prices, seed)?;
+    truth.answers = resolve::answers(sc, &chain, &truth)?;
+    Ok(World {
+        scenario: sc.clone(),
+        seed,
+        chain,
+        prices,
+        intel,
+        truth,
+        index: Default::default(),
+    })
+}
+
+impl Sim<'_> {
+    /// Schedules the services' recurring work, the story and the background.
+    fn schedule_all(&mut self) {
+        let sc = self.e.sc;
+        let start = sc.meta.start;
+        for (i, ent) in sc.entities.iter().enumerate() {
+            let i = i as u32;
+            let jitter = self.e.between(0, 3600);
+            match &ent.kind {
+                EntityKind::Exchange(x) => {
+                    self.e
+                        .schedule(start + jitter + x.sweep_every / 2, Ev::ExchangeSweep(i));
+                    self.e.schedule(
+                        start + jitter % x.withdrawal_batch_every.max(1),
+                        Ev::ExchangeBatch(i),
+                    );
+                    self.e
+                        .schedule(start + DAY / 2 + jitter, Ev::ExchangeRebalance(i));
+                }
+                EntityKind::Market(m) => {
+                    self.e
+                        .schedule(start + jitter + m.sweep_every / 2, Ev::MarketSweep(i));
+                    if m.other_orders_per_day > 0.0 {
+                        self.e.schedule(start + jitter, Ev::MarketOtherOrder(i));
+                        self.e.schedule(start + DAY + jitter, Ev::MarketPayouts(i));
+                    }
+                }
+                EntityKind::Mixer(m) => self
+                    .e
+                    .schedule(start + jitter + m.sweep_every / 2, Ev::MixerSweep(i)),
+                EntityKind::CoinJoin(c) => self
+                    .e
+                    .schedule(start + jitter % c.round_every.max(1), Ev::CoinJoinRound(i)),
+                EntityKind::Otc(o) => self
+                    .e
+                    .schedule(start + o.deposit_every / 2 + jitter, Ev::OtcDeposit(i)),
+                EntityKind::Gambling(_) => self
+                    .e
+                    .schedule(start + DAY / 2 + jitter, Ev::GamblingSweep(i)),
+                _ => {}
+            }
+        }
+        self.e.schedule(start + DAY + 1800, Ev::PoolPayouts(0));
+        self.schedule_story();
+        if sc.background.is_some() {
+            self.schedule_background(start);
+        }
+    }
+
+    fn run(&mut self, progress: Progress<'_>) -> Result<(), GenerateError> {
+        let start = self.e.sc.meta.start;
+        let total = (self.end - start).max(1) as u64;
+        let mut n = 0u64;
+        while let Some((t, ev)) = self.e.next_event() {
+            let story_left = self.steps.iter().any(|s| !s.complete());
+            let is_story = matches!(
+                ev,
+                Ev::Story { .. }
+                    | Ev::Order { .. }
+                    | Ev::Funding { .. }
+                    | Ev::MixerPayout { .. }
+                    | Ev::CoinJoinRound(_)
+                    | Ev::ExchangeBatch(_)
+            );
+            if t > self.end && !(story_left && is_story) {
+                continue;
+            }
+            if t > self.end + GRACE {
+                return Err(self.stuck());
+            }
+            self.advance(t);
+            self.e.now = t;
+            self.handle(ev)?;
+            n += 1;
+            if n % 4096 == 0 {
+                progress(
+                    Phase::Simulating,
+                    ((t - start).max(0) as u64).min(total),
+                    total,
+                );
+            }
+        }
+        if self.steps.iter().any(|s| !s.complete()) {
+            return Err(self.stuck());
+        }
+        // Mine until every transaction is in a block stamped after it.
+        let last = self.e.now;
+        self.advance(last + 1);
+        self.e.close_block();
+        progress(Phase::Simulating, total, total);
+        Ok(())
+    }
+
+    fn advance(&mut self, t: i64) {
+        let pools = self.pools.clone();
+        self.e.advance_to(t, &mut |e: &mut Engine<'_>| {
+            let total: f64 = pools.iter().map(|p| p.1).sum();
+            let mut x = e.uniform(0.0, total);
+            for (w, share) in &pools {
+                if x < *share {
+                    return *w;
+                }
+                x -= share;
+            }
+            pools[0].0
+        });
+    }
+
+    fn handle(&mut self, ev: Ev) -> Result<(), GenerateError> {
+        match ev {
+            Ev::Story { step, action } => self.story_action(step, action)?,
+            Ev::Order { order } => self.pay_order(order)?,
+            Ev::Funding { order } => self.fund_order(order)?,
+            Ev::Background => self.background(),
+            Ev::ExchangeSweep(x) => self.exchange_sweep(x),
+            Ev::ExchangeBatch(x) => self.exchange_batch(x)?,
+            Ev::ExchangeRebalance(x) => self.exchange_rebalance(x),
+            Ev::MarketSweep(m) => self.market_sweep(m),
+            Ev::MarketOtherOrder(m) => self.market_other_order(m),
+            Ev::MarketPayouts(m) => self.market_other_payouts(m),
+            Ev::MixerSweep(m) => self.mixer_sweep(m),
+            Ev::MixerPayout { job, part } => self.mixer_payout(job, part)?,
+            Ev::CoinJoinRound(c) => self.coinjoin_round(c)?,
+            Ev::OtcDeposit(o) => self.otc_deposit(o),
+            Ev::GamblingSweep(g) => self.gambling_sweep(g),
+            Ev::GamblingPayout {
+                entity,
+                wallet,
+                value,
+            } => self.gambling_payout(entity, wallet, value),
+            Ev::PoolPayouts(_) => self.pool_payouts(),
+        }
+        Ok(())
+    }
+
+    /// The error for a story that never completes.
+    fn stuck(&self) -> GenerateError {
+        let sc = self.e.sc;
+        let (i, _) = self
+            .steps
+            .iter()
+            .enumerate()
+            .find(|(_, s)| !s.complete())
+            .unwrap_or((0, &self.steps[0]));
+        let step = &sc.story[i];
+        let waiting: Vec<&str> = step
+            .action
+            .sources()
+            .iter()
+            .filter(|&&k| !self.steps[k].complete())
+            .map(|&k| sc.story[k].id.as_str())
+            .collect();
+        let why = if waiting.is_empty() {
+            "its funds never arrived".to_string()
+        } else {
+            format!(
+                "it waits for \"{}\", which never finished",
+                waiting.join("\", \"")
+            )
+        };
+        self.e.fail(
+            step.loc,
+            format!(
+                "step \"{}\" could not finish within {} days after the scenario's end: {why}",
+                step.id,
+                GRACE / DAY
+            ),
+        )
+    }
+}

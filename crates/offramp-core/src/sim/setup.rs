@@ -1,0 +1,394 @@
+//! Before the clock starts: the world's entities, their wallets, and the pre-history that
+//! funds them (a treasury mined in the first blocks, matured, then distributed).
+
+use super::engine::{Inputs, Pay, Rest, Spec};
+use super::*;
+use crate::ledger::NONE;
+use crate::scenario::{AddrRole, Category, Profile, ScriptType};
+use crate::scenario::{personal_profile, service_profile};
+use crate::truth::{Purpose, TruthEntity};
+
+impl Sim<'_> {
+    fn implicit_entity(&mut self, id: String, name: String, kind: &str, category: Category) -> u32 {
+        self.e.truth.entities.push(TruthEntity {
+            id,
+            name,
+            kind: kind.into(),
+            category,
+            implicit: true,
+        });
+        self.e.truth.entities.len() as u32 - 1
+    }
+
+    fn pick_profile(&mut self, first: u32, n: usize) -> u32 {
+        let total: f64 = (0..n)
+            .map(|k| self.e.profiles[first as usize + k].weight)
+            .sum();
+        let mut x = self.e.uniform(0.0, total);
+        for k in 0..n {
+            let w = self.e.profiles[first as usize + k].weight;
+            if x < w {
+                return first + k as u32;
+            }
+            x -= w;
+        }
+        first + n as u32 - 1
+    }
+
+    fn add_profiles(&mut self, ps: &[Profile]) -> (u32, usize) {
+        let first = self.e.profiles.len() as u32;
+        for p in ps {
+            self.e.add_profile(p.clone());
+        }
+        (first, ps.len())
+    }
+
+    /// The profile index each scenario entity's own wallets use.
+    pub fn entity_profile(&self, entity: usize) -> u32 {
+        self.entity_profiles[entity]
+    }
+
+    pub fn setup(&mut self) -> Result<(), GenerateError> {
+        let sc = self.e.sc;
+        for ent in &sc.entities {
+            self.e.truth.entities.push(TruthEntity {
+                id: ent.id.clone(),
+                name: ent.name.clone(),
+                kind: ent.kind.word().into(),
+                category: ent.category(),
+                implicit: false,
+            });
+        }
+        // The treasury: mines the first blocks and funds everybody.
+        let t_ent = self.implicit_entity(
+            "treasury".into(),
+            "Pre-history treasury".into(),
+            "Treasury",
+            Category::Unknown,
+        );
+        let t_prof = self.e.add_profile(Profile {
+            fee: crate::scenario::Fee::Rate { min: 1.0, max: 2.0 },
+            ..service_profile(ScriptType::P2WPKH)
+        });
+        self.treasury = self.e.new_wallet(t_ent, NONE, t_prof);
+        let a = self.e.fresh_addr(self.treasury, AddrRole::Treasury);
+        self.e.wallets[self.treasury as usize].receive.push(a);
+
+        let mut fundings: Vec<(Pay, u32)> = Vec::new();
+        let mut fund = |w: u32, addr: u32, value: u64, ent: u32| {
+            if value > 0 {
+                fundings.push((
+                    Pay {
+                        wallet: w,
+                        addr,
+                        value,
+                        flow: false,
+                    },
+                    ent,
+                ));
+            }
+        };
+        let mut has_miners = false;
+        for (i, ent) in sc.entities.iter().enumerate() {
+            let iu = i as u32;
+            let rt = match &ent.kind {
+                EntityKind::Market(m) => {
+                    let p = self.e.add_profile(m.profile.clone());
+                    self.entity_profiles.push(p);
+                    let deposits = self.e.new_wallet(iu, NONE, p);
+                    let hot = self.e.new_wallet(iu, NONE, p);
+                    let hot_addrs: Vec<u32> = (0..2)
+                        .map(|_| self.e.fresh_addr(hot, AddrRole::Hot))
+                        .collect();
+                    fund(hot, hot_addrs[0], m.float_sat, iu);
+                    let mut other_vendors = Vec::new();
+                    if m.other_orders_per_day > 0.0 {
+                        let v = self.implicit_entity(
+                            format!("{}-vendors", ent.id),
+                            format!("Other vendors of {}", ent.name),
+                            "Vendor",
+                            Category::Vendor,
+                        );
+                        let vp = self.e.add_profile(personal_profile());
+                        for k in 0..20 {
+                            other_vendors.push(self.e.new_wallet(v, k, vp));
+                        }
+                    }
+                    Rt::Market(MarketRt {
+                        deposits,
+                        hot,
+                        hot_addrs,
+                        other_vendors,
+                        ..Default::default()
+                    })
+                }
+                EntityKind::Exchange(x) => {
+                    let p = self.e.add_profile(x.profile.clone());
+                    self.entity_profiles.push(p);
+                    let deposits = self.e.new_wallet(iu, NONE, p);
+                    let hot = self.e.new_wallet(iu, NONE, p);
+                    let cold = self.e.new_wallet(iu, NONE, p);
+                    let hot_addrs: Vec<u32> = (0..3)
+                        .map(|_| self.e.fresh_addr(hot, AddrRole::Hot))
+                        .collect();
+                    let cold_addrs: Vec<u32> = (0..2)
+                        .map(|_| self.e.fresh_addr(cold, AddrRole::Cold))
+                        .collect();
+                    let hot_part = (x.reserve_sat as f64 * x.hot_fraction) as u64;
+                    fund(hot, hot_addrs[0], hot_part, iu);
+                    fund(cold, cold_addrs[0], x.reserve_sat - hot_part, iu);
+                    Rt::Exchange(ExchangeRt {
+                        deposits,
+                        hot,
+                        cold,
+                        hot_addrs,
+                        cold_addrs,
+                        queue: Vec::new(),
+                    })
+                }
+                EntityKind::Mixer(m) => {
+                    let p = self.e.add_profile(m.profile.clone());
+                    self.entity_profiles.push(p);
+                    let deposits = self.e.new_wallet(iu, NONE, p);
+                    let pool = self.e.new_wallet(iu, NONE, p);
+                    let a = self.e.fresh_addr(pool, AddrRole::Pool);
+                    fund(pool, a, m.pool_sat, iu);
+                    Rt::Mixer(MixerRt { deposits, pool })
+                }
+                EntityKind::CoinJoin(_) => {
+                    let p = self.e.add_profile(service_profile(ScriptType::P2WPKH));
+                    self.entity_profiles.push(p);
+                    let fee_wallet = self.e.new_wallet(iu, NONE, p);
+                    let fee_addr = self.e.fresh_addr(fee_wallet, AddrRole::Fee);
+                    Rt::CoinJoin(CoinJoinRt {
+                        fee_wallet,
+                        fee_addr,
+                        ..Default::default()
+                    })
+                }
+                EntityKind::Otc(o) => {
+                    let p = self.e.add_profile(o.profile.clone());
+                    self.entity_profiles.push(p);
+                    let wallet = self.e.new_wallet(iu, NONE, p);
+                    let a = self.e.receive_addr(wallet, AddrRole::Receive);
+                    fund(wallet, a, o.float_sat, iu);
+                    Rt::Otc(OtcRt { wallet })
+                }
+                EntityKind::Gambling(g) => {
+                    let p = self.e.add_profile(g.profile.clone());
+                    self.entity_profiles.push(p);
+                    let deposits = self.e.new_wallet(iu, NONE, p);
+                    let hot = self.e.new_wallet(iu, NONE, p);
+                    let hot_addr = self.e.fresh_addr(hot, AddrRole::Hot);
+                    fund(hot, hot_addr, g.bankroll_sat, iu);
+                    Rt::Gambling(GamblingRt {
+                        deposits,
+                        hot,
+                        hot_addr,
+                        addr_of: HashMap::new(),
+                    })
+                }
+                EntityKind::Miners(m) => {
+                    has_miners = true;
+                    let p = self.e.add_profile(m.profile.clone());
+                    self.entity_profiles.push(p);
+                    for k in 0..m.pools {
+                        let w = self.e.new_wallet(iu, k, p);
+                        let a = self.e.fresh_addr(w, AddrRole::Coinbase);
+                        self.e.wallets[w as usize].receive.push(a);
+                        let share = self.e.uniform(1.0, 10.0);
+                        self.pools.push((w, share));
+                    }
+                    Rt::None
+                }
+                EntityKind::Users(u) => {
+                    let (first, n) = self.add_profiles(&u.profiles);
+                    self.entity_profiles.push(first);
+                    let mut members = Vec::with_capacity(u.count as usize);
+                    for k in 0..u.count {
+                        let p = self.pick_profile(first, n);
+                        let w = self.e.new_wallet(iu, k, p);
+                        members.push(w);
+                        let total = self
+                            .e
+                            .log_uniform(u.balance_sat.0 as f64, u.balance_sat.1 as f64)
+                            as u64;
+                        let pieces = 1 + self.e.index(3);
+                        for part in self.e.split(total, pieces, 10_000) {
+                            let a = self.e.receive_addr(w, AddrRole::Receive);
+                            fund(w, a, part, iu);
+                        }
+                    }
+                    Rt::Population(members)
+                }
+                EntityKind::Buyers(b) => {
+                    let (first, n) = self.add_profiles(&b.profiles);
+                    self.entity_profiles.push(first);
+                    let mut members = Vec::with_capacity(b.count as usize);
+                    let budget = if b.funded_by.is_none() {
+                        self.self_funded_budget(i)
+                    } else {
+                        0
+                    };
+                    for k in 0..b.count {
+                        let p = self.pick_profile(first, n);
+                        let w = self.e.new_wallet(iu, k, p);
+                        members.push(w);
+                        if budget > 0 {
+                            let a = self.e.receive_addr(w, AddrRole::Receive);
+                            fund(w, a, budget, iu);
+                        }
+                    }
+                    Rt::Population(members)
+                }
+                EntityKind::Vendor(v) => {
+                    let p = self.e.add_profile(v.profile.clone());
+                    self.entity_profiles.push(p);
+                    Rt::Vendor
+                }
+            };
+            self.rt.push(rt);
+        }
+        if !has_miners {
+            let m = self.implicit_entity(
+                "miners".into(),
+                "Mining pools".into(),
+                "Miners",
+                Category::Mining,
+            );
+            let p = self.e.add_profile(service_profile(ScriptType::P2WPKH));
+            for k in 0..3 {
+                let w = self.e.new_wallet(m, k, p);
+                let a = self.e.fresh_addr(w, AddrRole::Coinbase);
+                self.e.wallets[w as usize].receive.push(a);
+                self.pools.push((w, [5.0, 3.0, 2.0][k as usize]));
+            }
+        }
+        self.prehistory(fundings)
+    }
+
+    /// What each self-funded buyer starts with: enough for their share of the orders.
+    fn self_funded_budget(&self, buyers: usize) -> u64 {
+        let sc = self.e.sc;
+        let (lo, _) = sc.meta.price.bounds();
+        let mut orders = 0.0;
+        let mut dearest: f64 = 0.0;
+        for s in &sc.story {
+            if let crate::scenario::Action::Purchases {
+                buyers: b,
+                orders: n,
+                usd,
+                ..
+            } = &s.action
+            {
+                if *b == buyers {
+                    orders += *n as f64;
+                    dearest = dearest.max(usd.1);
+                }
+            }
+        }
+        for e in &sc.entities {
+            if let EntityKind::Market(m) = &e.kind {
+                if m.other_buyers == Some(buyers) {
+                    orders += m.other_orders_per_day * sc.meta.duration as f64 / DAY as f64;
+                    dearest = dearest.max(400.0);
+                }
+            }
+        }
+        let count = match &sc.entities[buyers].kind {
+            EntityKind::Buyers(b) => b.count as f64,
+            _ => 1.0,
+        };
+        let per_buyer = (orders / count).ceil() + 2.0;
+        (per_buyer * dearest / lo * 1.3 * 1e8) as u64 + 50_000
+    }
+
+    /// Mines the treasury's coins, lets them mature, and pays every funding.
+    fn prehistory(&mut self, fundings: Vec<(Pay, u32)>) -> Result<(), GenerateError> {
+        let sc = self.e.sc;
+        let net = sc.meta.network;
+        let total: u64 = fundings.iter().map(|(p, _)| p.value).sum();
+        let fees = fundings.len() as u64 * 200 + 100_000;
+        let need = total + total / 1000 + fees;
+        let mut minted = 0u64;
+        let mut k = 0u32;
+        while minted < need {
+            k += 1;
+            let s = net.subsidy(k);
+            if s == 0 || k > 50_000 {
+                // Name the biggest funder: that is what to lower.
+                let mut by: HashMap<u32, u64> = HashMap::new();
+                for (p, ent) in &fundings {
+                    *by.entry(*ent).or_default() += p.value;
+                }
+                let mut top: Vec<(u32, u64)> = by.into_iter().collect();
+                top.sort_by_key(|(e, v)| (std::cmp::Reverse(*v), *e));
+                let (big, _) = top[0];
+                let list: Vec<String> = top
+                    .iter()
+                    .take(3)
+                    .map(|(e, v)| {
+                        format!(
+                            "\"{}\" {:.0} BTC",
+                            sc.entities[*e as usize].id,
+                            *v as f64 / 1e8
+                        )
+                    })
+                    .collect();
+                return Err(self.e.fail(
+                    sc.entities[big as usize].loc,
+                    format!(
+                        "the world needs {:.0} BTC before the story starts (largest: {}), more than the {:?} block subsidy can ever mint ({:.0} BTC); lower these amounts or use another network",
+                        need as f64 / 1e8,
+                        list.join(", "),
+                        net,
+                        minted as f64 / 1e8
+                    ),
+                ));
+            }
+            minted += s;
+        }
+        let start = sc.meta.start;
+        let blocks = k + COINBASE_MATURITY_BLOCKS;
+        let first_time = start - i64::from(blocks + 1) * 600;
+        for h in 1..=blocks {
+            if h > 1 {
+                self.e.close_block();
+            }
+            let miner = if h <= k {
+                self.treasury
+            } else {
+                self.pools[(h as usize) % self.pools.len()].0
+            };
+            self.e.now = first_time + i64::from(h) * 600 - 300;
+            self.e.open_block(first_time + i64::from(h) * 600, miner);
+        }
+        self.e.close_block();
+        self.e.open_block(start - 60, self.pools[0].0);
+        self.e.now = start - 120;
+        for chunk in fundings.chunks(250) {
+            let pays: Vec<Pay> = chunk.iter().map(|(p, _)| *p).collect();
+            let spec = Spec {
+                from: self.treasury,
+                inputs: Inputs::Select,
+                pays,
+                rest: Rest::Change { flow: false },
+                purpose: Purpose::Setup,
+            };
+            if let Err(s) = self.e.transact(spec) {
+                return Err(self.e.fail(
+                    sc.entities.first().map_or(Pos::default(), |e| e.loc),
+                    format!(
+                        "internal: the treasury fell short by {} sat while funding the world",
+                        s.need - s.have
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+const COINBASE_MATURITY_BLOCKS: u32 = super::engine::COINBASE_MATURITY;
+
+use crate::locate::Pos;

@@ -1,0 +1,131 @@
+//! The ground truth: who owns every address, why every transaction exists, and the answer
+//! to every objective. It never reaches a trainee's screen; the app and the forensics tools
+//! work on [`crate::ledger::Chain`] and [`crate::intel::Intel`] alone.
+
+use serde::Serialize;
+
+use crate::scenario::{AddrRole, Category, Identity};
+
+/// An entity of the world: every scenario entity, in the scenario's order, then the ones
+/// Offramp adds (the pre-history treasury, default miners, a market's other vendors).
+#[derive(Debug, Clone, Serialize)]
+pub struct TruthEntity {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub category: Category,
+    /// Added by Offramp rather than written in the scenario.
+    pub implicit: bool,
+}
+
+/// Who owns an address and what it is for.
+#[derive(Debug, Clone, Copy)]
+pub struct AddrTruth {
+    pub entity: u32,
+    /// The member of a population (a buyer, a user), or [`crate::ledger::NONE`].
+    pub member: u32,
+    pub role: AddrRole,
+    /// For a deposit address of a service: the customer's account, or NONE.
+    pub account: u32,
+}
+
+/// Why a transaction exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "detail")]
+pub enum Purpose {
+    Coinbase,
+    /// Funding the world before the scenario starts.
+    Setup,
+    /// Made by a story step (index into the scenario's story).
+    Story(u32),
+    /// Ordinary life.
+    Background(Activity),
+    /// A service running its business.
+    Service(Operation),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Activity {
+    Payment,
+    ExchangeDeposit,
+    Consolidation,
+    GamblingDeposit,
+    MixerDeposit,
+    MarketOrder,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Operation {
+    DepositSweep,
+    WithdrawalBatch,
+    ToColdStorage,
+    FromColdStorage,
+    VendorPayouts,
+    MixerPayout,
+    CoinJoinRound,
+    OtcSale,
+    OtcDeposit,
+    GamblingPayout,
+    PoolPayout,
+}
+
+/// A customer account at a service that keeps accounts (exchanges), with what its KYC file holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    #[serde(skip)]
+    pub service: u32,
+    #[serde(skip)]
+    pub holder: u32,
+    #[serde(skip)]
+    pub member: u32,
+    pub account_id: String,
+    /// Only where the service asks for KYC.
+    pub identity: Option<Identity>,
+    pub email: String,
+    pub documents: Vec<String>,
+    pub opened: i64,
+    /// Deposit addresses (indices into the chain's address table), in the order issued.
+    #[serde(skip)]
+    pub addresses: Vec<u32>,
+}
+
+/// One movement of story funds into a service that pays out in fiat: a cash-out.
+#[derive(Debug, Clone, Serialize)]
+pub struct CashOut {
+    pub step: u32,
+    pub holder: u32,
+    pub service: u32,
+    pub output: u32,
+    pub value: u64,
+    pub time: i64,
+    pub usd: f64,
+}
+
+/// Everything the generator knows and the trainee does not.
+#[derive(Debug, Clone, Default)]
+pub struct Truth {
+    pub entities: Vec<TruthEntity>,
+    /// Parallel to the chain's addresses.
+    pub addresses: Vec<AddrTruth>,
+    /// Parallel to the chain's transactions.
+    pub purposes: Vec<Purpose>,
+    /// Parallel to the chain's outputs: whether the output carries story funds.
+    pub flow: Vec<bool>,
+    /// Transactions made by each story step, in order.
+    pub step_txs: Vec<Vec<u32>>,
+    pub accounts: Vec<Account>,
+    pub cashouts: Vec<CashOut>,
+    /// The answer to each objective, in the scenario's order (filled after sealing).
+    pub answers: Vec<crate::answer::Resolved>,
+}
+
+impl Truth {
+    /// Addresses (indices) owned by an entity, in creation order.
+    pub fn addresses_of(&self, entity: u32) -> impl Iterator<Item = u32> + '_ {
+        self.addresses
+            .iter()
+            .enumerate()
+            .filter(move |(_, a)| a.entity == entity)
+            .map(|(i, _)| i as u32)
+    }
+}
