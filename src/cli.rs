@@ -86,29 +86,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     };
     let result = match cli.command.unwrap_or(Command::List) {
         Command::Validate { files } => validate(&files),
-        Command::Generate {
-            file,
-            seed,
-            signed,
-            out,
-        } => generate(&file, seed, signed, &out),
-        Command::Score {
-            scenario,
-            case,
-            seed,
-            json,
-        } => score_case(&scenario, &case, seed, json),
-        Command::Solve {
-            scenario,
-            seed,
-            out,
-        } => solve(&scenario, seed, out.as_deref()),
-        Command::Legal {
-            scenario,
-            exchange,
-            address,
-            seed,
-        } => legal_request(&scenario, &exchange, &address, seed),
+        Command::Generate { file, seed, signed, out } => generate(&file, seed, signed, &out),
+        Command::Score { scenario, case, seed, json } => score_case(&scenario, &case, seed, json),
+        Command::Solve { scenario, seed, out } => solve(&scenario, seed, out.as_deref()),
+        Command::Legal { scenario, exchange, address, seed } => legal_request(&scenario, &exchange, &address, seed),
         Command::List => list(),
     };
     match result {
@@ -125,9 +106,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
 type Outcome = Result<(), String>;
 
 fn list() -> Outcome {
-    println!(
-        "Offramp scenario library (the investigation app is not built yet; use the commands below)\n"
-    );
+    println!("Offramp scenario library (the investigation app is not built yet; use the commands below)\n");
     for (name, text) in SHIPPED {
         match Scenario::parse(text, name) {
             Ok(s) => println!(
@@ -141,9 +120,7 @@ fn list() -> Outcome {
             Err(e) => println!("  {name:<34} (invalid: {e})"),
         }
     }
-    println!(
-        "\n  offramp generate scenarios/FILE --out DIR     the ledger, intel.json and truth.json"
-    );
+    println!("\n  offramp generate scenarios/FILE --out DIR     the ledger, intel.json and truth.json");
     println!("  offramp score scenarios/FILE CASE             score a trainee's case file");
     println!("  offramp --help                                every command");
     Ok(())
@@ -182,11 +159,7 @@ struct Reporter {
 
 impl Reporter {
     fn new() -> Self {
-        Reporter {
-            tty: std::io::stderr().is_terminal(),
-            last: None,
-            shown: Instant::now(),
-        }
+        Reporter { tty: std::io::stderr().is_terminal(), last: None, shown: Instant::now() }
     }
 
     fn update(&mut self, phase: Phase, done: u64, total: u64) {
@@ -202,19 +175,12 @@ impl Reporter {
                 return;
             }
             let filled = (pct / 4) as usize;
-            let _ = write!(
-                err,
-                "\r{word:<15} [{}{}] {pct:>3}%",
-                "#".repeat(filled),
-                " ".repeat(25 - filled)
-            );
+            let _ = write!(err, "\r{word:<15} [{}{}] {pct:>3}%", "#".repeat(filled), " ".repeat(25 - filled));
             if done >= total {
                 let _ = writeln!(err);
             }
             self.shown = Instant::now();
-        } else if done >= total && self.last != Some(phase)
-            || (self.last != Some(phase) && done == 0)
-        {
+        } else if done >= total && self.last != Some(phase) || (self.last != Some(phase) && done == 0) {
             if done >= total {
                 let _ = writeln!(err, "{word}: done");
             }
@@ -228,22 +194,16 @@ impl Reporter {
 fn world(path: &Path, seed: Option<u64>, signed: bool) -> Result<World, String> {
     let sc = load(path)?;
     let mut rep = Reporter::new();
-    sim::generate(&sc, &Options { seed, signed }, &mut |p, d, t| {
-        rep.update(p, d, t)
-    })
-    .map_err(|e| e.to_string())
+    sim::generate(&sc, &Options { seed, signed }, &mut |p, d, t| rep.update(p, d, t)).map_err(|e| e.to_string())
 }
 
 fn generate(file: &Path, seed: Option<u64>, signed: bool, out: &Path) -> Outcome {
     let t0 = Instant::now();
     let sc = load(file)?;
     let mut rep = Reporter::new();
-    let w = sim::generate(&sc, &Options { seed, signed }, &mut |p, d, t| {
-        rep.update(p, d, t)
-    })
-    .map_err(|e| e.to_string())?;
-    let m = export::export(&w, out, &mut |p, d, t| rep.update(p, d, t))
-        .map_err(|e| format!("offramp: {e}"))?;
+    let w =
+        sim::generate(&sc, &Options { seed, signed }, &mut |p, d, t| rep.update(p, d, t)).map_err(|e| e.to_string())?;
+    let m = export::export(&w, out, &mut |p, d, t| rep.update(p, d, t)).map_err(|e| format!("offramp: {e}"))?;
     println!(
         "{}: seed {}{}: {} blocks, {} transactions, {} inputs, {} outputs, {} addresses -> {} in {:.2}s",
         file.display(),
@@ -266,10 +226,7 @@ fn score_case(scenario: &Path, case: &Path, seed: Option<u64>, json: bool) -> Ou
     let w = world(scenario, seed.or(c.seed), false)?;
     let report = score::score(&w, &c);
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        );
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
     } else {
         print!("{}", report.to_text());
     }
@@ -290,12 +247,7 @@ fn solve(scenario: &Path, seed: Option<u64>, out: Option<&Path>) -> Outcome {
     // One legal request per identity objective, at an address its exchange really holds.
     for o in &w.scenario.objectives {
         if let offramp_core::scenario::Answer::Identity { of } = o.answer {
-            if let Some(acct) = w
-                .truth
-                .accounts
-                .iter()
-                .find(|a| a.holder == of as u32 && a.identity.is_some())
-            {
+            if let Some(acct) = w.truth.accounts.iter().find(|a| a.holder == of as u32 && a.identity.is_some()) {
                 if let Some(&addr) = acct.addresses.first() {
                     case.requests.push(offramp_core::case::Request {
                         exchange: w.scenario.entities[acct.service as usize].id.clone(),
@@ -312,8 +264,7 @@ fn solve(scenario: &Path, seed: Option<u64>, out: Option<&Path>) -> Outcome {
         case.to_ron()
     );
     match out {
-        Some(p) => offramp_core::case::write_atomic(p, text.as_bytes())
-            .map_err(|e| format!("{}: {e}", p.display())),
+        Some(p) => offramp_core::case::write_atomic(p, text.as_bytes()).map_err(|e| format!("{}: {e}", p.display())),
         None => {
             print!("{text}");
             Ok(())
@@ -326,31 +277,18 @@ fn legal_request(scenario: &Path, exchange: &str, address: &str, seed: Option<u6
     match legal::request(&w, exchange, address).map_err(|e| format!("offramp: {e}"))? {
         legal::Reply::Refused => println!("{exchange}: the exchange refused to answer."),
         legal::Reply::NoRecords => println!("{exchange}: no records of {address}."),
-        legal::Reply::OwnWallet => println!(
-            "{exchange}: {address} is one of the exchange's own wallets, not a customer's."
-        ),
+        legal::Reply::OwnWallet => {
+            println!("{exchange}: {address} is one of the exchange's own wallets, not a customer's.")
+        }
         legal::Reply::Records(r) => {
             println!("{} — account {}", r.exchange, r.account_id);
-            println!(
-                "  name:         {}",
-                r.name.as_deref().unwrap_or("(no KYC)")
-            );
-            println!(
-                "  nationality:  {}",
-                r.nationality.as_deref().unwrap_or("-")
-            );
+            println!("  name:         {}", r.name.as_deref().unwrap_or("(no KYC)"));
+            println!("  nationality:  {}", r.nationality.as_deref().unwrap_or("-"));
             println!(
                 "  documents:    {}",
-                if r.documents.is_empty() {
-                    "-".to_string()
-                } else {
-                    r.documents.join("; ")
-                }
+                if r.documents.is_empty() { "-".to_string() } else { r.documents.join("; ") }
             );
-            println!(
-                "  bank account: {}",
-                r.bank_account.as_deref().unwrap_or("-")
-            );
+            println!("  bank account: {}", r.bank_account.as_deref().unwrap_or("-"));
             println!("  e-mail:       {}", r.email);
             println!("  opened:       {}", r.opened);
             println!("  deposit addresses:");

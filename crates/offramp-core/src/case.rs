@@ -57,24 +57,12 @@ impl Case {
     /// Every problem, each with file, line and column.
     pub fn load(path: &Path, scenario: &Scenario) -> Result<Case, Diagnostics> {
         let file = path.display().to_string();
-        let one = |message: String| {
-            Diagnostics(vec![Diagnostic {
-                file: file.clone(),
-                line: 1,
-                col: 1,
-                message,
-            }])
-        };
-        let meta =
-            std::fs::metadata(path).map_err(|e| one(format!("cannot read the case file: {e}")))?;
+        let one = |message: String| Diagnostics(vec![Diagnostic { file: file.clone(), line: 1, col: 1, message }]);
+        let meta = std::fs::metadata(path).map_err(|e| one(format!("cannot read the case file: {e}")))?;
         if meta.len() > MAX_CASE_BYTES {
-            return Err(one(format!(
-                "the case file is {} bytes; case files are at most {MAX_CASE_BYTES}",
-                meta.len()
-            )));
+            return Err(one(format!("the case file is {} bytes; case files are at most {MAX_CASE_BYTES}", meta.len())));
         }
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| one(format!("cannot read the case file: {e}")))?;
+        let text = std::fs::read_to_string(path).map_err(|e| one(format!("cannot read the case file: {e}")))?;
         Case::parse(&text, &file, scenario)
     }
 
@@ -88,40 +76,22 @@ impl Case {
         let mut diags = Vec::new();
         let mut err = |path: &[Seg<'_>], message: String| {
             let p = loc.find(path);
-            diags.push(Diagnostic {
-                file: file.to_string(),
-                line: p.line,
-                col: p.col,
-                message,
-            });
+            diags.push(Diagnostic { file: file.to_string(), line: p.line, col: p.col, message });
         };
         if case.scenario != scenario.meta.id {
             err(
                 &[Seg::Field("scenario")],
-                format!(
-                    "this case is for scenario \"{}\", not \"{}\"",
-                    case.scenario, scenario.meta.id
-                ),
+                format!("this case is for scenario \"{}\", not \"{}\"", case.scenario, scenario.meta.id),
             );
         }
         let ids: Vec<&str> = scenario.objectives.iter().map(|o| o.id.as_str()).collect();
         for (id, given) in &case.answers {
             let at = [Seg::Field("answers"), Seg::Key(id)];
             match scenario.objectives.iter().find(|o| &o.id == id) {
-                None => err(
-                    &at,
-                    format!(
-                        "no objective is called \"{id}\"{}",
-                        suggestion(id, ids.iter().copied())
-                    ),
-                ),
+                None => err(&at, format!("no objective is called \"{id}\"{}", suggestion(id, ids.iter().copied()))),
                 Some(o) if o.answer.kind() != given.kind() => err(
                     &at,
-                    format!(
-                        "objective \"{id}\" takes {}, not {}",
-                        kind_word(o.answer.kind()),
-                        kind_word(given.kind())
-                    ),
+                    format!("objective \"{id}\" takes {}, not {}", kind_word(o.answer.kind()), kind_word(given.kind())),
                 ),
                 Some(_) => {}
             }
@@ -137,15 +107,9 @@ impl Case {
                         suggestion(&h.objective, ids.iter().copied())
                     ),
                 ),
-                Some(o) if h.hint as usize >= o.hints.len() => err(
-                    &at,
-                    format!(
-                        "objective \"{}\" has {} hints; there is no hint {}",
-                        o.id,
-                        o.hints.len(),
-                        h.hint
-                    ),
-                ),
+                Some(o) if h.hint as usize >= o.hints.len() => {
+                    err(&at, format!("objective \"{}\" has {} hints; there is no hint {}", o.id, o.hints.len(), h.hint))
+                }
                 Some(_) => {}
             }
         }
@@ -156,16 +120,9 @@ impl Case {
             .flat_map(|e| [e.id.as_str(), e.name.as_str()])
             .collect();
         for (i, r) in case.requests.iter().enumerate() {
-            if !exchanges
-                .iter()
-                .any(|x| x.eq_ignore_ascii_case(r.exchange.trim()))
-            {
+            if !exchanges.iter().any(|x| x.eq_ignore_ascii_case(r.exchange.trim())) {
                 err(
-                    &[
-                        Seg::Field("requests"),
-                        Seg::Index(i),
-                        Seg::Field("exchange"),
-                    ],
+                    &[Seg::Field("requests"), Seg::Index(i), Seg::Field("exchange")],
                     format!(
                         "no exchange is called \"{}\"{}",
                         r.exchange,
@@ -203,9 +160,7 @@ impl Case {
 
     /// The case as RON text.
     pub fn to_ron(&self) -> String {
-        let cfg = ron::ser::PrettyConfig::new()
-            .struct_names(true)
-            .indentor("    ".to_string());
+        let cfg = ron::ser::PrettyConfig::new().struct_names(true).indentor("    ".to_string());
         ron::ser::to_string_pretty(self, cfg).expect("a case always serializes")
     }
 
@@ -228,9 +183,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let name = path
-        .file_name()
-        .map_or_else(|| "case".into(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(|| "case".into(), |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;

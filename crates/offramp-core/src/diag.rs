@@ -13,11 +13,7 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.col, self.message
-        )
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
     }
 }
 
@@ -79,9 +75,6 @@ mod tests {
     fn suggests_close_names_only() {
         assert_eq!(did_you_mean("mixr", ["mixer", "market"]), Some("mixer"));
         assert_eq!(did_you_mean("kraken", ["mixer", "market"]), None);
-        assert_eq!(
-            suggestion("CoinBay", ["coinbay"]),
-            " (did you mean \"coinbay\"?)"
-        );
+        assert_eq!(suggestion("CoinBay", ["coinbay"]), " (did you mean \"coinbay\"?)");
     }
 }

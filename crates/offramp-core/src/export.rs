@@ -30,10 +30,7 @@ pub enum ExportError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> ExportError + '_ {
-    move |source| ExportError::Io {
-        path: path.display().to_string(),
-        source,
-    }
+    move |source| ExportError::Io { path: path.display().to_string(), source }
 }
 
 /// What was written, for the command's summary.
@@ -60,20 +57,14 @@ pub fn export(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manif
     let target = dir.to_path_buf();
     if target.exists() {
         if !target.is_dir() {
-            return Err(ExportError::NotADirectory {
-                path: target.display().to_string(),
-            });
+            return Err(ExportError::NotADirectory { path: target.display().to_string() });
         }
         let mut entries = fs::read_dir(&target).map_err(io_err(&target))?;
         if entries.next().is_some() && !target.join(MANIFEST).is_file() {
-            return Err(ExportError::Foreign {
-                path: target.display().to_string(),
-            });
+            return Err(ExportError::Foreign { path: target.display().to_string() });
         }
     }
-    let name = target
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let name = target.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
     let parent = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -114,10 +105,7 @@ pub fn export(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manif
 }
 
 fn create(path: &Path) -> Result<BufWriter<fs::File>, ExportError> {
-    Ok(BufWriter::with_capacity(
-        1 << 20,
-        fs::File::create(path).map_err(io_err(path))?,
-    ))
+    Ok(BufWriter::with_capacity(1 << 20, fs::File::create(path).map_err(io_err(path))?))
 }
 
 fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manifest, ExportError> {
@@ -126,17 +114,10 @@ fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manife
     progress(Phase::Writing, 0, steps);
     let blocks_dir = dir.join("blocks");
     fs::create_dir(&blocks_dir).map_err(io_err(&blocks_dir))?;
-    let block_files = blockfile::write_blocks(
-        &blocks_dir,
-        chain.network,
-        &chain.blocks,
-        blockfile::MAX_BLOCKFILE_SIZE,
-    )
-    .map_err(io_err(&blocks_dir))?;
+    let block_files = blockfile::write_blocks(&blocks_dir, chain.network, &chain.blocks, blockfile::MAX_BLOCKFILE_SIZE)
+        .map_err(io_err(&blocks_dir))?;
     progress(Phase::Writing, 1, steps);
-    let addrs: Vec<String> = (0..chain.addresses.len() as u32)
-        .map(|a| chain.address_string(a))
-        .collect();
+    let addrs: Vec<String> = (0..chain.addresses.len() as u32).map(|a| chain.address_string(a)).collect();
     let txids: Vec<String> = chain.txs.iter().map(|t| t.txid.to_string()).collect();
     let addr_of = |out: u32| -> &str {
         let a = chain.outputs[out as usize].addr;
@@ -170,21 +151,11 @@ fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manife
     let mut w = create(&path)?;
     let e = io_err(&path);
     (|| -> io::Result<()> {
-        writeln!(
-            w,
-            "txid,input_index,prev_txid,prev_vout,address,value_sat,sequence"
-        )?;
+        writeln!(w, "txid,input_index,prev_txid,prev_vout,address,value_sat,sequence")?;
         for (t, r) in chain.txs.iter().enumerate() {
             for (k, i) in chain.inputs[r.inputs()].iter().enumerate() {
                 if i.prev == NONE {
-                    writeln!(
-                        w,
-                        "{},{k},{},{},,0,{}",
-                        txids[t],
-                        "0".repeat(64),
-                        u32::MAX,
-                        i.sequence
-                    )?;
+                    writeln!(w, "{},{k},{},{},,0,{}", txids[t], "0".repeat(64), u32::MAX, i.sequence)?;
                 } else {
                     let (ptx, vout) = chain.outpoint(i.prev);
                     let v = chain.outputs[i.prev as usize].value;
@@ -208,18 +179,11 @@ fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manife
     let mut w = create(&path)?;
     let e = io_err(&path);
     (|| -> io::Result<()> {
-        writeln!(
-            w,
-            "txid,vout,address,value_sat,script_type,spent_by_txid,spent_by_input"
-        )?;
+        writeln!(w, "txid,vout,address,value_sat,script_type,spent_by_txid,spent_by_input")?;
         for (t, r) in chain.txs.iter().enumerate() {
             for (k, o) in chain.outputs[r.outputs()].iter().enumerate() {
                 let out = r.first_output + k as u32;
-                let kind = if o.addr == NONE {
-                    "nulldata"
-                } else {
-                    chain.addresses[o.addr as usize].kind.name()
-                };
+                let kind = if o.addr == NONE { "nulldata" } else { chain.addresses[o.addr as usize].kind.name() };
                 if o.spent_by == NONE {
                     writeln!(w, "{},{k},{},{},{kind},,", txids[t], addr_of(out), o.value)?;
                 } else {
@@ -242,33 +206,14 @@ fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manife
     progress(Phase::Writing, 4, steps);
 
     write_json(&dir.join("intel.json"), &world.intel)?;
-    write_json(
-        &dir.join("truth.json"),
-        &TruthFile::new(world, &addrs, &txids),
-    )?;
+    write_json(&dir.join("truth.json"), &TruthFile::new(world, &addrs, &txids))?;
     progress(Phase::Writing, 5, steps);
 
     let mut files: Vec<String> = block_files
         .iter()
-        .map(|p| {
-            format!(
-                "blocks/{}",
-                p.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            )
-        })
+        .map(|p| format!("blocks/{}", p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()))
         .collect();
-    files.extend(
-        [
-            "transactions.csv",
-            "inputs.csv",
-            "outputs.csv",
-            "intel.json",
-            "truth.json",
-        ]
-        .map(String::from),
-    );
+    files.extend(["transactions.csv", "inputs.csv", "outputs.csv", "intel.json", "truth.json"].map(String::from));
     let manifest = Manifest {
         offramp: env!("CARGO_PKG_VERSION").to_string(),
         scenario: world.scenario.meta.id.clone(),
@@ -290,9 +235,7 @@ fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manife
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ExportError> {
     let mut w = create(path)?;
     serde_json::to_writer_pretty(&mut w, value).map_err(|e| io_err(path)(e.into()))?;
-    w.write_all(b"\n")
-        .and_then(|_| w.flush())
-        .map_err(io_err(path))
+    w.write_all(b"\n").and_then(|_| w.flush()).map_err(io_err(path))
 }
 
 /// truth.json: the instructor's key.
@@ -378,8 +321,7 @@ impl<'a> TruthFile<'a> {
                     entity: ent(a.entity),
                     member: (a.member != NONE).then_some(a.member),
                     role: a.role,
-                    account: (a.account != NONE)
-                        .then(|| t.accounts[a.account as usize].account_id.as_str()),
+                    account: (a.account != NONE).then(|| t.accounts[a.account as usize].account_id.as_str()),
                 })
                 .collect(),
             transactions: t
@@ -404,11 +346,7 @@ impl<'a> TruthFile<'a> {
                     account: a,
                     service_id: ent(a.service),
                     holder_id: ent(a.holder),
-                    deposit_addresses: a
-                        .addresses
-                        .iter()
-                        .map(|x| addrs[*x as usize].as_str())
-                        .collect(),
+                    deposit_addresses: a.addresses.iter().map(|x| addrs[*x as usize].as_str()).collect(),
                 })
                 .collect(),
             cashouts: t
@@ -426,10 +364,7 @@ impl<'a> TruthFile<'a> {
                 .objectives
                 .iter()
                 .zip(&t.answers)
-                .map(|(o, a)| AnswerRow {
-                    objective: &o.id,
-                    answer: a,
-                })
+                .map(|(o, a)| AnswerRow { objective: &o.id, answer: a })
                 .collect(),
         }
     }

@@ -46,32 +46,19 @@ pub enum LegalError {
 pub fn find_exchange(world: &World, name: &str) -> Result<EntityIdx, LegalError> {
     let n = name.trim().to_lowercase();
     let sc = &world.scenario;
-    let exchanges: Vec<(usize, &crate::scenario::Entity)> = sc
-        .entities
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| matches!(e.kind, EntityKind::Exchange(_)))
-        .collect();
-    exchanges
-        .iter()
-        .find(|(_, e)| e.id.to_lowercase() == n || e.name.to_lowercase() == n)
-        .map(|(i, _)| *i)
-        .ok_or_else(|| LegalError::UnknownExchange {
+    let exchanges: Vec<(usize, &crate::scenario::Entity)> =
+        sc.entities.iter().enumerate().filter(|(_, e)| matches!(e.kind, EntityKind::Exchange(_))).collect();
+    exchanges.iter().find(|(_, e)| e.id.to_lowercase() == n || e.name.to_lowercase() == n).map(|(i, _)| *i).ok_or_else(
+        || LegalError::UnknownExchange {
             name: name.to_string(),
-            hint: suggestion(
-                name,
-                exchanges
-                    .iter()
-                    .flat_map(|(_, e)| [e.id.as_str(), e.name.as_str()]),
-            ),
-        })
+            hint: suggestion(name, exchanges.iter().flat_map(|(_, e)| [e.id.as_str(), e.name.as_str()])),
+        },
+    )
 }
 
 /// Whether `exchange` holds `address` (a customer's deposit address or its own wallet).
 pub fn holds(world: &World, exchange: EntityIdx, address: &str) -> bool {
-    world
-        .find_address(address)
-        .is_some_and(|a| world.truth.addresses[a as usize].entity == exchange as u32)
+    world.find_address(address).is_some_and(|a| world.truth.addresses[a as usize].entity == exchange as u32)
 }
 
 /// Asks `exchange` who is behind `address`.
@@ -107,10 +94,6 @@ pub fn request(world: &World, exchange: &str, address: &str) -> Result<Reply, Le
         bank_account: id.and_then(|i| i.bank_account.clone()),
         email: acct.email.clone(),
         opened: format_instant(acct.opened)[..10].to_string(),
-        deposit_addresses: acct
-            .addresses
-            .iter()
-            .map(|&d| world.chain.address_string(d))
-            .collect(),
+        deposit_addresses: acct.addresses.iter().map(|&d| world.chain.address_string(d)).collect(),
     }))
 }

@@ -47,6 +47,8 @@ enum Kind {
 struct Node {
     pos: Pos,
     kind: Kind,
+    /// A parenthesised group of one value: a newtype wrapper such as `Some(x)`.
+    wrapper: bool,
 }
 
 /// The positions of the values of one RON document.
@@ -58,13 +60,7 @@ pub struct Locator {
 impl Locator {
     /// Scans `src`. A document the scanner cannot follow gives a locator that answers 1:1.
     pub fn new(src: &str) -> Self {
-        let mut s = Scanner {
-            chars: src.chars().collect(),
-            i: 0,
-            line: 1,
-            col: 1,
-            depth: 0,
-        };
+        let mut s = Scanner { chars: src.chars().collect(), i: 0, line: 1, col: 1, depth: 0 };
         s.skip_ws();
         // Inner attributes such as #![enable(implicit_some)].
         while s.peek() == Some('#') {
@@ -96,14 +92,14 @@ impl Locator {
 
 fn step<'n>(node: &'n Node, seg: Seg<'_>) -> Option<&'n Node> {
     match (&node.kind, seg) {
-        (Kind::Fields(fields), Seg::Field(name)) => {
-            fields.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        (Kind::Fields(fields), Seg::Field(name)) => fields.iter().find(|(n, _)| n == name).map(|(_, v)| v),
+        (Kind::Items(items), Seg::Index(i)) if node.wrapper && items.len() == 1 => {
+            step(&items[0], seg).or((i == 0).then_some(&items[0]))
         }
         (Kind::Items(items), Seg::Index(i)) => items.get(i),
-        (Kind::Map(entries), Seg::Key(k)) => entries
-            .iter()
-            .find(|(key, _)| matches!(&key.kind, Kind::Scalar(s) if s == k))
-            .map(|(_, v)| v),
+        (Kind::Map(entries), Seg::Key(k)) => {
+            entries.iter().find(|(key, _)| matches!(&key.kind, Kind::Scalar(s) if s == k)).map(|(_, v)| v)
+        }
         // A newtype wrapper such as `Some(x)` or `Fixed(x)`: look through it.
         (Kind::Items(items), seg) if items.len() == 1 => step(&items[0], seg),
         _ => None,
@@ -142,10 +138,7 @@ impl Scanner {
     }
 
     fn pos(&self) -> Pos {
-        Pos {
-            line: self.line,
-            col: self.col,
-        }
+        Pos { line: self.line, col: self.col }
     }
 
     fn skip_ws(&mut self) {
@@ -188,8 +181,7 @@ impl Scanner {
     fn ident(&mut self) -> String {
         let mut s = String::new();
         // Raw identifiers r#name.
-        if self.peek() == Some('r') && self.peek_at(1) == Some('#') && self.peek_at(2) != Some('"')
-        {
+        if self.peek() == Some('r') && self.peek_at(1) == Some('#') && self.peek_at(2) != Some('"') {
             self.bump();
             self.bump();
         }
@@ -253,14 +245,10 @@ impl Scanner {
         let pos = self.pos();
         let c = self.peek()?;
         let node = match c {
-            '"' => Node {
-                pos,
-                kind: Kind::Scalar(self.string()),
-            },
-            'b' | 'r' if matches!(self.peek_at(1), Some('"') | Some('#')) => Node {
-                pos,
-                kind: Kind::Scalar(self.string()),
-            },
+            '"' => Node { pos, wrapper: false, kind: Kind::Scalar(self.string()) },
+            'b' | 'r' if matches!(self.peek_at(1), Some('"') | Some('#')) => {
+                Node { pos, wrapper: false, kind: Kind::Scalar(self.string()) }
+            }
             '\'' => {
                 self.bump();
                 let mut s = String::new();
@@ -273,10 +261,7 @@ impl Scanner {
                         c => s.push(c),
                     }
                 }
-                Node {
-                    pos,
-                    kind: Kind::Scalar(s),
-                }
+                Node { pos, wrapper: false, kind: Kind::Scalar(s) }
             }
             '(' => self.group(pos, ')'),
             '[' => self.group(pos, ']'),
@@ -286,15 +271,9 @@ impl Scanner {
                 self.skip_ws();
                 if self.peek() == Some('(') {
                     let inner = self.group(pos, ')');
-                    Node {
-                        pos,
-                        kind: inner.kind,
-                    }
+                    Node { pos, ..inner }
                 } else {
-                    Node {
-                        pos,
-                        kind: Kind::Scalar(name),
-                    }
+                    Node { pos, wrapper: false, kind: Kind::Scalar(name) }
                 }
             }
             _ => {
@@ -310,10 +289,7 @@ impl Scanner {
                 if s.is_empty() {
                     self.bump();
                 }
-                Node {
-                    pos,
-                    kind: Kind::Scalar(s),
-                }
+                Node { pos, wrapper: false, kind: Kind::Scalar(s) }
             }
         };
         Some(node)
@@ -327,10 +303,7 @@ impl Scanner {
         let mut fields = Vec::new();
         let mut items = Vec::new();
         if self.depth > MAX_DEPTH {
-            return Node {
-                pos,
-                kind: Kind::Items(items),
-            };
+            return Node { pos, wrapper: false, kind: Kind::Items(items) };
         }
         loop {
             self.skip_ws();
@@ -372,15 +345,10 @@ impl Scanner {
         }
         self.depth -= 1;
         if fields.is_empty() {
-            Node {
-                pos,
-                kind: Kind::Items(items),
-            }
+            let wrapper = close == ')' && items.len() == 1;
+            Node { pos, wrapper, kind: Kind::Items(items) }
         } else {
-            Node {
-                pos,
-                kind: Kind::Fields(fields),
-            }
+            Node { pos, wrapper: false, kind: Kind::Fields(fields) }
         }
     }
 
@@ -414,10 +382,7 @@ impl Scanner {
                 self.bump();
             }
         }
-        Node {
-            pos,
-            kind: Kind::Map(entries),
-        }
+        Node { pos, wrapper: false, kind: Kind::Map(entries) }
     }
 }
 
@@ -441,22 +406,11 @@ Scenario(
     #[test]
     fn finds_fields_items_and_keys() {
         let l = Locator::new(DOC);
-        assert_eq!(
-            l.find(&[Seg::Field("meta"), Seg::Field("title")]),
-            Pos { line: 3, col: 33 }
-        );
-        assert_eq!(
-            l.find(&[Seg::Field("entities"), Seg::Index(1), Seg::Field("id")]),
-            Pos { line: 7, col: 19 }
-        );
-        assert_eq!(
-            l.find(&[Seg::Field("answers"), Seg::Key("a")]),
-            Pos { line: 9, col: 21 }
-        );
-        assert_eq!(
-            l.find(&[Seg::Field("answers"), Seg::Key("a"), Seg::Index(0)]),
-            Pos { line: 9, col: 31 }
-        );
+        assert_eq!(l.find(&[Seg::Field("meta"), Seg::Field("title")]), Pos { line: 3, col: 28 });
+        assert_eq!(l.find(&[Seg::Field("entities"), Seg::Index(1), Seg::Field("id")]), Pos { line: 7, col: 20 });
+        assert_eq!(l.find(&[Seg::Field("answers"), Seg::Key("a")]), Pos { line: 9, col: 21 });
+        assert_eq!(l.find(&[Seg::Field("answers"), Seg::Key("a"), Seg::Index(0)]), Pos { line: 9, col: 32 });
+        assert_eq!(l.find(&[Seg::Field("price"), Seg::Index(0)]), Pos { line: 10, col: 18 });
     }
 
     #[test]
@@ -464,10 +418,7 @@ Scenario(
         let l = Locator::new(DOC);
         let market = l.find(&[Seg::Field("entities"), Seg::Index(0)]);
         assert_eq!(market, Pos { line: 5, col: 9 });
-        assert_eq!(
-            l.find(&[Seg::Field("entities"), Seg::Index(0), Seg::Field("escrow")]),
-            market
-        );
+        assert_eq!(l.find(&[Seg::Field("entities"), Seg::Index(0), Seg::Field("escrow")]), market);
     }
 
     #[test]

@@ -50,11 +50,7 @@ fn round2(x: f64) -> f64 {
 
 fn fmt_pts(x: f64) -> String {
     let r = round2(x);
-    if r.fract() == 0.0 {
-        format!("{r:.0}")
-    } else {
-        format!("{r}")
-    }
+    if r.fract() == 0.0 { format!("{r:.0}") } else { format!("{r}") }
 }
 
 /// Scores `case` in `world`.
@@ -66,8 +62,7 @@ pub fn score(world: &World, case: &Case) -> Report {
         for h in case.hints.iter().filter(|h| h.objective == o.id) {
             if let Some(hint) = o.hints.get(h.hint as usize) {
                 if hint.cost > 0.0 {
-                    s.deductions
-                        .push(format!("-{} for hint {}", fmt_pts(hint.cost), h.hint + 1));
+                    s.deductions.push(format!("-{} for hint {}", fmt_pts(hint.cost), h.hint + 1));
                     s.earned -= hint.cost;
                 }
             }
@@ -77,8 +72,7 @@ pub fn score(world: &World, case: &Case) -> Report {
     }
     let legal = score_legal(world, case);
     let possible: f64 = objectives.iter().map(|o| o.possible).sum();
-    let earned =
-        round2((objectives.iter().map(|o| o.earned).sum::<f64>() - legal.penalty).max(0.0));
+    let earned = round2((objectives.iter().map(|o| o.earned).sum::<f64>() - legal.penalty).max(0.0));
     Report {
         scenario: sc.meta.id.clone(),
         trainee: case.trainee.clone(),
@@ -123,12 +117,7 @@ fn score_legal(world: &World, case: &Case) -> LegalScore {
             }
         }
     }
-    LegalScore {
-        requests: case.requests.len(),
-        budget: sc.legal.budget,
-        penalty: round2(penalty),
-        deductions,
-    }
+    LegalScore { requests: case.requests.len(), budget: sc.legal.budget, penalty: round2(penalty), deductions }
 }
 
 fn norm_text(s: &str) -> String {
@@ -183,12 +172,7 @@ fn compare(truth: &[String], given: &[String]) -> SetResult {
     }
 }
 
-fn score_objective(
-    world: &World,
-    o: &Objective,
-    truth: &Resolved,
-    given: Option<&Given>,
-) -> ObjectiveScore {
+fn score_objective(world: &World, o: &Objective, truth: &Resolved, given: Option<&Given>) -> ObjectiveScore {
     let possible = o.rule.points();
     let mut s = ObjectiveScore {
         id: o.id.clone(),
@@ -200,35 +184,23 @@ fn score_objective(
         recall: None,
     };
     let Some(given) = given else {
-        s.deductions
-            .push(format!("-{} no answer given", fmt_pts(possible)));
+        s.deductions.push(format!("-{} no answer given", fmt_pts(possible)));
         return s;
     };
     // Bring both sides to comparable strings.
     let (t_items, g_items): (Vec<String>, Vec<String>) = match (truth, given) {
-        (Resolved::Addresses(t), Given::Addresses(g)) => {
-            (t.clone(), g.iter().map(|a| normalize_address(a)).collect())
-        }
+        (Resolved::Addresses(t), Given::Addresses(g)) => (t.clone(), g.iter().map(|a| normalize_address(a)).collect()),
         (Resolved::Entities(t), Given::Entities(g)) => {
             let ids: Vec<String> = t.iter().map(|n| n.id.clone()).collect();
             let mapped = g
                 .iter()
-                .map(|x| {
-                    t.iter()
-                        .find(|n| entity_matches(x, n))
-                        .map_or_else(|| x.trim().to_string(), |n| n.id.clone())
-                })
+                .map(|x| t.iter().find(|n| entity_matches(x, n)).map_or_else(|| x.trim().to_string(), |n| n.id.clone()))
                 .collect();
             (ids, mapped)
         }
         (Resolved::Path(t), g) => {
-            let hop = |(a, b): &(String, String)| {
-                format!("{} -> {}", normalize_address(a), normalize_address(b))
-            };
-            (
-                t.iter().map(hop).collect(),
-                g.hops().iter().map(hop).collect(),
-            )
+            let hop = |(a, b): &(String, String)| format!("{} -> {}", normalize_address(a), normalize_address(b));
+            (t.iter().map(hop).collect(), g.hops().iter().map(hop).collect())
         }
         (Resolved::Amount(t), Given::Amount(g)) => {
             let Rule::Numeric { tolerance, .. } = o.rule else {
@@ -255,35 +227,19 @@ fn score_objective(
             if norm_text(&t.to_lowercase()) == norm_text(&g.to_lowercase()) {
                 s.earned = possible;
             } else {
-                s.deductions
-                    .push(format!("-{} \"{g}\" is not the answer", fmt_pts(possible)));
+                s.deductions.push(format!("-{} \"{g}\" is not the answer", fmt_pts(possible)));
             }
             return s;
         }
         _ => {
-            s.deductions.push(format!(
-                "-{} the answer is of the wrong kind",
-                fmt_pts(possible)
-            ));
+            s.deductions.push(format!("-{} the answer is of the wrong kind", fmt_pts(possible)));
             return s;
         }
     };
     let r = compare(&t_items, &g_items);
-    s.recall = Some(if r.truth == 0 {
-        0.0
-    } else {
-        round2(r.correct as f64 / r.truth as f64)
-    });
-    s.precision = Some(if r.given == 0 {
-        0.0
-    } else {
-        round2(r.correct as f64 / r.given as f64)
-    });
-    let noun = if matches!(truth, Resolved::Path(_)) {
-        "hop"
-    } else {
-        "item"
-    };
+    s.recall = Some(if r.truth == 0 { 0.0 } else { round2(r.correct as f64 / r.truth as f64) });
+    s.precision = Some(if r.given == 0 { 0.0 } else { round2(r.correct as f64 / r.given as f64) });
+    let noun = if matches!(truth, Resolved::Path(_)) { "hop" } else { "item" };
     match o.rule {
         Rule::Exact { .. } => {
             if r.wrong.is_empty() && r.missed == 0 {
@@ -311,10 +267,7 @@ fn score_objective(
             }
             for w in &r.wrong {
                 if wrong_penalty > 0.0 {
-                    s.deductions.push(format!(
-                        "-{} {w} is not part of the answer",
-                        fmt_pts(wrong_penalty)
-                    ));
+                    s.deductions.push(format!("-{} {w} is not part of the answer", fmt_pts(wrong_penalty)));
                 }
                 s.earned -= wrong_penalty;
             }
@@ -333,11 +286,7 @@ impl Report {
     /// The report as text for a terminal.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
-        let who = if self.trainee.is_empty() {
-            String::new()
-        } else {
-            format!(" — {}", self.trainee)
-        };
+        let who = if self.trainee.is_empty() { String::new() } else { format!(" — {}", self.trainee) };
         out.push_str(&format!("{}{who}\n", self.scenario));
         for o in &self.objectives {
             out.push_str(&format!(
@@ -348,12 +297,7 @@ impl Report {
                 o.prompt
             ));
             if let (Some(p), Some(r)) = (o.precision, o.recall) {
-                out.push_str(&format!(
-                    "  {:<14} precision {:.0}%, recall {:.0}%\n",
-                    "",
-                    p * 100.0,
-                    r * 100.0
-                ));
+                out.push_str(&format!("  {:<14} precision {:.0}%, recall {:.0}%\n", "", p * 100.0, r * 100.0));
             }
             for d in &o.deductions {
                 out.push_str(&format!("  {:<14}   {d}\n", ""));
@@ -369,12 +313,7 @@ impl Report {
         for d in &self.legal.deductions {
             out.push_str(&format!("  {:<14}   {d}\n", ""));
         }
-        out.push_str(&format!(
-            "  {:<14} {:>6} / {}\n",
-            "total",
-            fmt_pts(self.earned),
-            fmt_pts(self.possible)
-        ));
+        out.push_str(&format!("  {:<14} {:>6} / {}\n", "total", fmt_pts(self.earned), fmt_pts(self.possible)));
         out
     }
 }

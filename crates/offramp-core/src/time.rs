@@ -75,11 +75,7 @@ pub fn parse_instant(s: &str) -> Result<i64, String> {
             return Err(bad());
         }
         let (h, mi) = (num(cp[0])?, num(cp[1])?);
-        let sec = if cp.len() == 3 {
-            num(cp[2].split('.').next().unwrap_or("0"))?
-        } else {
-            0
-        };
+        let sec = if cp.len() == 3 { num(cp[2].split('.').next().unwrap_or("0"))? } else { 0 };
         if h > 23 || mi > 59 || sec > 60 {
             return Err(bad());
         }
@@ -92,12 +88,7 @@ pub fn parse_instant(s: &str) -> Result<i64, String> {
 pub fn format_instant(t: i64) -> String {
     let (y, m, d) = civil_from_days(t.div_euclid(DAY));
     let s = t.rem_euclid(DAY);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
 }
 
 /// Parses a duration such as `3d`, `12h`, `1d6h`, `90m`, `2w`, `45s` into seconds.
@@ -105,11 +96,7 @@ pub fn format_instant(t: i64) -> String {
 /// # Errors
 /// A message naming the unit it expected.
 pub fn parse_duration(s: &str) -> Result<i64, String> {
-    let bad = || {
-        format!(
-            "\"{s}\" is not a duration; write a number and a unit: \"3d\", \"12h\", \"1d6h\", \"90m\""
-        )
-    };
+    let bad = || format!("\"{s}\" is not a duration; write a number and a unit: \"3d\", \"12h\", \"1d6h\", \"90m\"");
     let t = s.trim();
     if t.is_empty() {
         return Err(bad());
@@ -173,16 +160,8 @@ mod tests {
 
     #[test]
     fn bad_instants_say_why() {
-        assert!(
-            parse_instant("2025-02-30T00:00:00Z")
-                .unwrap_err()
-                .contains("does not exist")
-        );
-        assert!(
-            parse_instant("2025-03-01T00:00:00")
-                .unwrap_err()
-                .contains("time zone")
-        );
+        assert!(parse_instant("2025-02-30T00:00:00Z").unwrap_err().contains("does not exist"));
+        assert!(parse_instant("2025-03-01T00:00:00").unwrap_err().contains("time zone"));
         assert!(parse_instant("yesterday").is_err());
     }
 

@@ -122,10 +122,6 @@ pub struct Truth {
 impl Truth {
     /// Addresses (indices) owned by an entity, in creation order.
     pub fn addresses_of(&self, entity: u32) -> impl Iterator<Item = u32> + '_ {
-        self.addresses
-            .iter()
-            .enumerate()
-            .filter(move |(_, a)| a.entity == entity)
-            .map(|(i, _)| i as u32)
+        self.addresses.iter().enumerate().filter(move |(_, a)| a.entity == entity).map(|(i, _)| i as u32)
     }
 }

@@ -22,9 +22,7 @@ impl KeySource {
         e.input(b"offramp/keys/v1");
         e.input(scenario_id.as_bytes());
         e.input(&seed.to_le_bytes());
-        KeySource {
-            seed: sha256::Hash::from_engine(e).to_byte_array(),
-        }
+        KeySource { seed: sha256::Hash::from_engine(e).to_byte_array() }
     }
 
     fn stream(&self, tag: &[u8], addr: u32, counter: u32) -> [u8; 32] {
@@ -71,12 +69,7 @@ impl KeySource {
     }
 
     /// Payload and public key of a signed-mode address.
-    pub fn signed_payload(
-        &self,
-        secp: &Secp256k1<All>,
-        kind: ScriptType,
-        addr: u32,
-    ) -> ([u8; 32], [u8; 33]) {
+    pub fn signed_payload(&self, secp: &Secp256k1<All>, kind: ScriptType, addr: u32) -> ([u8; 32], [u8; 33]) {
         let sk = self.secret(addr);
         let pk = PublicKey::from_secret_key(secp, &sk);
         let ser = pk.serialize();
@@ -117,18 +110,9 @@ mod tests {
     fn keys_are_deterministic_and_distinct() {
         let a = KeySource::new("s", 1);
         let b = KeySource::new("s", 2);
-        assert_eq!(
-            a.fast_payload(ScriptType::P2WPKH, 7),
-            a.fast_payload(ScriptType::P2WPKH, 7)
-        );
-        assert_ne!(
-            a.fast_payload(ScriptType::P2WPKH, 7),
-            a.fast_payload(ScriptType::P2WPKH, 8)
-        );
-        assert_ne!(
-            a.fast_payload(ScriptType::P2WPKH, 7),
-            b.fast_payload(ScriptType::P2WPKH, 7)
-        );
+        assert_eq!(a.fast_payload(ScriptType::P2WPKH, 7), a.fast_payload(ScriptType::P2WPKH, 7));
+        assert_ne!(a.fast_payload(ScriptType::P2WPKH, 7), a.fast_payload(ScriptType::P2WPKH, 8));
+        assert_ne!(a.fast_payload(ScriptType::P2WPKH, 7), b.fast_payload(ScriptType::P2WPKH, 7));
         let tr = a.fast_payload(ScriptType::P2TR, 3);
         assert!(XOnlyPublicKey::from_slice(&tr).is_ok());
     }
@@ -139,9 +123,6 @@ mod tests {
         let ks = KeySource::new("s", 1);
         let (payload, pk) = ks.signed_payload(&secp, ScriptType::P2WPKH, 5);
         assert_eq!(&payload[..20], &hash160::Hash::hash(&pk).to_byte_array());
-        assert_eq!(
-            PublicKey::from_secret_key(&secp, &ks.secret(5)).serialize(),
-            pk
-        );
+        assert_eq!(PublicKey::from_secret_key(&secp, &ks.secret(5)).serialize(), pk);
     }
 }

@@ -6,6 +6,7 @@
 //! chain. Nothing here says who owns what; that is [`crate::truth`].
 
 pub mod blockfile;
+pub mod check;
 pub mod keys;
 pub mod seal;
 
@@ -37,16 +38,11 @@ impl AddrInfo {
         let h20 = || <[u8; 20]>::try_from(&self.payload[..20]).expect("20 bytes");
         match self.kind {
             ScriptType::P2PKH => ScriptBuf::new_p2pkh(&bitcoin::PubkeyHash::from_byte_array(h20())),
-            ScriptType::P2SH_P2WPKH => {
-                ScriptBuf::new_p2sh(&bitcoin::ScriptHash::from_byte_array(h20()))
-            }
-            ScriptType::P2WPKH => {
-                ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array(h20()))
-            }
+            ScriptType::P2SH_P2WPKH => ScriptBuf::new_p2sh(&bitcoin::ScriptHash::from_byte_array(h20())),
+            ScriptType::P2WPKH => ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array(h20())),
             ScriptType::P2TR => {
-                let program =
-                    bitcoin::WitnessProgram::new(bitcoin::WitnessVersion::V1, &self.payload)
-                        .expect("32-byte v1 program");
+                let program = bitcoin::WitnessProgram::new(bitcoin::WitnessVersion::V1, &self.payload)
+                    .expect("32-byte v1 program");
                 ScriptBuf::new_witness_program(&program)
             }
         }
@@ -170,11 +166,7 @@ impl Chain {
     /// The sum of a transaction's input values (0 for a coinbase).
     pub fn input_value(&self, tx: u32) -> u64 {
         let t = &self.txs[tx as usize];
-        self.inputs[t.inputs()]
-            .iter()
-            .filter(|i| i.prev != NONE)
-            .map(|i| self.outputs[i.prev as usize].value)
-            .sum()
+        self.inputs[t.inputs()].iter().filter(|i| i.prev != NONE).map(|i| self.outputs[i.prev as usize].value).sum()
     }
 
     pub fn output_value(&self, tx: u32) -> u64 {

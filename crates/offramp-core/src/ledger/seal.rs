@@ -12,8 +12,8 @@ use bitcoin::secp256k1::{All, Message, PublicKey, Secp256k1};
 use bitcoin::sighash::{EcdsaSighashType, Prevouts, SighashCache, TapSighashType};
 use bitcoin::transaction::Version;
 use bitcoin::{
-    Amount, Block, CompactTarget, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxMerkleNode,
-    TxOut, Witness, absolute::LockTime,
+    Amount, Block, CompactTarget, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxMerkleNode, TxOut, Witness,
+    absolute::LockTime,
 };
 use rayon::prelude::*;
 
@@ -34,38 +34,23 @@ pub fn seal(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>) {
     // 1. Address payloads, in parallel: hashing in fast mode, key derivation in signed mode.
     let pubkeys: Vec<[u8; 33]> = if signed {
         let kinds: Vec<ScriptType> = chain.addresses.iter().map(|a| a.kind).collect();
-        let derived: Vec<([u8; 32], [u8; 33])> = kinds
-            .par_iter()
-            .enumerate()
-            .map(|(i, k)| keys.signed_payload(&secp, *k, i as u32))
-            .collect();
+        let derived: Vec<([u8; 32], [u8; 33])> =
+            kinds.par_iter().enumerate().map(|(i, k)| keys.signed_payload(&secp, *k, i as u32)).collect();
         for (a, (payload, _)) in chain.addresses.iter_mut().zip(&derived) {
             a.payload = *payload;
         }
         derived.into_iter().map(|(_, pk)| pk).collect()
     } else {
-        chain
-            .addresses
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(i, a)| a.payload = keys.fast_payload(a.kind, i as u32));
+        chain.addresses.par_iter_mut().enumerate().for_each(|(i, a)| a.payload = keys.fast_payload(a.kind, i as u32));
         Vec::new()
     };
     let mut prev_hash = genesis_block(chain.network.bitcoin()).block_hash();
     let n_blocks = chain.blocks.len() as u64;
     for b in 0..chain.blocks.len() {
-        let (first, n) = (
-            chain.blocks[b].first_tx as usize,
-            chain.blocks[b].n_tx as usize,
-        );
+        let (first, n) = (chain.blocks[b].first_tx as usize, chain.blocks[b].n_tx as usize);
         // 2. Non-coinbase transactions in order: txids must be known before children spend them.
         let mut txdata: Vec<Transaction> = Vec::with_capacity(n);
-        txdata.push(Transaction {
-            version: Version::ONE,
-            lock_time: LockTime::ZERO,
-            input: vec![],
-            output: vec![],
-        });
+        txdata.push(Transaction { version: Version::ONE, lock_time: LockTime::ZERO, input: vec![], output: vec![] });
         for t in first + 1..first + n {
             let mut tx = build_unsigned(chain, keys, &pubkeys, t);
             if signed {
@@ -144,11 +129,7 @@ fn fill(out: &mut [u8], mut x: u64) {
 }
 
 fn pubkey_of(keys: &KeySource, pubkeys: &[[u8; 33]], addr: u32) -> [u8; 33] {
-    if pubkeys.is_empty() {
-        keys.placeholder_pubkey(addr)
-    } else {
-        pubkeys[addr as usize]
-    }
+    if pubkeys.is_empty() { keys.placeholder_pubkey(addr) } else { pubkeys[addr as usize] }
 }
 
 fn push(bytes: &[u8]) -> PushBytesBuf {
@@ -175,47 +156,24 @@ fn build_unsigned(chain: &Chain, keys: &KeySource, pubkeys: &[[u8; 33]], t: usiz
             let sig = placeholder_ecdsa(u64::from(i.prev) << 8);
             let (script_sig, witness) = match addr.kind {
                 ScriptType::P2PKH if signed => (ScriptBuf::new(), Witness::new()),
-                ScriptType::P2PKH => (
-                    Builder::new()
-                        .push_slice(push(&sig))
-                        .push_slice(push(&pk))
-                        .into_script(),
-                    Witness::new(),
-                ),
+                ScriptType::P2PKH => {
+                    (Builder::new().push_slice(push(&sig)).push_slice(push(&pk)).into_script(), Witness::new())
+                }
                 ScriptType::P2SH_P2WPKH => {
                     let redeem = redeem_script(&pk);
-                    let ss = Builder::new()
-                        .push_slice(push(redeem.as_bytes()))
-                        .into_script();
-                    let w = if signed {
-                        Witness::new()
-                    } else {
-                        Witness::from_slice(&[&sig[..], &pk[..]])
-                    };
+                    let ss = Builder::new().push_slice(push(redeem.as_bytes())).into_script();
+                    let w = if signed { Witness::new() } else { Witness::from_slice(&[&sig[..], &pk[..]]) };
                     (ss, w)
                 }
-                ScriptType::P2WPKH => (
-                    ScriptBuf::new(),
-                    if signed {
-                        Witness::new()
-                    } else {
-                        Witness::from_slice(&[&sig[..], &pk[..]])
-                    },
-                ),
-                ScriptType::P2TR => (
-                    ScriptBuf::new(),
-                    if signed {
-                        Witness::new()
-                    } else {
-                        Witness::from_slice(&[&sig[8..72]])
-                    },
-                ),
+                ScriptType::P2WPKH => {
+                    (ScriptBuf::new(), if signed { Witness::new() } else { Witness::from_slice(&[&sig[..], &pk[..]]) })
+                }
+                ScriptType::P2TR => {
+                    (ScriptBuf::new(), if signed { Witness::new() } else { Witness::from_slice(&[&sig[8..72]]) })
+                }
             };
             TxIn {
-                previous_output: OutPoint {
-                    txid: chain.txs[ptx as usize].txid,
-                    vout,
-                },
+                previous_output: OutPoint { txid: chain.txs[ptx as usize].txid, vout },
                 script_sig,
                 sequence: Sequence(i.sequence),
                 witness,
@@ -229,12 +187,7 @@ fn build_unsigned(chain: &Chain, keys: &KeySource, pubkeys: &[[u8; 33]], t: usiz
             script_pubkey: chain.addresses[o.addr as usize].script_pubkey(),
         })
         .collect();
-    Transaction {
-        version: Version(r.version),
-        lock_time: LockTime::from_consensus(r.locktime),
-        input,
-        output,
-    }
+    Transaction { version: Version(r.version), lock_time: LockTime::from_consensus(r.locktime), input, output }
 }
 
 fn prevouts(chain: &Chain, t: usize) -> Vec<TxOut> {
@@ -242,10 +195,7 @@ fn prevouts(chain: &Chain, t: usize) -> Vec<TxOut> {
         .iter()
         .map(|i| {
             let o = &chain.outputs[i.prev as usize];
-            TxOut {
-                value: Amount::from_sat(o.value),
-                script_pubkey: chain.addresses[o.addr as usize].script_pubkey(),
-            }
+            TxOut { value: Amount::from_sat(o.value), script_pubkey: chain.addresses[o.addr as usize].script_pubkey() }
         })
         .collect()
 }
@@ -270,23 +220,13 @@ fn sign_legacy(
                 continue;
             }
             let spk = addr.script_pubkey();
-            let sighash = cache
-                .legacy_signature_hash(k, &spk, EcdsaSighashType::All.to_u32())
-                .expect("input index in range");
+            let sighash =
+                cache.legacy_signature_hash(k, &spk, EcdsaSighashType::All.to_u32()).expect("input index in range");
             let msg = Message::from_digest(sighash.to_byte_array());
             let sig = secp.sign_ecdsa_low_r(&msg, &keys.secret(prev.addr));
-            let sig = bitcoin::ecdsa::Signature {
-                signature: sig,
-                sighash_type: EcdsaSighashType::All,
-            };
+            let sig = bitcoin::ecdsa::Signature { signature: sig, sighash_type: EcdsaSighashType::All };
             let pk = pubkeys[prev.addr as usize];
-            sigs.push((
-                k,
-                Builder::new()
-                    .push_slice(push(&sig.to_vec()))
-                    .push_slice(push(&pk))
-                    .into_script(),
-            ));
+            sigs.push((k, Builder::new().push_slice(push(&sig.to_vec())).push_slice(push(&pk)).into_script()));
         }
     }
     for (k, script) in sigs {
@@ -314,11 +254,7 @@ fn sign_segwit(
     if kinds.iter().all(|(k, ..)| *k == ScriptType::P2PKH) {
         return;
     }
-    let all_prevouts = if kinds.iter().any(|(k, ..)| *k == ScriptType::P2TR) {
-        prevouts(chain, t)
-    } else {
-        Vec::new()
-    };
+    let all_prevouts = if kinds.iter().any(|(k, ..)| *k == ScriptType::P2TR) { prevouts(chain, t) } else { Vec::new() };
     let mut witnesses = Vec::with_capacity(kinds.len());
     {
         let mut cache = SighashCache::new(&*tx);
@@ -330,12 +266,7 @@ fn sign_segwit(
                     let pk = pubkeys[*addr as usize];
                     let spk = redeem_script(&pk);
                     let sighash = cache
-                        .p2wpkh_signature_hash(
-                            k,
-                            &spk,
-                            Amount::from_sat(*value),
-                            EcdsaSighashType::All,
-                        )
+                        .p2wpkh_signature_hash(k, &spk, Amount::from_sat(*value), EcdsaSighashType::All)
                         .expect("a p2wpkh script");
                     let msg = Message::from_digest(sighash.to_byte_array());
                     let sig = bitcoin::ecdsa::Signature {
@@ -346,11 +277,7 @@ fn sign_segwit(
                 }
                 ScriptType::P2TR => {
                     let sighash = cache
-                        .taproot_key_spend_signature_hash(
-                            k,
-                            &Prevouts::All(&all_prevouts),
-                            TapSighashType::Default,
-                        )
+                        .taproot_key_spend_signature_hash(k, &Prevouts::All(&all_prevouts), TapSighashType::Default)
                         .expect("prevouts for every input");
                     let msg = Message::from_digest(sighash.to_byte_array());
                     let tweaked = Keypair::from_secret_key(secp, &sk).tap_tweak(secp, None);
@@ -369,17 +296,9 @@ fn sign_segwit(
     }
 }
 
-fn build_coinbase(
-    chain: &Chain,
-    t: usize,
-    height: u32,
-    commitment: Option<[u8; 32]>,
-) -> Transaction {
+fn build_coinbase(chain: &Chain, t: usize, height: u32, commitment: Option<[u8; 32]>) -> Transaction {
     let r = &chain.txs[t];
-    let script_sig = Builder::new()
-        .push_int(i64::from(height))
-        .push_slice(push(b"/offramp/"))
-        .into_script();
+    let script_sig = Builder::new().push_int(i64::from(height)).push_slice(push(b"/offramp/")).into_script();
     let output = chain.outputs[r.outputs()]
         .iter()
         .map(|o| {
@@ -390,10 +309,7 @@ fn build_coinbase(
             } else {
                 chain.addresses[o.addr as usize].script_pubkey()
             };
-            TxOut {
-                value: Amount::from_sat(o.value),
-                script_pubkey,
-            }
+            TxOut { value: Amount::from_sat(o.value), script_pubkey }
         })
         .collect();
     Transaction {

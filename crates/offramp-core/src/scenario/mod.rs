@@ -41,12 +41,7 @@ pub enum ScriptType {
 }
 
 impl ScriptType {
-    pub const ALL: [ScriptType; 4] = [
-        ScriptType::P2PKH,
-        ScriptType::P2SH_P2WPKH,
-        ScriptType::P2WPKH,
-        ScriptType::P2TR,
-    ];
+    pub const ALL: [ScriptType; 4] = [ScriptType::P2PKH, ScriptType::P2SH_P2WPKH, ScriptType::P2WPKH, ScriptType::P2TR];
 
     /// The name used in files and exports.
     pub fn name(self) -> &'static str {
@@ -230,23 +225,14 @@ impl Network {
     /// The block subsidy at `height`, in satoshis.
     pub fn subsidy(self, height: u32) -> u64 {
         let halvings = height / self.halving_interval();
-        if halvings >= 64 {
-            0
-        } else {
-            (50 * 100_000_000u64) >> halvings
-        }
+        if halvings >= 64 { 0 } else { (50 * 100_000_000u64) >> halvings }
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PricePath {
     Fixed(f64),
-    RandomWalk {
-        start: f64,
-        daily_volatility: f64,
-        min: f64,
-        max: f64,
-    },
+    RandomWalk { start: f64, daily_volatility: f64, min: f64, max: f64 },
 }
 
 impl PricePath {
@@ -451,67 +437,17 @@ pub enum Amount {
 
 #[derive(Debug, Clone)]
 pub enum Action {
-    Purchases {
-        market: EntityIdx,
-        vendor: EntityIdx,
-        buyers: EntityIdx,
-        orders: u32,
-        usd: (f64, f64),
-    },
-    VendorWithdrawals {
-        market: EntityIdx,
-        vendor: EntityIdx,
-        count: u32,
-    },
-    Hops {
-        from: Vec<StepIdx>,
-        hops: u32,
-        amount: Amount,
-    },
-    PeelChain {
-        from: Vec<StepIdx>,
-        peels: u32,
-        to: Vec<EntityIdx>,
-        peel_fraction: (f64, f64),
-        amount: Amount,
-    },
-    FanOut {
-        from: Vec<StepIdx>,
-        outputs: u32,
-        amount: Amount,
-    },
-    FanIn {
-        from: Vec<StepIdx>,
-        amount: Amount,
-    },
-    ScatterGather {
-        from: Vec<StepIdx>,
-        width: u32,
-        hops: u32,
-        amount: Amount,
-    },
-    Mix {
-        from: Vec<StepIdx>,
-        mixer: EntityIdx,
-        amount: Amount,
-    },
-    CoinJoin {
-        from: Vec<StepIdx>,
-        coordinator: EntityIdx,
-        amount: Amount,
-    },
-    CashOut {
-        from: Vec<StepIdx>,
-        exchange: EntityIdx,
-        deposits: u32,
-        amount: Amount,
-    },
-    OtcCashOut {
-        from: Vec<StepIdx>,
-        otc: EntityIdx,
-        payments: u32,
-        amount: Amount,
-    },
+    Purchases { market: EntityIdx, vendor: EntityIdx, buyers: EntityIdx, orders: u32, usd: (f64, f64) },
+    VendorWithdrawals { market: EntityIdx, vendor: EntityIdx, count: u32 },
+    Hops { from: Vec<StepIdx>, hops: u32, amount: Amount },
+    PeelChain { from: Vec<StepIdx>, peels: u32, to: Vec<EntityIdx>, peel_fraction: (f64, f64), amount: Amount },
+    FanOut { from: Vec<StepIdx>, outputs: u32, amount: Amount },
+    FanIn { from: Vec<StepIdx>, amount: Amount },
+    ScatterGather { from: Vec<StepIdx>, width: u32, hops: u32, amount: Amount },
+    Mix { from: Vec<StepIdx>, mixer: EntityIdx, amount: Amount },
+    CoinJoin { from: Vec<StepIdx>, coordinator: EntityIdx, amount: Amount },
+    CashOut { from: Vec<StepIdx>, exchange: EntityIdx, deposits: u32, amount: Amount },
+    OtcCashOut { from: Vec<StepIdx>, otc: EntityIdx, payments: u32, amount: Amount },
 }
 
 impl Action {
@@ -549,10 +485,7 @@ impl Action {
 
     /// Whether the funds this step produces stay with a launderer who can move them again.
     pub fn leaves_movable_funds(&self) -> bool {
-        !matches!(
-            self,
-            Action::Purchases { .. } | Action::CashOut { .. } | Action::OtcCashOut { .. }
-        )
+        !matches!(self, Action::Purchases { .. } | Action::CashOut { .. } | Action::OtcCashOut { .. })
     }
 
     /// The word used for this action in files and messages.
@@ -587,21 +520,9 @@ pub struct Step {
 
 #[derive(Debug, Clone)]
 pub enum Reveal {
-    Addresses {
-        of: EntityIdx,
-        role: AddrRole,
-        first: Option<u32>,
-    },
-    Tag {
-        of: EntityIdx,
-        roles: Vec<AddrRole>,
-        label: String,
-        category: Category,
-    },
-    Transaction {
-        step: StepIdx,
-        index: u32,
-    },
+    Addresses { of: EntityIdx, role: AddrRole, first: Option<u32> },
+    Tag { of: EntityIdx, roles: Vec<AddrRole>, label: String, category: Category },
+    Transaction { step: StepIdx, index: u32 },
 }
 
 #[derive(Debug, Clone)]
@@ -615,18 +536,11 @@ pub struct Intel {
 #[derive(Debug, Clone)]
 pub enum Answer {
     /// The deposit addresses `of` used at exchange `at` (or at any exchange).
-    DepositAddresses {
-        of: EntityIdx,
-        at: Option<EntityIdx>,
-    },
+    DepositAddresses { of: EntityIdx, at: Option<EntityIdx> },
     /// The services (exchanges, OTC traders) where `of` cashed out.
     CashOutServices { of: EntityIdx },
     /// How much `of` cashed out, at `at` or in all.
-    CashedOut {
-        of: EntityIdx,
-        at: Option<EntityIdx>,
-        unit: AmountUnit,
-    },
+    CashedOut { of: EntityIdx, at: Option<EntityIdx>, unit: AmountUnit },
     /// The hops the funds took through these steps.
     FundsPath { steps: Vec<StepIdx> },
     /// Every address of `of`.
@@ -732,16 +646,8 @@ impl Scenario {
     /// Every problem found, each with the file, line and column.
     pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
         let file = path.display().to_string();
-        let one = |message: String| {
-            Diagnostics(vec![Diagnostic {
-                file: file.clone(),
-                line: 1,
-                col: 1,
-                message,
-            }])
-        };
-        let meta =
-            std::fs::metadata(path).map_err(|e| one(format!("cannot read the file: {e}")))?;
+        let one = |message: String| Diagnostics(vec![Diagnostic { file: file.clone(), line: 1, col: 1, message }]);
+        let meta = std::fs::metadata(path).map_err(|e| one(format!("cannot read the file: {e}")))?;
         if meta.is_dir() {
             return Err(one("is a directory, not a scenario file".into()));
         }
@@ -754,10 +660,7 @@ impl Scenario {
         }
         let bytes = std::fs::read(path).map_err(|e| one(format!("cannot read the file: {e}")))?;
         let text = String::from_utf8(bytes).map_err(|e| {
-            one(format!(
-                "the file is not UTF-8 text (bad byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ))
+            one(format!("the file is not UTF-8 text (bad byte at offset {})", e.utf8_error().valid_up_to()))
         })?;
         Scenario::parse(&text, &file)
     }
@@ -782,11 +685,6 @@ impl Scenario {
 
     /// A diagnostic at a place in this scenario's file.
     pub fn diagnostic(&self, at: Pos, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            file: self.file.clone(),
-            line: at.line,
-            col: at.col,
-            message: message.into(),
-        }
+        Diagnostic { file: self.file.clone(), line: at.line, col: at.col, message: message.into() }
     }
 }

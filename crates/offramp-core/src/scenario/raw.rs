@@ -3,9 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{
-    AddrRole, AmountUnit, Category, ChangePosition, CoinSelection, Difficulty, ScriptType,
-};
+use super::{AddrRole, AmountUnit, Category, ChangePosition, CoinSelection, Difficulty, ScriptType};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Scenario")]
@@ -51,12 +49,7 @@ pub enum RawNetwork {
 #[derive(Debug, Deserialize)]
 pub enum RawPrice {
     Fixed(f64),
-    RandomWalk {
-        start_usd: f64,
-        daily_volatility: f64,
-        min_usd: f64,
-        max_usd: f64,
-    },
+    RandomWalk { start_usd: f64, daily_volatility: f64, min_usd: f64, max_usd: f64 },
 }
 
 #[derive(Debug, Deserialize, Clone, Default)]
@@ -621,10 +614,7 @@ pub struct RawLegal {
 
 impl Default for RawLegal {
     fn default() -> Self {
-        RawLegal {
-            budget: d_budget(),
-            wrong_request_penalty: d_wrong_req(),
-        }
+        RawLegal { budget: d_budget(), wrong_request_penalty: d_wrong_req() }
     }
 }
 

@@ -20,8 +20,7 @@ macro_rules! p {
 }
 
 pub(super) fn parse(text: &str, file: &str) -> Result<Scenario, Diagnostics> {
-    let options =
-        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     let raw: RawScenario = match options.from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
@@ -33,11 +32,7 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Scenario, Diagnostics> {
             }]));
         }
     };
-    let mut v = V {
-        file,
-        loc: Locator::new(text),
-        diags: Vec::new(),
-    };
+    let mut v = V { file, loc: Locator::new(text), diags: Vec::new() };
     let scenario = v.scenario(raw);
     if v.diags.is_empty() {
         Ok(scenario)
@@ -51,9 +46,7 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Scenario, Diagnostics> {
 /// ron's messages, reworded where they would puzzle an instructor.
 fn ron_message(e: &ron::Error) -> String {
     let s = e.to_string();
-    let s = s
-        .replace("Unexpected missing field named", "missing field")
-        .replace("Unexpected", "unexpected");
+    let s = s.replace("Unexpected missing field named", "missing field").replace("Unexpected", "unexpected");
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
@@ -89,10 +82,7 @@ impl V<'_> {
                 0
             }
             Ok(d) if d > MAX_DURATION => {
-                self.err(
-                    path,
-                    format!("{what} \"{text}\" is longer than the longest scenario (400d)"),
-                );
+                self.err(path, format!("{what} \"{text}\" is longer than the longest scenario (400d)"));
                 d
             }
             Ok(d) => d,
@@ -105,10 +95,7 @@ impl V<'_> {
 
     fn fraction(&mut self, x: f64, path: &[Seg<'_>], what: &str) -> f64 {
         if !(0.0..=1.0).contains(&x) {
-            self.err(
-                path,
-                format!("{what} is {x}; it must be between 0 and 1 (0.05 means 5%)"),
-            );
+            self.err(path, format!("{what} is {x}; it must be between 0 and 1 (0.05 means 5%)"));
             return 0.0;
         }
         x
@@ -116,10 +103,7 @@ impl V<'_> {
 
     fn btc(&mut self, x: f64, path: &[Seg<'_>], what: &str) -> u64 {
         if !x.is_finite() || x < 0.0 || x > MAX_BTC {
-            self.err(
-                path,
-                format!("{what} is {x} BTC; it must be between 0 and 21,000,000"),
-            );
+            self.err(path, format!("{what} is {x} BTC; it must be between 0 and 21,000,000"));
             return 0;
         }
         (x * 1e8).round() as u64
@@ -127,10 +111,7 @@ impl V<'_> {
 
     fn count(&mut self, n: u64, min: u64, max: u64, path: &[Seg<'_>], what: &str) -> u32 {
         if n < min || n > max {
-            self.err(
-                path,
-                format!("{what} is {n}; it must be between {min} and {max}"),
-            );
+            self.err(path, format!("{what} is {n}; it must be between {min} and {max}"));
             return min as u32;
         }
         n as u32
@@ -138,10 +119,7 @@ impl V<'_> {
 
     fn positive(&mut self, x: f64, max: f64, path: &[Seg<'_>], what: &str) -> f64 {
         if !x.is_finite() || x <= 0.0 || x > max {
-            self.err(
-                path,
-                format!("{what} is {x}; it must be above 0 and at most {max}"),
-            );
+            self.err(path, format!("{what} is {x}; it must be above 0 and at most {max}"));
             return 1.0;
         }
         x
@@ -155,31 +133,13 @@ impl V<'_> {
         let intel = self.intel(raw.intel, &entities, &story);
         let objectives = self.objectives(raw.objectives, &entities, &story);
         if raw.legal.budget > 1000 {
-            self.err(
-                p!["legal", "budget"],
-                "a legal-request budget above 1000 is not a budget",
-            );
+            self.err(p!["legal", "budget"], "a legal-request budget above 1000 is not a budget");
         }
         if !(0.0..=1000.0).contains(&raw.legal.wrong_request_penalty) {
-            self.err(
-                p!["legal", "wrong_request_penalty"],
-                "the penalty must be between 0 and 1000 points",
-            );
+            self.err(p!["legal", "wrong_request_penalty"], "the penalty must be between 0 and 1000 points");
         }
-        let legal = Legal {
-            budget: raw.legal.budget,
-            wrong_request_penalty: raw.legal.wrong_request_penalty,
-        };
-        let s = Scenario {
-            file: self.file.to_string(),
-            meta,
-            entities,
-            background,
-            story,
-            intel,
-            objectives,
-            legal,
-        };
+        let legal = Legal { budget: raw.legal.budget, wrong_request_penalty: raw.legal.wrong_request_penalty };
+        let s = Scenario { file: self.file.to_string(), meta, entities, background, story, intel, objectives, legal };
         if self.diags.is_empty() {
             self.sizes(&s);
         }
@@ -187,39 +147,22 @@ impl V<'_> {
     }
 
     fn meta(&mut self, m: RawMeta) -> Meta {
-        if m.id.is_empty()
-            || !m
-                .id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            self.err(
-                p!["meta", "id"],
-                "the id must be letters, digits, - and _ only (it names files)",
-            );
+        if m.id.is_empty() || !m.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            self.err(p!["meta", "id"], "the id must be letters, digits, - and _ only (it names files)");
         }
         if m.title.trim().is_empty() {
             self.err(p!["meta", "title"], "the title is empty");
         }
         if m.briefing.trim().is_empty() {
-            self.err(
-                p!["meta", "briefing"],
-                "the briefing is empty; trainees start from it",
-            );
+            self.err(p!["meta", "briefing"], "the briefing is empty; trainees start from it");
         }
         if m.estimated_minutes == 0 || m.estimated_minutes > 2000 {
-            self.err(
-                p!["meta", "estimated_minutes"],
-                "estimated_minutes must be between 1 and 2000",
-            );
+            self.err(p!["meta", "estimated_minutes"], "estimated_minutes must be between 1 and 2000");
         }
         let start = match parse_instant(&m.start) {
             Ok(t) if (1_231_006_505..4_102_444_800).contains(&t) => t,
             Ok(_) => {
-                self.err(
-                    p!["meta", "start"],
-                    "the start must lie between 2009-01-03 and 2100-01-01",
-                );
+                self.err(p!["meta", "start"], "the start must lie between 2009-01-03 and 2100-01-01");
                 1_700_000_000
             }
             Err(e) => {
@@ -229,31 +172,16 @@ impl V<'_> {
         };
         let mut duration = self.duration(&m.duration, p!["meta", "duration"], "the duration");
         if duration > 0 && duration < 3600 {
-            self.err(
-                p!["meta", "duration"],
-                "the duration must be at least one hour",
-            );
+            self.err(p!["meta", "duration"], "the duration must be at least one hour");
         }
         if duration == 0 {
             duration = DAY;
         }
         let price = match m.price {
-            RawPrice::Fixed(usd) => {
-                PricePath::Fixed(self.positive(usd, 1e9, p!["meta", "price"], "the price"))
-            }
-            RawPrice::RandomWalk {
-                start_usd,
-                daily_volatility,
-                min_usd,
-                max_usd,
-            } => {
+            RawPrice::Fixed(usd) => PricePath::Fixed(self.positive(usd, 1e9, p!["meta", "price"], "the price")),
+            RawPrice::RandomWalk { start_usd, daily_volatility, min_usd, max_usd } => {
                 let path = p!["meta", "price"];
-                let start = self.positive(
-                    start_usd,
-                    1e9,
-                    p!["meta", "price", "start_usd"],
-                    "start_usd",
-                );
+                let start = self.positive(start_usd, 1e9, p!["meta", "price", "start_usd"], "start_usd");
                 let min = self.positive(min_usd, 1e9, p!["meta", "price", "min_usd"], "min_usd");
                 let max = self.positive(max_usd, 1e9, p!["meta", "price", "max_usd"], "max_usd");
                 if !(0.0..=0.5).contains(&daily_volatility) {
@@ -263,17 +191,9 @@ impl V<'_> {
                     );
                 }
                 if !(min <= start && start <= max) {
-                    self.err(
-                        path,
-                        format!("the price must start between min_usd ({min}) and max_usd ({max})"),
-                    );
+                    self.err(path, format!("the price must start between min_usd ({min}) and max_usd ({max})"));
                 }
-                PricePath::RandomWalk {
-                    start,
-                    daily_volatility,
-                    min,
-                    max,
-                }
+                PricePath::RandomWalk { start, daily_volatility, min, max }
             }
         };
         let network = match m.network {
@@ -300,8 +220,7 @@ impl V<'_> {
         let Some(r) = raw else { return base };
         let mut p = base;
         let field = |f: &'static str| -> Vec<Seg<'static>> { vec![Seg::Field(f)] };
-        let sub =
-            |f: &'static str| -> Vec<Seg<'_>> { path.iter().copied().chain(field(f)).collect() };
+        let sub = |f: &'static str| -> Vec<Seg<'_>> { path.iter().copied().chain(field(f)).collect() };
         if let Some(w) = r.weight {
             p.weight = self.positive(w, 1e6, &sub("weight"), "weight");
         }
@@ -324,24 +243,17 @@ impl V<'_> {
         if let Some(f) = r.fee {
             p.fee = match f {
                 RawFee::Rate(min, max) => {
-                    if !(1.0..=2000.0).contains(&min) || !(1.0..=2000.0).contains(&max) || min > max
-                    {
+                    if !(1.0..=2000.0).contains(&min) || !(1.0..=2000.0).contains(&max) || min > max {
                         self.err(
                             &sub("fee"),
                             format!("fee rates are sat/vB between 1 and 2000, lowest first; got ({min}, {max})"),
                         );
                     }
-                    Fee::Rate {
-                        min,
-                        max: max.max(min),
-                    }
+                    Fee::Rate { min, max: max.max(min) }
                 }
                 RawFee::Flat(sat) => {
                     if !(100..=10_000_000).contains(&sat) {
-                        self.err(
-                            &sub("fee"),
-                            "a flat fee must be between 100 and 10,000,000 satoshis",
-                        );
+                        self.err(&sub("fee"), "a flat fee must be between 100 and 10,000,000 satoshis");
                     }
                     Fee::Flat(sat)
                 }
@@ -349,10 +261,7 @@ impl V<'_> {
         }
         if let Some(v) = r.version {
             if v != 1 && v != 2 {
-                self.err(
-                    &sub("version"),
-                    format!("transaction version {v}: wallets use 1 or 2"),
-                );
+                self.err(&sub("version"), format!("transaction version {v}: wallets use 1 or 2"));
             }
             p.version = v;
         }
@@ -388,12 +297,7 @@ impl V<'_> {
         if r.name.trim().is_empty() {
             self.err(path, "an identity needs a name");
         }
-        Some(Identity {
-            name: r.name,
-            nationality: r.nationality,
-            document: r.document,
-            bank_account: r.bank_account,
-        })
+        Some(Identity { name: r.name, nationality: r.nationality, document: r.document, bank_account: r.bank_account })
     }
 
     fn entities(&mut self, raw: Vec<RawEntity>) -> Vec<Entity> {
@@ -410,19 +314,14 @@ impl V<'_> {
                 let at = self.at(p!["entities", *first, "id"]);
                 self.err(
                     p!["entities", i, "id"],
-                    format!(
-                        "duplicate entity id \"{id}\" (first defined at line {})",
-                        at.line
-                    ),
+                    format!("duplicate entity id \"{id}\" (first defined at line {})", at.line),
                 );
             } else {
                 seen.insert(id.clone(), i);
             }
-            let resolve =
-                |v: &mut Self, name: &Option<String>, want: &[&str], field: &'static str| {
-                    name.as_ref()
-                        .and_then(|n| v.reference(n, &ids, &kinds, want, p!["entities", i, field]))
-                };
+            let resolve = |v: &mut Self, name: &Option<String>, want: &[&str], field: &'static str| {
+                name.as_ref().and_then(|n| v.reference(n, &ids, &kinds, want, p!["entities", i, field]))
+            };
             let pf = |v: &mut Self, raw: &Option<RawProfile>, base: Profile| {
                 v.profile(raw.as_ref(), base, p!["entities", i, "profile"])
             };
@@ -439,22 +338,12 @@ impl V<'_> {
                     ..
                 } => {
                     let k = Market {
-                        commission: self.fraction(
-                            commission,
-                            p!["entities", i, "commission"],
-                            "commission",
-                        ),
+                        commission: self.fraction(commission, p!["entities", i, "commission"], "commission"),
                         escrow: self.duration(&escrow, p!["entities", i, "escrow"], "escrow"),
-                        sweep_every: self.duration(
-                            &sweep_every,
-                            p!["entities", i, "sweep_every"],
-                            "sweep_every",
-                        ),
+                        sweep_every: self.duration(&sweep_every, p!["entities", i, "sweep_every"], "sweep_every"),
                         float_sat: self.btc(float_btc, p!["entities", i, "float_btc"], "float_btc"),
-                        other_orders_per_day: self.rate(
-                            other_orders_per_day,
-                            p!["entities", i, "other_orders_per_day"],
-                        ),
+                        other_orders_per_day: self
+                            .rate(other_orders_per_day, p!["entities", i, "other_orders_per_day"]),
                         other_buyers: resolve(self, &other_buyers, &["Buyers"], "other_buyers"),
                         profile: pf(self, &profile, service_profile(ScriptType::P2WPKH)),
                     };
@@ -466,33 +355,16 @@ impl V<'_> {
                     }
                     (name, EntityKind::Market(k))
                 }
-                RawEntity::Vendor {
-                    name,
-                    identity,
-                    profile,
-                    ..
-                } => (
+                RawEntity::Vendor { name, identity, profile, .. } => (
                     name,
                     EntityKind::Vendor(Vendor {
                         identity: self.identity(identity, p!["entities", i, "identity"]),
                         profile: pf(self, &profile, personal_profile()),
                     }),
                 ),
-                RawEntity::Buyers {
-                    name,
-                    count,
-                    funded_by,
-                    profiles,
-                    ..
-                } => {
+                RawEntity::Buyers { name, count, funded_by, profiles, .. } => {
                     people += count;
-                    let count = self.count(
-                        count,
-                        1,
-                        1_000_000,
-                        p!["entities", i, "count"],
-                        "the number of buyers",
-                    );
+                    let count = self.count(count, 1, 1_000_000, p!["entities", i, "count"], "the number of buyers");
                     (
                         name,
                         EntityKind::Buyers(Buyers {
@@ -502,31 +374,11 @@ impl V<'_> {
                         }),
                     )
                 }
-                RawEntity::Users {
-                    name,
-                    count,
-                    balance_btc,
-                    profiles,
-                    ..
-                } => {
+                RawEntity::Users { name, count, balance_btc, profiles, .. } => {
                     people += count;
-                    let count = self.count(
-                        count,
-                        1,
-                        MAX_PEOPLE,
-                        p!["entities", i, "count"],
-                        "the number of users",
-                    );
-                    let lo = self.btc(
-                        balance_btc.0,
-                        p!["entities", i, "balance_btc"],
-                        "the lowest balance",
-                    );
-                    let hi = self.btc(
-                        balance_btc.1,
-                        p!["entities", i, "balance_btc"],
-                        "the highest balance",
-                    );
+                    let count = self.count(count, 1, MAX_PEOPLE, p!["entities", i, "count"], "the number of users");
+                    let lo = self.btc(balance_btc.0, p!["entities", i, "balance_btc"], "the lowest balance");
+                    let hi = self.btc(balance_btc.1, p!["entities", i, "balance_btc"], "the highest balance");
                     if lo > hi || lo < 10_000 || hi > 100_000_000_000 {
                         self.err(
                             p!["entities", i, "balance_btc"],
@@ -542,47 +394,23 @@ impl V<'_> {
                         }),
                     )
                 }
-                RawEntity::Mixer {
-                    name,
-                    fee,
-                    delay,
-                    outputs,
-                    pool_btc,
-                    sweep_every,
-                    profile,
-                    ..
-                } => {
-                    let d0 =
-                        self.duration(&delay.0, p!["entities", i, "delay"], "the shortest delay");
-                    let d1 =
-                        self.duration(&delay.1, p!["entities", i, "delay"], "the longest delay");
+                RawEntity::Mixer { name, fee, delay, outputs, pool_btc, sweep_every, profile, .. } => {
+                    let d0 = self.duration(&delay.0, p!["entities", i, "delay"], "the shortest delay");
+                    let d1 = self.duration(&delay.1, p!["entities", i, "delay"], "the longest delay");
                     if d0 > d1 {
-                        self.err(
-                            p!["entities", i, "delay"],
-                            "delay is (shortest, longest); the shortest comes first",
-                        );
+                        self.err(p!["entities", i, "delay"], "delay is (shortest, longest); the shortest comes first");
                     }
                     if outputs.0 == 0 || outputs.0 > outputs.1 || outputs.1 > 50 {
-                        self.err(
-                            p!["entities", i, "outputs"],
-                            "outputs is (fewest, most), between 1 and 50",
-                        );
+                        self.err(p!["entities", i, "outputs"], "outputs is (fewest, most), between 1 and 50");
                     }
                     (
                         name,
                         EntityKind::Mixer(Mixer {
                             fee: self.fraction(fee, p!["entities", i, "fee"], "fee"),
                             delay: (d0, d1.max(d0)),
-                            outputs: (
-                                outputs.0.clamp(1, 50),
-                                outputs.1.clamp(outputs.0.clamp(1, 50), 50),
-                            ),
+                            outputs: (outputs.0.clamp(1, 50), outputs.1.clamp(outputs.0.clamp(1, 50), 50)),
                             pool_sat: self.btc(pool_btc, p!["entities", i, "pool_btc"], "pool_btc"),
-                            sweep_every: self.duration(
-                                &sweep_every,
-                                p!["entities", i, "sweep_every"],
-                                "sweep_every",
-                            ),
+                            sweep_every: self.duration(&sweep_every, p!["entities", i, "sweep_every"], "sweep_every"),
                             profile: pf(self, &profile, service_profile(ScriptType::P2WPKH)),
                         }),
                     )
@@ -596,19 +424,12 @@ impl V<'_> {
                     users,
                     ..
                 } => {
-                    let denomination_sat = self.btc(
-                        denomination_btc,
-                        p!["entities", i, "denomination_btc"],
-                        "denomination",
-                    );
+                    let denomination_sat =
+                        self.btc(denomination_btc, p!["entities", i, "denomination_btc"], "denomination");
                     if denomination_sat < 100_000 {
-                        self.err(
-                            p!["entities", i, "denomination_btc"],
-                            "the denomination must be at least 0.001 BTC",
-                        );
+                        self.err(p!["entities", i, "denomination_btc"], "the denomination must be at least 0.001 BTC");
                     }
-                    if participants.0 < 2 || participants.0 > participants.1 || participants.1 > 500
-                    {
+                    if participants.0 < 2 || participants.0 > participants.1 || participants.1 > 500 {
                         self.err(
                             p!["entities", i, "participants"],
                             "participants is (fewest, most), between 2 and 500",
@@ -622,11 +443,7 @@ impl V<'_> {
                                 participants.0.clamp(2, 500),
                                 participants.1.clamp(participants.0.clamp(2, 500), 500),
                             ),
-                            round_every: self.duration(
-                                &round_every,
-                                p!["entities", i, "round_every"],
-                                "round_every",
-                            ),
+                            round_every: self.duration(&round_every, p!["entities", i, "round_every"], "round_every"),
                             coordinator_fee: self.fraction(
                                 coordinator_fee,
                                 p!["entities", i, "coordinator_fee"],
@@ -654,26 +471,14 @@ impl V<'_> {
                         kyc,
                         cooperates,
                         jurisdiction,
-                        sweep_every: self.duration(
-                            &sweep_every,
-                            p!["entities", i, "sweep_every"],
-                            "sweep_every",
-                        ),
+                        sweep_every: self.duration(&sweep_every, p!["entities", i, "sweep_every"], "sweep_every"),
                         withdrawal_batch_every: self.duration(
                             &withdrawal_batch_every,
                             p!["entities", i, "withdrawal_batch_every"],
                             "withdrawal_batch_every",
                         ),
-                        hot_fraction: self.fraction(
-                            hot_fraction,
-                            p!["entities", i, "hot_fraction"],
-                            "hot_fraction",
-                        ),
-                        reserve_sat: self.btc(
-                            reserve_btc,
-                            p!["entities", i, "reserve_btc"],
-                            "reserve_btc",
-                        ),
+                        hot_fraction: self.fraction(hot_fraction, p!["entities", i, "hot_fraction"], "hot_fraction"),
+                        reserve_sat: self.btc(reserve_btc, p!["entities", i, "reserve_btc"], "reserve_btc"),
                         market_share: self.positive(
                             market_share,
                             1e6,
@@ -683,16 +488,7 @@ impl V<'_> {
                         profile: pf(self, &profile, exchange_profile()),
                     }),
                 ),
-                RawEntity::Otc {
-                    name,
-                    fee,
-                    float_btc,
-                    deposits_to,
-                    deposit_every,
-                    identity,
-                    profile,
-                    ..
-                } => (
+                RawEntity::Otc { name, fee, float_btc, deposits_to, deposit_every, identity, profile, .. } => (
                     name,
                     EntityKind::Otc(Otc {
                         fee: self.fraction(fee, p!["entities", i, "fee"], "fee"),
@@ -704,64 +500,27 @@ impl V<'_> {
                             "deposit_every",
                         ),
                         identity: self.identity(identity, p!["entities", i, "identity"]),
-                        profile: pf(
-                            self,
-                            &profile,
-                            Profile {
-                                address_reuse: 0.8,
-                                ..personal_profile()
-                            },
-                        ),
+                        profile: pf(self, &profile, Profile { address_reuse: 0.8, ..personal_profile() }),
                     }),
                 ),
-                RawEntity::Gambling {
-                    name,
-                    bankroll_btc,
-                    house_edge,
-                    profile,
-                    ..
-                } => (
+                RawEntity::Gambling { name, bankroll_btc, house_edge, profile, .. } => (
                     name,
                     EntityKind::Gambling(Gambling {
-                        bankroll_sat: self.btc(
-                            bankroll_btc,
-                            p!["entities", i, "bankroll_btc"],
-                            "bankroll_btc",
-                        ),
-                        house_edge: self.fraction(
-                            house_edge,
-                            p!["entities", i, "house_edge"],
-                            "house_edge",
-                        ),
+                        bankroll_sat: self.btc(bankroll_btc, p!["entities", i, "bankroll_btc"], "bankroll_btc"),
+                        house_edge: self.fraction(house_edge, p!["entities", i, "house_edge"], "house_edge"),
                         profile: pf(self, &profile, service_profile(ScriptType::P2SH_P2WPKH)),
                     }),
                 ),
-                RawEntity::Miners {
-                    name,
-                    pools,
-                    profile,
-                    ..
-                } => (
+                RawEntity::Miners { name, pools, profile, .. } => (
                     name,
                     EntityKind::Miners(Miners {
-                        pools: self.count(
-                            pools as u64,
-                            1,
-                            100,
-                            p!["entities", i, "pools"],
-                            "pools",
-                        ),
+                        pools: self.count(pools as u64, 1, 100, p!["entities", i, "pools"], "pools"),
                         profile: pf(self, &profile, service_profile(ScriptType::P2WPKH)),
                     }),
                 ),
             };
             let loc = self.at(p!["entities", i]);
-            out.push(Entity {
-                name: name.unwrap_or_else(|| id.clone()),
-                id,
-                kind,
-                loc,
-            });
+            out.push(Entity { name: name.unwrap_or_else(|| id.clone()), id, kind, loc });
         }
         if people > MAX_PEOPLE {
             self.err(
@@ -792,22 +551,11 @@ impl V<'_> {
         match ids.iter().position(|id| id == name) {
             Some(i) if want.contains(&kinds[i]) => Some(i),
             Some(i) => {
-                self.err(
-                    path,
-                    format!(
-                        "entity \"{name}\" is a {}, but this needs {}",
-                        kinds[i],
-                        one_of(want)
-                    ),
-                );
+                self.err(path, format!("entity \"{name}\" is a {}, but this needs {}", kinds[i], one_of(want)));
                 None
             }
             None => {
-                let fitting = ids
-                    .iter()
-                    .zip(kinds)
-                    .filter(|(_, k)| want.contains(k))
-                    .map(|(id, _)| id.as_str());
+                let fitting = ids.iter().zip(kinds).filter(|(_, k)| want.contains(k)).map(|(id, _)| id.as_str());
                 let mut hint = suggestion(name, fitting);
                 if hint.is_empty() {
                     hint = suggestion(name, ids.iter().map(String::as_str));
@@ -818,22 +566,14 @@ impl V<'_> {
         }
     }
 
-    fn entity_ref(
-        &mut self,
-        name: &str,
-        ents: &[Entity],
-        want: &[&str],
-        path: &[Seg<'_>],
-    ) -> Option<EntityIdx> {
+    fn entity_ref(&mut self, name: &str, ents: &[Entity], want: &[&str], path: &[Seg<'_>]) -> Option<EntityIdx> {
         let ids: Vec<String> = ents.iter().map(|e| e.id.clone()).collect();
         let kinds: Vec<&str> = ents.iter().map(|e| e.kind.word()).collect();
         self.reference(name, &ids, &kinds, want, path)
     }
 
     fn background(&mut self, b: RawBackground, ents: &[Entity], meta: &Meta) -> Background {
-        let users = self
-            .entity_ref(&b.users, ents, &["Users"], p!["background", "users"])
-            .unwrap_or(0);
+        let users = self.entity_ref(&b.users, ents, &["Users"], p!["background", "users"]).unwrap_or(0);
         let tx_per_day = self.rate(b.tx_per_day, p!["background", "tx_per_day"]);
         let m = b.mix;
         let weights = [
@@ -845,12 +585,8 @@ impl V<'_> {
             m.coinjoins,
             m.mixer,
         ];
-        if weights.iter().any(|w| !w.is_finite() || *w < 0.0) || weights.iter().sum::<f64>() <= 0.0
-        {
-            self.err(
-                p!["background", "mix"],
-                "the mix weights must be zero or more, and not all zero",
-            );
+        if weights.iter().any(|w| !w.is_finite() || *w < 0.0) || weights.iter().sum::<f64>() <= 0.0 {
+            self.err(p!["background", "mix"], "the mix weights must be zero or more, and not all zero");
         }
         let has = |w: &str| ents.iter().any(|e| e.kind.word() == w);
         for (w, field, kind) in [
@@ -905,10 +641,7 @@ impl V<'_> {
 
     fn story(&mut self, raw: Vec<RawStep>, ents: &[Entity], meta: &Meta) -> Vec<Step> {
         if raw.is_empty() {
-            self.err(
-                p!["story"],
-                "the story is empty; a scenario needs at least one step",
-            );
+            self.err(p!["story"], "the story is empty; a scenario needs at least one step");
         }
         let ids: Vec<String> = raw.iter().map(|s| s.id.clone()).collect();
         let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -917,10 +650,7 @@ impl V<'_> {
                 self.err(p!["story", i, "id"], "the step id is empty");
             } else if let Some(first) = seen.get(id.as_str()) {
                 let line = self.at(p!["story", *first, "id"]).line;
-                self.err(
-                    p!["story", i, "id"],
-                    format!("duplicate step id \"{id}\" (first defined at line {line})"),
-                );
+                self.err(p!["story", i, "id"], format!("duplicate step id \"{id}\" (first defined at line {line})"));
             } else {
                 seen.insert(id, i);
             }
@@ -949,11 +679,7 @@ impl V<'_> {
             if w1 == w0 {
                 self.err(
                     p!["story", i, "window"],
-                    format!(
-                        "the window of \"{}\" is empty: it starts and ends at {}",
-                        s.id,
-                        format_duration(w0)
-                    ),
+                    format!("the window of \"{}\" is empty: it starts and ends at {}", s.id, format_duration(w0)),
                 );
             } else if w1 < w0 {
                 self.err(
@@ -977,34 +703,23 @@ impl V<'_> {
                 );
             }
             let ap = |f: &'static str| -> Vec<Seg<'static>> {
-                vec![
-                    Seg::Field("story"),
-                    Seg::Index(i),
-                    Seg::Field("action"),
-                    Seg::Field(f),
-                ]
+                vec![Seg::Field("story"), Seg::Index(i), Seg::Field("action"), Seg::Field(f)]
             };
             // Resolve `from`.
             let resolve_from = |v: &mut Self, from: &[String]| -> Vec<StepIdx> {
                 let mut srcs = Vec::new();
                 if from.is_empty() {
-                    v.err(
-                        &ap("from"),
-                        "`from` is empty: name the step whose funds this step moves",
-                    );
+                    v.err(&ap("from"), "`from` is empty: name the step whose funds this step moves");
                 }
                 for (j, name) in from.iter().enumerate() {
-                    let path = [
-                        Seg::Field("story"),
-                        Seg::Index(i),
-                        Seg::Field("action"),
-                        Seg::Field("from"),
-                        Seg::Index(j),
-                    ];
+                    let path =
+                        [Seg::Field("story"), Seg::Index(i), Seg::Field("action"), Seg::Field("from"), Seg::Index(j)];
                     match ids.iter().position(|x| x == name) {
                         Some(k) if k >= i => v.err(
                             &path,
-                            format!("step \"{name}\" comes later in the story; a step can only move funds of earlier steps"),
+                            format!(
+                                "step \"{name}\" comes later in the story; a step can only move funds of earlier steps"
+                            ),
                         ),
                         Some(k) if !out[k].action.leaves_movable_funds() => v.err(
                             &path,
@@ -1039,22 +754,13 @@ impl V<'_> {
                 }
                 srcs
             };
-            let e = |v: &mut Self, name: &str, want: &[&str], f: &'static str| {
-                v.entity_ref(name, ents, want, &ap(f))
-            };
+            let e = |v: &mut Self, name: &str, want: &[&str], f: &'static str| v.entity_ref(name, ents, want, &ap(f));
             let action = match s.action {
-                RawAction::Purchases {
-                    market,
-                    vendor,
-                    buyers,
-                    orders,
-                    usd,
-                } => {
+                RawAction::Purchases { market, vendor, buyers, orders, usd } => {
                     let market = e(self, &market, &["Market"], "market");
                     let vendor = e(self, &vendor, &["Vendor"], "vendor");
                     let buyers = e(self, &buyers, &["Buyers"], "buyers");
-                    let orders =
-                        self.count(orders, 1, 200_000, &ap("orders"), "the number of orders");
+                    let orders = self.count(orders, 1, 200_000, &ap("orders"), "the number of orders");
                     if !(usd.0 > 0.0 && usd.0 <= usd.1 && usd.1 <= 1e7) {
                         self.err(&ap("usd"), "usd is (cheapest, dearest) order in US dollars, cheapest first, above 0");
                     }
@@ -1066,20 +772,10 @@ impl V<'_> {
                         usd: (usd.0.max(1.0), usd.1.max(usd.0).max(1.0)),
                     }
                 }
-                RawAction::VendorWithdrawals {
-                    market,
-                    vendor,
-                    count,
-                } => {
+                RawAction::VendorWithdrawals { market, vendor, count } => {
                     let market = e(self, &market, &["Market"], "market").unwrap_or(usize::MAX);
                     let vendor = e(self, &vendor, &["Vendor"], "vendor").unwrap_or(usize::MAX);
-                    let count = self.count(
-                        count as u64,
-                        1,
-                        1000,
-                        &ap("count"),
-                        "the number of withdrawals",
-                    );
+                    let count = self.count(count as u64, 1, 1000, &ap("count"), "the number of withdrawals");
                     let sales: Vec<&Step> = out
                         .iter()
                         .filter(|st| matches!(st.action, Action::Purchases { market: m, vendor: v, .. } if m == market && v == vendor))
@@ -1094,8 +790,7 @@ impl V<'_> {
                                 ),
                             );
                         } else if let EntityKind::Market(m) = &ents[market].kind {
-                            let first =
-                                sales.iter().map(|st| st.window.0).min().unwrap_or(0) + m.escrow;
+                            let first = sales.iter().map(|st| st.window.0).min().unwrap_or(0) + m.escrow;
                             if first >= w1 {
                                 self.err(
                                     p!["story", i, "window"],
@@ -1120,144 +815,70 @@ impl V<'_> {
                     hops: self.count(hops as u64, 1, 100, &ap("hops"), "the number of hops"),
                     amount: self.amount(amount, &ap("amount")),
                 },
-                RawAction::PeelChain {
-                    from,
-                    peels,
-                    to,
-                    peel_fraction,
-                    amount,
-                } => {
+                RawAction::PeelChain { from, peels, to, peel_fraction, amount } => {
                     let from = resolve_from(self, &from);
                     if to.is_empty() {
-                        self.err(
-                            &ap("to"),
-                            "`to` is empty: name the exchanges the peels go to",
-                        );
+                        self.err(&ap("to"), "`to` is empty: name the exchanges the peels go to");
                     }
                     let mut dest = Vec::new();
                     for (j, x) in to.iter().enumerate() {
-                        let path = [
-                            Seg::Field("story"),
-                            Seg::Index(i),
-                            Seg::Field("action"),
-                            Seg::Field("to"),
-                            Seg::Index(j),
-                        ];
+                        let path =
+                            [Seg::Field("story"), Seg::Index(i), Seg::Field("action"), Seg::Field("to"), Seg::Index(j)];
                         if let Some(k) = self.entity_ref(x, ents, &["Exchange"], &path) {
                             dest.push(k);
                         }
                     }
-                    if !(peel_fraction.0 > 0.0
-                        && peel_fraction.0 <= peel_fraction.1
-                        && peel_fraction.1 < 1.0)
-                    {
-                        self.err(&ap("peel_fraction"), "peel_fraction is (smallest, largest) share peeled each time, above 0 and below 1");
+                    if !(peel_fraction.0 > 0.0 && peel_fraction.0 <= peel_fraction.1 && peel_fraction.1 < 1.0) {
+                        self.err(
+                            &ap("peel_fraction"),
+                            "peel_fraction is (smallest, largest) share peeled each time, above 0 and below 1",
+                        );
                     }
                     Action::PeelChain {
                         from,
-                        peels: self.count(
-                            peels as u64,
-                            1,
-                            500,
-                            &ap("peels"),
-                            "the number of peels",
-                        ),
+                        peels: self.count(peels as u64, 1, 500, &ap("peels"), "the number of peels"),
                         to: dest,
                         peel_fraction: (
                             peel_fraction.0.clamp(0.001, 0.99),
-                            peel_fraction
-                                .1
-                                .clamp(peel_fraction.0.clamp(0.001, 0.99), 0.99),
+                            peel_fraction.1.clamp(peel_fraction.0.clamp(0.001, 0.99), 0.99),
                         ),
                         amount: self.amount(amount, &ap("amount")),
                     }
                 }
-                RawAction::FanOut {
-                    from,
-                    outputs,
-                    amount,
-                } => Action::FanOut {
+                RawAction::FanOut { from, outputs, amount } => Action::FanOut {
                     from: resolve_from(self, &from),
-                    outputs: self.count(
-                        outputs as u64,
-                        2,
-                        500,
-                        &ap("outputs"),
-                        "the number of outputs",
-                    ),
+                    outputs: self.count(outputs as u64, 2, 500, &ap("outputs"), "the number of outputs"),
                     amount: self.amount(amount, &ap("amount")),
                 },
-                RawAction::FanIn { from, amount } => Action::FanIn {
-                    from: resolve_from(self, &from),
-                    amount: self.amount(amount, &ap("amount")),
-                },
-                RawAction::ScatterGather {
-                    from,
-                    width,
-                    hops,
-                    amount,
-                } => Action::ScatterGather {
+                RawAction::FanIn { from, amount } => {
+                    Action::FanIn { from: resolve_from(self, &from), amount: self.amount(amount, &ap("amount")) }
+                }
+                RawAction::ScatterGather { from, width, hops, amount } => Action::ScatterGather {
                     from: resolve_from(self, &from),
                     width: self.count(width as u64, 2, 100, &ap("width"), "the width"),
-                    hops: self.count(
-                        hops as u64,
-                        0,
-                        20,
-                        &ap("hops"),
-                        "the number of hops per branch",
-                    ),
+                    hops: self.count(hops as u64, 0, 20, &ap("hops"), "the number of hops per branch"),
                     amount: self.amount(amount, &ap("amount")),
                 },
-                RawAction::Mix {
-                    from,
-                    mixer,
-                    amount,
-                } => Action::Mix {
+                RawAction::Mix { from, mixer, amount } => Action::Mix {
                     from: resolve_from(self, &from),
                     mixer: e(self, &mixer, &["Mixer"], "mixer").unwrap_or(0),
                     amount: self.amount(amount, &ap("amount")),
                 },
-                RawAction::CoinJoin {
-                    from,
-                    coordinator,
-                    amount,
-                } => Action::CoinJoin {
+                RawAction::CoinJoin { from, coordinator, amount } => Action::CoinJoin {
                     from: resolve_from(self, &from),
                     coordinator: e(self, &coordinator, &["CoinJoin"], "coordinator").unwrap_or(0),
                     amount: self.amount(amount, &ap("amount")),
                 },
-                RawAction::CashOut {
-                    from,
-                    exchange,
-                    deposits,
-                    amount,
-                } => Action::CashOut {
+                RawAction::CashOut { from, exchange, deposits, amount } => Action::CashOut {
                     from: resolve_from(self, &from),
                     exchange: e(self, &exchange, &["Exchange"], "exchange").unwrap_or(0),
-                    deposits: self.count(
-                        deposits as u64,
-                        1,
-                        100,
-                        &ap("deposits"),
-                        "the number of deposits",
-                    ),
+                    deposits: self.count(deposits as u64, 1, 100, &ap("deposits"), "the number of deposits"),
                     amount: self.amount(amount, &ap("amount")),
                 },
-                RawAction::OtcCashOut {
-                    from,
-                    otc,
-                    payments,
-                    amount,
-                } => Action::OtcCashOut {
+                RawAction::OtcCashOut { from, otc, payments, amount } => Action::OtcCashOut {
                     from: resolve_from(self, &from),
                     otc: e(self, &otc, &["Otc"], "otc").unwrap_or(0),
-                    payments: self.count(
-                        payments as u64,
-                        1,
-                        100,
-                        &ap("payments"),
-                        "the number of payments",
-                    ),
+                    payments: self.count(payments as u64, 1, 100, &ap("payments"), "the number of payments"),
                     amount: self.amount(amount, &ap("amount")),
                 },
             };
@@ -1266,8 +887,7 @@ impl V<'_> {
                 Action::Purchases { market, .. } => *market,
                 Action::VendorWithdrawals { vendor, .. } => *vendor,
                 a => {
-                    let holders: Vec<EntityIdx> =
-                        a.sources().iter().map(|&k| out[k].holder).collect();
+                    let holders: Vec<EntityIdx> = a.sources().iter().map(|&k| out[k].holder).collect();
                     if let Some(&h) = holders.first() {
                         if let Some(&other) = holders.iter().find(|&&x| x != h) {
                             self.err(
@@ -1290,11 +910,7 @@ impl V<'_> {
                 Some(EntityKind::Market(k)) => k.commission,
                 _ => 0.0,
             };
-            let available: f64 = action
-                .sources()
-                .iter()
-                .map(|&k| (most[k] - claimed[k]).max(0.0))
-                .sum();
+            let available: f64 = action.sources().iter().map(|&k| (most[k] - claimed[k]).max(0.0)).sum();
             let moved = match &action {
                 Action::Purchases { market, orders, usd, .. } => *orders as f64 * usd.1 / price_lo * (1.0 - commission(*market)),
                 Action::VendorWithdrawals { market, vendor, .. } => out
@@ -1341,13 +957,7 @@ impl V<'_> {
                     }
                 }
             };
-            out.push(Step {
-                id: s.id,
-                window: (w0, w1),
-                action,
-                holder,
-                loc: self.at(p!["story", i]),
-            });
+            out.push(Step { id: s.id, window: (w0, w1), action, holder, loc: self.at(p!["story", i]) });
             most.push(moved);
             claimed.push(0.0);
         }
@@ -1358,60 +968,39 @@ impl V<'_> {
         let mut out = Vec::new();
         for (i, it) in raw.into_iter().enumerate() {
             let rp = |f: &'static str| -> Vec<Seg<'static>> {
-                vec![
-                    Seg::Field("intel"),
-                    Seg::Index(i),
-                    Seg::Field("reveal"),
-                    Seg::Field(f),
-                ]
+                vec![Seg::Field("intel"), Seg::Index(i), Seg::Field("reveal"), Seg::Field(f)]
             };
-            let all = [
-                "Market", "Vendor", "Buyers", "Users", "Mixer", "CoinJoin", "Exchange", "Otc",
-                "Gambling", "Miners",
-            ];
+            let all =
+                ["Market", "Vendor", "Buyers", "Users", "Mixer", "CoinJoin", "Exchange", "Otc", "Gambling", "Miners"];
             let reveal = match it.reveal {
                 RawReveal::Addresses { of, role, first } => {
                     if first == Some(0) {
                         self.err(&rp("first"), "first must be at least 1");
                     }
-                    Reveal::Addresses {
-                        of: self.entity_ref(&of, ents, &all, &rp("of")).unwrap_or(0),
-                        role,
-                        first,
-                    }
+                    Reveal::Addresses { of: self.entity_ref(&of, ents, &all, &rp("of")).unwrap_or(0), role, first }
                 }
-                RawReveal::Tag {
-                    of,
-                    roles,
-                    label,
-                    category,
-                } => {
+                RawReveal::Tag { of, roles, label, category } => {
                     let of_idx = self.entity_ref(&of, ents, &all, &rp("of")).unwrap_or(0);
                     if roles.is_empty() {
-                        self.err(&rp("roles"), "roles is empty: name the roles of the addresses to tag (e.g. [Hot, Cold])");
+                        self.err(
+                            &rp("roles"),
+                            "roles is empty: name the roles of the addresses to tag (e.g. [Hot, Cold])",
+                        );
                     }
                     let e = ents.get(of_idx);
                     Reveal::Tag {
                         of: of_idx,
                         roles,
                         label: label.unwrap_or_else(|| e.map_or(String::new(), |e| e.name.clone())),
-                        category: category
-                            .unwrap_or_else(|| e.map_or(Category::Unknown, |e| e.category())),
+                        category: category.unwrap_or_else(|| e.map_or(Category::Unknown, |e| e.category())),
                     }
                 }
                 RawReveal::Transaction { step, index } => {
                     let k = self.step_ref(&step, story, &rp("step"));
-                    Reveal::Transaction {
-                        step: k.unwrap_or(0),
-                        index,
-                    }
+                    Reveal::Transaction { step: k.unwrap_or(0), index }
                 }
             };
-            out.push(Intel {
-                note: it.note,
-                reveal,
-                loc: self.at(p!["intel", i]),
-            });
+            out.push(Intel { note: it.note, reveal, loc: self.at(p!["intel", i]) });
         }
         out
     }
@@ -1427,50 +1016,29 @@ impl V<'_> {
         }
     }
 
-    fn objectives(
-        &mut self,
-        raw: Vec<RawObjective>,
-        ents: &[Entity],
-        story: &[Step],
-    ) -> Vec<Objective> {
+    fn objectives(&mut self, raw: Vec<RawObjective>, ents: &[Entity], story: &[Step]) -> Vec<Objective> {
         if raw.is_empty() {
-            self.err(
-                p!["objectives"],
-                "there are no objectives; trainees need something to find",
-            );
+            self.err(p!["objectives"], "there are no objectives; trainees need something to find");
         }
         let mut seen: HashSet<String> = HashSet::new();
         let mut out = Vec::new();
-        let all = [
-            "Market", "Vendor", "Buyers", "Users", "Mixer", "CoinJoin", "Exchange", "Otc",
-            "Gambling", "Miners",
-        ];
+        let all = ["Market", "Vendor", "Buyers", "Users", "Mixer", "CoinJoin", "Exchange", "Otc", "Gambling", "Miners"];
         let launderers = ["Vendor", "Otc", "Market"];
         for (i, o) in raw.into_iter().enumerate() {
             if o.id.is_empty() {
                 self.err(p!["objectives", i, "id"], "the objective id is empty");
             } else if !seen.insert(o.id.clone()) {
-                self.err(
-                    p!["objectives", i, "id"],
-                    format!("duplicate objective id \"{}\"", o.id),
-                );
+                self.err(p!["objectives", i, "id"], format!("duplicate objective id \"{}\"", o.id));
             }
             if o.prompt.trim().is_empty() {
                 self.err(p!["objectives", i, "prompt"], "the prompt is empty");
             }
             let ap = |f: &'static str| -> Vec<Seg<'static>> {
-                vec![
-                    Seg::Field("objectives"),
-                    Seg::Index(i),
-                    Seg::Field("answer"),
-                    Seg::Field(f),
-                ]
+                vec![Seg::Field("objectives"), Seg::Index(i), Seg::Field("answer"), Seg::Field(f)]
             };
             let answer = match o.answer {
                 RawAnswer::DepositAddresses { of, at } => {
-                    let of = self
-                        .entity_ref(&of, ents, &launderers, &ap("of"))
-                        .unwrap_or(0);
+                    let of = self.entity_ref(&of, ents, &launderers, &ap("of")).unwrap_or(0);
                     let at = at.and_then(|a| self.entity_ref(&a, ents, &["Exchange"], &ap("at")));
                     if !story.iter().any(|s| deposits_at(s, of, at)) {
                         self.err(
@@ -1478,33 +1046,23 @@ impl V<'_> {
                             format!(
                                 "no step of the story deposits funds of \"{}\" at {}",
                                 ents.get(of).map_or("?", |e| &e.id),
-                                at.map_or("any exchange".to_string(), |a| format!(
-                                    "\"{}\"",
-                                    ents[a].id
-                                ))
+                                at.map_or("any exchange".to_string(), |a| format!("\"{}\"", ents[a].id))
                             ),
                         );
                     }
                     Answer::DepositAddresses { of, at }
                 }
-                RawAnswer::CashOutServices { of } => Answer::CashOutServices {
-                    of: self
-                        .entity_ref(&of, ents, &launderers, &ap("of"))
-                        .unwrap_or(0),
-                },
+                RawAnswer::CashOutServices { of } => {
+                    Answer::CashOutServices { of: self.entity_ref(&of, ents, &launderers, &ap("of")).unwrap_or(0) }
+                }
                 RawAnswer::CashedOut { of, at, unit } => Answer::CashedOut {
-                    of: self
-                        .entity_ref(&of, ents, &launderers, &ap("of"))
-                        .unwrap_or(0),
+                    of: self.entity_ref(&of, ents, &launderers, &ap("of")).unwrap_or(0),
                     at: at.and_then(|a| self.entity_ref(&a, ents, &["Exchange", "Otc"], &ap("at"))),
                     unit,
                 },
                 RawAnswer::FundsPath { steps } => {
                     if steps.is_empty() {
-                        self.err(
-                            &ap("steps"),
-                            "steps is empty: name the story steps the path runs through",
-                        );
+                        self.err(&ap("steps"), "steps is empty: name the story steps the path runs through");
                     }
                     let mut ks = Vec::new();
                     for (j, st) in steps.iter().enumerate() {
@@ -1521,22 +1079,19 @@ impl V<'_> {
                     }
                     Answer::FundsPath { steps: ks }
                 }
-                RawAnswer::Cluster { of } => Answer::Cluster {
-                    of: self.entity_ref(&of, ents, &all, &ap("of")).unwrap_or(0),
-                },
+                RawAnswer::Cluster { of } => {
+                    Answer::Cluster { of: self.entity_ref(&of, ents, &all, &ap("of")).unwrap_or(0) }
+                }
                 RawAnswer::Identity { of } => {
-                    let of = self
-                        .entity_ref(&of, ents, &launderers, &ap("of"))
-                        .unwrap_or(0);
+                    let of = self.entity_ref(&of, ents, &launderers, &ap("of")).unwrap_or(0);
                     if !ents.is_empty() && !has_kyc_account(of, ents, story) {
                         self.err(&ap("of"), format!("\"{}\" never deposits at a KYC exchange that cooperates, so no legal request can name them", ents.get(of).map_or("?", |e| &e.id)));
                     }
                     Answer::Identity { of }
                 }
-                RawAnswer::Addresses { of, role } => Answer::Addresses {
-                    of: self.entity_ref(&of, ents, &all, &ap("of")).unwrap_or(0),
-                    role,
-                },
+                RawAnswer::Addresses { of, role } => {
+                    Answer::Addresses { of: self.entity_ref(&of, ents, &all, &ap("of")).unwrap_or(0), role }
+                }
                 RawAnswer::Service { step } => {
                     let k = self.step_ref(&step, story, &ap("step"));
                     if let Some(k) = k {
@@ -1558,28 +1113,15 @@ impl V<'_> {
                             );
                         }
                     }
-                    Answer::Service {
-                        step: k.unwrap_or(0),
-                    }
+                    Answer::Service { step: k.unwrap_or(0) }
                 }
             };
             let rp = |f: &'static str| -> Vec<Seg<'static>> {
-                vec![
-                    Seg::Field("objectives"),
-                    Seg::Index(i),
-                    Seg::Field("rule"),
-                    Seg::Field(f),
-                ]
+                vec![Seg::Field("objectives"), Seg::Index(i), Seg::Field("rule"), Seg::Field(f)]
             };
             let rule = match o.rule {
                 RawRule::Exact { points } => Rule::Exact { points },
-                RawRule::Set {
-                    points,
-                    wrong_penalty,
-                } => Rule::Set {
-                    points,
-                    wrong_penalty,
-                },
+                RawRule::Set { points, wrong_penalty } => Rule::Set { points, wrong_penalty },
                 RawRule::Numeric { points, tolerance } => Rule::Numeric {
                     points,
                     tolerance: match tolerance {
@@ -1600,35 +1142,21 @@ impl V<'_> {
                         }
                     },
                 },
-                RawRule::Path {
-                    points,
-                    wrong_penalty,
-                } => Rule::Path {
-                    points,
-                    wrong_penalty,
-                },
+                RawRule::Path { points, wrong_penalty } => Rule::Path { points, wrong_penalty },
             };
             let pts = rule.points();
             if !(pts > 0.0 && pts <= 1000.0) {
-                self.err(
-                    &rp("points"),
-                    format!("points is {pts}; it must be above 0 and at most 1000"),
-                );
+                self.err(&rp("points"), format!("points is {pts}; it must be above 0 and at most 1000"));
             }
             if let Rule::Set { wrong_penalty, .. } | Rule::Path { wrong_penalty, .. } = rule {
                 if !(0.0..=pts.max(0.0)).contains(&wrong_penalty) {
-                    self.err(
-                        &rp("wrong_penalty"),
-                        "wrong_penalty must be between 0 and the objective's points",
-                    );
+                    self.err(&rp("wrong_penalty"), "wrong_penalty must be between 0 and the objective's points");
                 }
             }
             let fits = matches!(
                 (answer.kind(), &rule),
-                (
-                    AnswerKind::Addresses | AnswerKind::Entities,
-                    Rule::Exact { .. } | Rule::Set { .. }
-                ) | (AnswerKind::Amount, Rule::Numeric { .. })
+                (AnswerKind::Addresses | AnswerKind::Entities, Rule::Exact { .. } | Rule::Set { .. })
+                    | (AnswerKind::Amount, Rule::Numeric { .. })
                     | (AnswerKind::Path, Rule::Path { .. })
                     | (AnswerKind::Text, Rule::Exact { .. })
             );
@@ -1639,10 +1167,7 @@ impl V<'_> {
                     AnswerKind::Path => "Path",
                     AnswerKind::Text => "Exact",
                 };
-                self.err(
-                    p!["objectives", i, "rule"],
-                    format!("this answer is scored with {want}, not with this rule"),
-                );
+                self.err(p!["objectives", i, "rule"], format!("this answer is scored with {want}, not with this rule"));
             }
             let mut hints = Vec::new();
             for (j, h) in o.hints.into_iter().enumerate() {
@@ -1652,19 +1177,9 @@ impl V<'_> {
                         "a hint costs between 0 and the objective's points",
                     );
                 }
-                hints.push(Hint {
-                    text: h.text,
-                    cost: h.cost,
-                });
+                hints.push(Hint { text: h.text, cost: h.cost });
             }
-            out.push(Objective {
-                id: o.id,
-                prompt: o.prompt,
-                answer,
-                rule,
-                hints,
-                loc: self.at(p!["objectives", i]),
-            });
+            out.push(Objective { id: o.id, prompt: o.prompt, answer, rule, hints, loc: self.at(p!["objectives", i]) });
         }
         out
     }
@@ -1673,20 +1188,14 @@ impl V<'_> {
     fn sizes(&mut self, s: &Scenario) {
         let days = s.meta.duration as f64 / DAY as f64;
         let per = |every: i64| {
-            if every > 0 {
-                days * DAY as f64 / every as f64
-            } else {
-                0.0
-            }
+            if every > 0 { days * DAY as f64 / every as f64 } else { 0.0 }
         };
         let mut txs = s.meta.duration as f64 / 600.0 + 200.0;
         let mut people = 0.0;
         for e in &s.entities {
             txs += match &e.kind {
                 EntityKind::Market(m) => per(m.sweep_every) + m.other_orders_per_day * days * 2.5,
-                EntityKind::Exchange(x) => {
-                    per(x.sweep_every) + per(x.withdrawal_batch_every) + per(DAY)
-                }
+                EntityKind::Exchange(x) => per(x.sweep_every) + per(x.withdrawal_batch_every) + per(DAY),
                 EntityKind::Mixer(m) => per(m.sweep_every),
                 EntityKind::CoinJoin(c) => per(c.round_every),
                 EntityKind::Otc(o) => per(o.deposit_every),
@@ -1719,11 +1228,7 @@ impl V<'_> {
             txs += b.tx_per_day * days;
         }
         if txs > MAX_TRANSACTIONS as f64 {
-            let at = if s.background.is_some() {
-                p!["background", "tx_per_day"]
-            } else {
-                p!["meta", "duration"]
-            };
+            let at = if s.background.is_some() { p!["background", "tx_per_day"] } else { p!["meta", "duration"] };
             self.err(
                 at,
                 format!(
@@ -1748,20 +1253,18 @@ fn deposits_at(s: &Step, of: EntityIdx, at: Option<EntityIdx>) -> bool {
 
 /// Whether some KYC exchange that cooperates holds an account of `of`.
 fn has_kyc_account(of: EntityIdx, ents: &[Entity], story: &[Step]) -> bool {
-    let kyc = |x: EntityIdx| matches!(ents.get(x).map(|e| &e.kind), Some(EntityKind::Exchange(e)) if e.kyc && e.cooperates);
+    let kyc =
+        |x: EntityIdx| matches!(ents.get(x).map(|e| &e.kind), Some(EntityKind::Exchange(e)) if e.kyc && e.cooperates);
     if let Some(EntityKind::Otc(o)) = ents.get(of).map(|e| &e.kind) {
         if o.deposits_to.is_some_and(kyc) {
             return true;
         }
     }
-    story
-        .iter()
-        .filter(|s| s.holder == of)
-        .any(|s| match &s.action {
-            Action::CashOut { exchange, .. } => kyc(*exchange),
-            Action::PeelChain { to, .. } => to.iter().any(|&x| kyc(x)),
-            _ => false,
-        })
+    story.iter().filter(|s| s.holder == of).any(|s| match &s.action {
+        Action::CashOut { exchange, .. } => kyc(*exchange),
+        Action::PeelChain { to, .. } => to.iter().any(|&x| kyc(x)),
+        _ => false,
+    })
 }
 
 fn one_of(want: &[&str]) -> String {
@@ -1809,10 +1312,7 @@ pub fn personal_profile() -> Profile {
         address_reuse: 0.05,
         change: Change::Fresh,
         change_position: ChangePosition::Random,
-        fee: Fee::Rate {
-            min: 2.0,
-            max: 15.0,
-        },
+        fee: Fee::Rate { min: 2.0, max: 15.0 },
         version: 2,
         locktime: Locktime::Height,
         rbf: true,
@@ -1828,10 +1328,7 @@ pub fn service_profile(script: ScriptType) -> Profile {
         address_reuse: 0.0,
         change: Change::Fresh,
         change_position: ChangePosition::Last,
-        fee: Fee::Rate {
-            min: 3.0,
-            max: 12.0,
-        },
+        fee: Fee::Rate { min: 3.0, max: 12.0 },
         version: 2,
         locktime: Locktime::Zero,
         rbf: false,
@@ -1840,24 +1337,14 @@ pub fn service_profile(script: ScriptType) -> Profile {
 }
 
 fn exchange_profile() -> Profile {
-    Profile {
-        version: 1,
-        fee: Fee::Rate {
-            min: 4.0,
-            max: 20.0,
-        },
-        ..service_profile(ScriptType::P2WPKH)
-    }
+    Profile { version: 1, fee: Fee::Rate { min: 4.0, max: 20.0 }, ..service_profile(ScriptType::P2WPKH) }
 }
 
 /// The wallets of ordinary people, by era: the default mix of a population.
 pub fn default_population_profiles() -> Vec<Profile> {
     let p = personal_profile();
     vec![
-        Profile {
-            weight: 45.0,
-            ..p.clone()
-        },
+        Profile { weight: 45.0, ..p.clone() },
         Profile {
             weight: 20.0,
             script: ScriptType::P2SH_P2WPKH,
@@ -1880,11 +1367,6 @@ pub fn default_population_profiles() -> Vec<Profile> {
             coin_selection: CoinSelection::Largest,
             ..p.clone()
         },
-        Profile {
-            weight: 20.0,
-            script: ScriptType::P2TR,
-            address_reuse: 0.0,
-            ..p
-        },
+        Profile { weight: 20.0, script: ScriptType::P2TR, address_reuse: 0.0, ..p },
     ]
 }

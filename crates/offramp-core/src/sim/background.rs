@@ -100,19 +100,12 @@ impl Sim<'_> {
     /// An amount a person would choose, at most `max`.
     fn everyday_amount(&mut self, max: u64) -> Option<u64> {
         let v = if self.e.chance(0.5) {
-            let options: Vec<u64> = ROUND_BTC
-                .iter()
-                .map(|b| (b * 1e8) as u64)
-                .filter(|v| *v <= max)
-                .collect();
+            let options: Vec<u64> = ROUND_BTC.iter().map(|b| (b * 1e8) as u64).filter(|v| *v <= max).collect();
             *options.get(self.e.index(options.len().max(1)))?
         } else {
             let now = self.e.now;
-            let options: Vec<u64> = ROUND_USD
-                .iter()
-                .map(|u| self.e.prices.sats_for_usd(*u, now))
-                .filter(|v| *v <= max)
-                .collect();
+            let options: Vec<u64> =
+                ROUND_USD.iter().map(|u| self.e.prices.sats_for_usd(*u, now)).filter(|v| *v <= max).collect();
             *options.get(self.e.index(options.len().max(1)))?
         };
         (v >= 20_000).then_some(v)
@@ -136,12 +129,7 @@ impl Sim<'_> {
         let spec = Spec {
             from,
             inputs: Inputs::Select,
-            pays: vec![Pay {
-                wallet: to,
-                addr,
-                value,
-                flow: false,
-            }],
+            pays: vec![Pay { wallet: to, addr, value, flow: false }],
             rest: Rest::Change { flow: false },
             purpose: Purpose::Background(Activity::Payment),
         };
@@ -188,11 +176,7 @@ impl Sim<'_> {
                 from,
                 inputs: Inputs::All,
                 pays: vec![],
-                rest: Rest::To {
-                    wallet: deposits,
-                    addr,
-                    flow: false,
-                },
+                rest: Rest::To { wallet: deposits, addr, flow: false },
                 purpose: Purpose::Background(Activity::ExchangeDeposit),
             }
         } else {
@@ -200,12 +184,7 @@ impl Sim<'_> {
             Spec {
                 from,
                 inputs: Inputs::Select,
-                pays: vec![Pay {
-                    wallet: deposits,
-                    addr,
-                    value,
-                    flow: false,
-                }],
+                pays: vec![Pay { wallet: deposits, addr, value, flow: false }],
                 rest: Rest::Change { flow: false },
                 purpose: Purpose::Background(Activity::ExchangeDeposit),
             }
@@ -229,15 +208,7 @@ impl Sim<'_> {
             return false;
         };
         let addr = self.e.receive_addr(to, AddrRole::Receive);
-        self.request_withdrawal(
-            x,
-            Pay {
-                wallet: to,
-                addr,
-                value,
-                flow: false,
-            },
-        );
+        self.request_withdrawal(x, Pay { wallet: to, addr, value, flow: false });
         true
     }
 
@@ -256,11 +227,7 @@ impl Sim<'_> {
                     from: w,
                     inputs: Inputs::All,
                     pays: vec![],
-                    rest: Rest::To {
-                        wallet: w,
-                        addr,
-                        flow: false,
-                    },
+                    rest: Rest::To { wallet: w, addr, flow: false },
                     purpose: Purpose::Background(Activity::Consolidation),
                 };
                 return self.e.transact(spec).is_ok();
@@ -271,11 +238,7 @@ impl Sim<'_> {
 
     fn bg_gambling(&mut self, users: u32) -> bool {
         let sc = self.e.sc;
-        let Some(g) = sc
-            .entities
-            .iter()
-            .position(|e| matches!(e.kind, EntityKind::Gambling(_)))
-        else {
+        let Some(g) = sc.entities.iter().position(|e| matches!(e.kind, EntityKind::Gambling(_))) else {
             return false;
         };
         let Some(from) = self.someone_with(users, 100_000) else {
@@ -302,12 +265,7 @@ impl Sim<'_> {
         let spec = Spec {
             from,
             inputs: Inputs::Select,
-            pays: vec![Pay {
-                wallet: deposits,
-                addr,
-                value,
-                flow: false,
-            }],
+            pays: vec![Pay { wallet: deposits, addr, value, flow: false }],
             rest: Rest::Change { flow: false },
             purpose: Purpose::Background(Activity::GamblingDeposit),
         };
@@ -321,25 +279,14 @@ impl Sim<'_> {
         if self.e.chance(0.48 - edge) {
             let win = (value as f64 * self.e.uniform(1.5, 2.5)) as u64;
             let at = self.e.now + self.e.between(600, 4 * 3600);
-            self.e.schedule(
-                at,
-                Ev::GamblingPayout {
-                    entity: g as u32,
-                    wallet: from,
-                    value: win,
-                },
-            );
+            self.e.schedule(at, Ev::GamblingPayout { entity: g as u32, wallet: from, value: win });
         }
         true
     }
 
     fn bg_coinjoin(&mut self, users: u32) -> bool {
         let sc = self.e.sc;
-        let Some(c) = sc
-            .entities
-            .iter()
-            .position(|e| matches!(e.kind, EntityKind::CoinJoin(_)))
-        else {
+        let Some(c) = sc.entities.iter().position(|e| matches!(e.kind, EntityKind::CoinJoin(_))) else {
             return false;
         };
         let EntityKind::CoinJoin(cj) = &sc.entities[c].kind else {
@@ -359,11 +306,7 @@ impl Sim<'_> {
 
     fn bg_mixer(&mut self, users: u32) -> bool {
         let sc = self.e.sc;
-        let Some(m) = sc
-            .entities
-            .iter()
-            .position(|e| matches!(e.kind, EntityKind::Mixer(_)))
-        else {
+        let Some(m) = sc.entities.iter().position(|e| matches!(e.kind, EntityKind::Mixer(_))) else {
             return false;
         };
         let Some(from) = self.someone_with(users, 500_000) else {
@@ -378,12 +321,7 @@ impl Sim<'_> {
         let spec = Spec {
             from,
             inputs: Inputs::Select,
-            pays: vec![Pay {
-                wallet: deposits,
-                addr,
-                value,
-                flow: false,
-            }],
+            pays: vec![Pay { wallet: deposits, addr, value, flow: false }],
             rest: Rest::Change { flow: false },
             purpose: Purpose::Background(Activity::MixerDeposit),
         };

@@ -12,12 +12,10 @@ use rand_chacha::ChaCha8Rng;
 use super::GenerateError;
 use super::price::PriceSeries;
 use crate::ledger::{
-    AddrInfo, BlockRecord, COINBASE_RESERVE_WEIGHT, Chain, DUST, InputRecord, MAX_BLOCK_WEIGHT,
-    NONE, OutputRecord, TxRecord, input_weight, output_weight,
+    AddrInfo, BlockRecord, COINBASE_RESERVE_WEIGHT, Chain, DUST, InputRecord, MAX_BLOCK_WEIGHT, NONE, OutputRecord,
+    TxRecord, input_weight, output_weight,
 };
-use crate::scenario::{
-    AddrRole, Change, ChangePosition, CoinSelection, Fee, Locktime, Profile, Scenario, ScriptType,
-};
+use crate::scenario::{AddrRole, Change, ChangePosition, CoinSelection, Fee, Locktime, Profile, Scenario, ScriptType};
 use crate::truth::{AddrTruth, Purpose, Truth};
 
 pub type WalletId = u32;
@@ -73,11 +71,7 @@ pub enum Rest {
     /// Change back to the sender, as its profile does it.
     Change { flow: bool },
     /// Everything left to this address (a sweep, or a peel chain's next hop).
-    To {
-        wallet: WalletId,
-        addr: u32,
-        flow: bool,
-    },
+    To { wallet: WalletId, addr: u32, flow: bool },
 }
 
 pub struct Spec {
@@ -97,16 +91,9 @@ pub struct Shortfall {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Ev {
-    Story {
-        step: u32,
-        action: u32,
-    },
-    Order {
-        order: u32,
-    },
-    Funding {
-        order: u32,
-    },
+    Story { step: u32, action: u32 },
+    Order { order: u32 },
+    Funding { order: u32 },
     Background,
     ExchangeSweep(u32),
     ExchangeBatch(u32),
@@ -115,18 +102,11 @@ pub enum Ev {
     MarketOtherOrder(u32),
     MarketPayouts(u32),
     MixerSweep(u32),
-    MixerPayout {
-        job: u32,
-        part: u32,
-    },
+    MixerPayout { job: u32, part: u32 },
     CoinJoinRound(u32),
     OtcDeposit(u32),
     GamblingSweep(u32),
-    GamblingPayout {
-        entity: u32,
-        wallet: u32,
-        value: u64,
-    },
+    GamblingPayout { entity: u32, wallet: u32, value: u64 },
     PoolPayouts(u32),
 }
 
@@ -191,19 +171,11 @@ impl<'s> Engine<'s> {
     }
 
     pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        if hi <= lo {
-            lo
-        } else {
-            self.rng.random_range(lo..hi)
-        }
+        if hi <= lo { lo } else { self.rng.random_range(lo..hi) }
     }
 
     pub fn between(&mut self, lo: i64, hi: i64) -> i64 {
-        if hi <= lo {
-            lo
-        } else {
-            self.rng.random_range(lo..=hi)
-        }
+        if hi <= lo { lo } else { self.rng.random_range(lo..=hi) }
     }
 
     pub fn index(&mut self, n: usize) -> usize {
@@ -234,10 +206,7 @@ impl<'s> Engine<'s> {
         let w: Vec<f64> = (0..n).map(|_| self.uniform(0.5, 1.5)).collect();
         let sum: f64 = w.iter().sum();
         let spare = total - min * n as u64;
-        let mut parts: Vec<u64> = w
-            .iter()
-            .map(|x| min + (spare as f64 * x / sum) as u64)
-            .collect();
+        let mut parts: Vec<u64> = w.iter().map(|x| min + (spare as f64 * x / sum) as u64).collect();
         let used: u64 = parts.iter().sum();
         parts[n - 1] += total - used;
         parts
@@ -251,14 +220,7 @@ impl<'s> Engine<'s> {
     }
 
     pub fn new_wallet(&mut self, entity: u32, member: u32, profile: u32) -> WalletId {
-        self.wallets.push(Wallet {
-            entity,
-            member,
-            profile,
-            utxos: Vec::new(),
-            receive: Vec::new(),
-            balance: 0,
-        });
+        self.wallets.push(Wallet { entity, member, profile, utxos: Vec::new(), receive: Vec::new(), balance: 0 });
         self.wallets.len() as u32 - 1
     }
 
@@ -267,24 +229,10 @@ impl<'s> Engine<'s> {
     }
 
     /// A fresh address of `kind` owned by the wallet's owner.
-    pub fn fresh_addr_of(
-        &mut self,
-        w: WalletId,
-        role: AddrRole,
-        kind: ScriptType,
-        account: u32,
-    ) -> u32 {
+    pub fn fresh_addr_of(&mut self, w: WalletId, role: AddrRole, kind: ScriptType, account: u32) -> u32 {
         let wl = &self.wallets[w as usize];
-        self.chain.addresses.push(AddrInfo {
-            kind,
-            payload: [0; 32],
-        });
-        self.truth.addresses.push(AddrTruth {
-            entity: wl.entity,
-            member: wl.member,
-            role,
-            account,
-        });
+        self.chain.addresses.push(AddrInfo { kind, payload: [0; 32] });
+        self.truth.addresses.push(AddrTruth { entity: wl.entity, member: wl.member, role, account });
         self.chain.addresses.len() as u32 - 1
     }
 
@@ -314,12 +262,7 @@ impl<'s> Engine<'s> {
     /// The coins of a wallet that can be spent in the block being built.
     pub fn spendable(&self, w: WalletId) -> u64 {
         let h = self.height();
-        self.wallets[w as usize]
-            .utxos
-            .iter()
-            .filter(|u| u.mature <= h)
-            .map(|u| u.value)
-            .sum()
+        self.wallets[w as usize].utxos.iter().filter(|u| u.mature <= h).map(|u| u.value).sum()
     }
 
     /// Takes every spendable coin out of a wallet.
@@ -337,9 +280,7 @@ impl<'s> Engine<'s> {
     pub fn take_value(&mut self, w: WalletId, value: u64) -> Vec<Utxo> {
         let h = self.height();
         let wl = &mut self.wallets[w as usize];
-        let mut order: Vec<usize> = (0..wl.utxos.len())
-            .filter(|&i| wl.utxos[i].mature <= h)
-            .collect();
+        let mut order: Vec<usize> = (0..wl.utxos.len()).filter(|&i| wl.utxos[i].mature <= h).collect();
         order.sort_by_key(|&i| Reverse((wl.utxos[i].value, Reverse(wl.utxos[i].out))));
         let mut sum = 0;
         let mut chosen = vec![false; wl.utxos.len()];
@@ -401,20 +342,11 @@ impl<'s> Engine<'s> {
     /// A [`Shortfall`] when the coins do not cover the payments and the fee; then nothing
     /// is recorded and `Given` coins are returned to the sender.
     pub fn transact(&mut self, spec: Spec) -> Result<u32, Shortfall> {
-        let Spec {
-            from,
-            inputs,
-            pays,
-            rest,
-            purpose,
-        } = spec;
+        let Spec { from, inputs, pays, rest, purpose } = spec;
         let profile_idx = self.wallets[from as usize].profile;
         let profile = self.profiles[profile_idx as usize].clone();
         let paid: u64 = pays.iter().map(|p| p.value).sum();
-        let out_kinds: Vec<ScriptType> = pays
-            .iter()
-            .map(|p| self.chain.addresses[p.addr as usize].kind)
-            .collect();
+        let out_kinds: Vec<ScriptType> = pays.iter().map(|p| self.chain.addresses[p.addr as usize].kind).collect();
         let rest_kind = match rest {
             Rest::To { addr, .. } => self.chain.addresses[addr as usize].kind,
             Rest::Change { .. } => match profile.change {
@@ -449,12 +381,11 @@ impl<'s> Engine<'s> {
             Inputs::Select => {
                 let h = self.height();
                 let wl = &self.wallets[from as usize];
-                let mut order: Vec<usize> = (0..wl.utxos.len())
-                    .filter(|&i| wl.utxos[i].mature <= h)
-                    .collect();
+                let mut order: Vec<usize> = (0..wl.utxos.len()).filter(|&i| wl.utxos[i].mature <= h).collect();
                 match profile.coin_selection {
-                    CoinSelection::Largest => order
-                        .sort_by_key(|&i| Reverse((wl.utxos[i].value, Reverse(wl.utxos[i].out)))),
+                    CoinSelection::Largest => {
+                        order.sort_by_key(|&i| Reverse((wl.utxos[i].value, Reverse(wl.utxos[i].out))))
+                    }
                     CoinSelection::Oldest => order.sort_by_key(|&i| wl.utxos[i].out),
                     CoinSelection::Random => order.shuffle(&mut self.rng),
                 }
@@ -472,10 +403,7 @@ impl<'s> Engine<'s> {
                     }
                 }
                 if sum < paid + fee_at(&kinds, false) {
-                    return Err(Shortfall {
-                        have: sum,
-                        need: paid + fee_at(&kinds, false),
-                    });
+                    return Err(Shortfall { have: sum, need: paid + fee_at(&kinds, false) });
                 }
                 let wl = &mut self.wallets[from as usize];
                 let mut take = Vec::new();
@@ -493,10 +421,7 @@ impl<'s> Engine<'s> {
             }
         };
         let sum_in: u64 = coins.iter().map(|u| u.value).sum();
-        let in_kinds: Vec<ScriptType> = coins
-            .iter()
-            .map(|u| self.chain.addresses[u.addr as usize].kind)
-            .collect();
+        let in_kinds: Vec<ScriptType> = coins.iter().map(|u| self.chain.addresses[u.addr as usize].kind).collect();
         let fee_with = fee_at(&in_kinds, true);
         let fee_without = fee_at(&in_kinds, false);
         let (rest_value, fee) = if sum_in >= paid + fee_with + DUST {
@@ -516,20 +441,13 @@ impl<'s> Engine<'s> {
                 Rest::Change { flow } => {
                     let addr = match profile.change {
                         Change::Fresh => self.fresh_addr(from, AddrRole::Change),
-                        Change::FreshOfType(k) => {
-                            self.fresh_addr_of(from, AddrRole::Change, k, NONE)
-                        }
+                        Change::FreshOfType(k) => self.fresh_addr_of(from, AddrRole::Change, k, NONE),
                         Change::ReuseInput => coins[0].addr,
                     };
                     (from, addr, flow)
                 }
             };
-            let change = Pay {
-                wallet: w,
-                addr,
-                value: rest_value,
-                flow,
-            };
+            let change = Pay { wallet: w, addr, value: rest_value, flow };
             let pos = match (rest, profile.change_position) {
                 (Rest::To { .. }, _) | (_, ChangePosition::Last) => outs.len(),
                 (_, ChangePosition::First) => 0,
@@ -549,15 +467,7 @@ impl<'s> Engine<'s> {
         } else {
             0xffff_ffff
         };
-        Ok(self.record(
-            &coins,
-            &outs,
-            profile.version,
-            locktime,
-            sequence,
-            fee,
-            purpose,
-        ))
+        Ok(self.record(&coins, &outs, profile.version, locktime, sequence, fee, purpose))
     }
 
     /// Records a transaction spending `coins` (already out of their wallets) into `outs`.
@@ -573,14 +483,8 @@ impl<'s> Engine<'s> {
         purpose: Purpose,
     ) -> u32 {
         let weight = 40
-            + coins
-                .iter()
-                .map(|u| input_weight(self.chain.addresses[u.addr as usize].kind))
-                .sum::<u64>()
-            + outs
-                .iter()
-                .map(|p| output_weight(self.chain.addresses[p.addr as usize].kind))
-                .sum::<u64>()
+            + coins.iter().map(|u| input_weight(self.chain.addresses[u.addr as usize].kind)).sum::<u64>()
+            + outs.iter().map(|p| output_weight(self.chain.addresses[p.addr as usize].kind)).sum::<u64>()
             + 2;
         if self.block_weight + weight > MAX_BLOCK_WEIGHT - COINBASE_RESERVE_WEIGHT {
             self.close_block();
@@ -593,32 +497,15 @@ impl<'s> Engine<'s> {
         let first_input = self.chain.inputs.len() as u32;
         for u in coins {
             self.chain.outputs[u.out as usize].spent_by = self.chain.inputs.len() as u32;
-            self.chain.inputs.push(InputRecord {
-                prev: u.out,
-                sequence,
-                tx: t,
-            });
+            self.chain.inputs.push(InputRecord { prev: u.out, sequence, tx: t });
         }
         let first_output = self.chain.outputs.len() as u32;
         let h = self.height();
         for p in outs {
             let out = self.chain.outputs.len() as u32;
-            self.chain.outputs.push(OutputRecord {
-                value: p.value,
-                addr: p.addr,
-                tx: t,
-                spent_by: NONE,
-            });
+            self.chain.outputs.push(OutputRecord { value: p.value, addr: p.addr, tx: t, spent_by: NONE });
             self.truth.flow.push(p.flow);
-            self.credit(
-                p.wallet,
-                Utxo {
-                    out,
-                    value: p.value,
-                    addr: p.addr,
-                    mature: h,
-                },
-            );
+            self.credit(p.wallet, Utxo { out, value: p.value, addr: p.addr, mature: h });
         }
         self.chain.txs.push(TxRecord {
             txid: bitcoin::Txid::from_raw_hash(bitcoin::hashes::Hash::all_zeros()),
@@ -650,10 +537,7 @@ impl<'s> Engine<'s> {
 
     /// The time of the block being filled.
     pub fn block_time(&self) -> i64 {
-        self.chain
-            .blocks
-            .get(self.block)
-            .map_or(i64::MIN, |b| i64::from(b.time))
+        self.chain.blocks.get(self.block).map_or(i64::MIN, |b| i64::from(b.time))
     }
 
     /// Seconds to the next block: exponential around ten minutes, as mining gives them.
@@ -665,11 +549,7 @@ impl<'s> Engine<'s> {
     /// Opens a block with timestamp `time` whose coinbase pays `miner`'s wallet.
     pub fn open_block(&mut self, time: i64, miner: WalletId) {
         let height = self.chain.blocks.last().map_or(1, |b| b.height + 1);
-        let prev_time = self
-            .chain
-            .blocks
-            .last()
-            .map_or(i64::MIN, |b| i64::from(b.time));
+        let prev_time = self.chain.blocks.last().map_or(i64::MIN, |b| i64::from(b.time));
         let time = time.max(prev_time + 1);
         self.chain.blocks.push(BlockRecord {
             height,
@@ -685,30 +565,13 @@ impl<'s> Engine<'s> {
         self.block_miner = miner;
         // The coinbase: the miner's payout (value set when the block closes) and the
         // witness commitment.
-        let addr = *self.wallets[miner as usize]
-            .receive
-            .first()
-            .expect("a miner has a coinbase address");
+        let addr = *self.wallets[miner as usize].receive.first().expect("a miner has a coinbase address");
         let t = self.chain.txs.len() as u32;
         let first_input = self.chain.inputs.len() as u32;
-        self.chain.inputs.push(InputRecord {
-            prev: NONE,
-            sequence: u32::MAX,
-            tx: t,
-        });
+        self.chain.inputs.push(InputRecord { prev: NONE, sequence: u32::MAX, tx: t });
         let first_output = self.chain.outputs.len() as u32;
-        self.chain.outputs.push(OutputRecord {
-            value: 0,
-            addr,
-            tx: t,
-            spent_by: NONE,
-        });
-        self.chain.outputs.push(OutputRecord {
-            value: 0,
-            addr: NONE,
-            tx: t,
-            spent_by: NONE,
-        });
+        self.chain.outputs.push(OutputRecord { value: 0, addr, tx: t, spent_by: NONE });
+        self.chain.outputs.push(OutputRecord { value: 0, addr: NONE, tx: t, spent_by: NONE });
         self.truth.flow.extend([false, false]);
         self.chain.txs.push(TxRecord {
             txid: bitcoin::Txid::from_raw_hash(bitcoin::hashes::Hash::all_zeros()),
@@ -740,15 +603,7 @@ impl<'s> Engine<'s> {
         self.chain.outputs[out as usize].value = value;
         let addr = self.chain.outputs[out as usize].addr;
         if value > 0 {
-            self.credit(
-                self.block_miner,
-                Utxo {
-                    out,
-                    value,
-                    addr,
-                    mature: height + COINBASE_MATURITY,
-                },
-            );
+            self.credit(self.block_miner, Utxo { out, value, addr, mature: height + COINBASE_MATURITY });
         }
     }
 

@@ -78,9 +78,7 @@ impl World {
     /// The index of an address given as text (bech32 in any case, base58 as is).
     pub fn find_address(&self, text: &str) -> Option<u32> {
         let index = self.index.get_or_init(|| {
-            (0..self.chain.addresses.len() as u32)
-                .map(|a| (self.chain.address_string(a), a))
-                .collect()
+            (0..self.chain.addresses.len() as u32).map(|a| (self.chain.address_string(a), a)).collect()
         });
         index.get(&normalize_address(text)).copied()
     }
@@ -90,11 +88,7 @@ impl World {
 pub fn normalize_address(text: &str) -> String {
     let t = text.trim();
     let l = t.to_lowercase();
-    if l.starts_with("bc1") || l.starts_with("tb1") || l.starts_with("bcrt1") {
-        l
-    } else {
-        t.to_string()
-    }
+    if l.starts_with("bc1") || l.starts_with("tb1") || l.starts_with("bcrt1") { l } else { t.to_string() }
 }
 
 /// How long after the scenario's end late story steps may still run.
@@ -144,6 +138,8 @@ pub struct CoinJoinRt {
 #[derive(Debug, Default)]
 pub struct OtcRt {
     pub wallet: WalletId,
+    /// Coins bought from customers and not yet deposited at the trader's exchange.
+    pub bought: u64,
 }
 
 #[derive(Debug, Default)]
@@ -239,11 +235,7 @@ pub struct Sim<'s> {
 ///
 /// # Errors
 /// A [`GenerateError`] with the place in the scenario that asks for the impossible.
-pub fn generate(
-    sc: &Scenario,
-    opts: &Options,
-    progress: Progress<'_>,
-) -> Result<World, GenerateError> {
+pub fn generate(sc: &Scenario, opts: &Options, progress: Progress<'_>) -> Result<World, GenerateError> {
     let seed = opts.seed.unwrap_or(sc.meta.seed);
     let mut price_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5052_4943_4550_4154);
     let price_start = sc.meta.start - 120 * DAY;
@@ -269,27 +261,12 @@ pub fn generate(
     sim.schedule_all();
     sim.run(progress)?;
     let Sim { e, .. } = sim;
-    let Engine {
-        mut chain,
-        mut truth,
-        prices,
-        ..
-    } = e;
+    let Engine { mut chain, mut truth, prices, .. } = e;
     let keys = KeySource::new(&sc.meta.id, seed);
-    seal::seal(&mut chain, &keys, &mut |done, all| {
-        progress(Phase::Sealing, done, all)
-    });
+    seal::seal(&mut chain, &keys, &mut |done, all| progress(Phase::Sealing, done, all));
     let intel = resolve::intel(sc, &chain, &truth, &prices, seed)?;
     truth.answers = resolve::answers(sc, &chain, &truth)?;
-    Ok(World {
-        scenario: sc.clone(),
-        seed,
-        chain,
-        prices,
-        intel,
-        truth,
-        index: Default::default(),
-    })
+    Ok(World { scenario: sc.clone(), seed, chain, prices, intel, truth, index: Default::default() })
 }
 
 impl Sim<'_> {
@@ -302,35 +279,21 @@ impl Sim<'_> {
             let jitter = self.e.between(0, 3600);
             match &ent.kind {
                 EntityKind::Exchange(x) => {
-                    self.e
-                        .schedule(start + jitter + x.sweep_every / 2, Ev::ExchangeSweep(i));
-                    self.e.schedule(
-                        start + jitter % x.withdrawal_batch_every.max(1),
-                        Ev::ExchangeBatch(i),
-                    );
-                    self.e
-                        .schedule(start + DAY / 2 + jitter, Ev::ExchangeRebalance(i));
+                    self.e.schedule(start + jitter + x.sweep_every / 2, Ev::ExchangeSweep(i));
+                    self.e.schedule(start + jitter % x.withdrawal_batch_every.max(1), Ev::ExchangeBatch(i));
+                    self.e.schedule(start + DAY / 2 + jitter, Ev::ExchangeRebalance(i));
                 }
                 EntityKind::Market(m) => {
-                    self.e
-                        .schedule(start + jitter + m.sweep_every / 2, Ev::MarketSweep(i));
+                    self.e.schedule(start + jitter + m.sweep_every / 2, Ev::MarketSweep(i));
                     if m.other_orders_per_day > 0.0 {
                         self.e.schedule(start + jitter, Ev::MarketOtherOrder(i));
                         self.e.schedule(start + DAY + jitter, Ev::MarketPayouts(i));
                     }
                 }
-                EntityKind::Mixer(m) => self
-                    .e
-                    .schedule(start + jitter + m.sweep_every / 2, Ev::MixerSweep(i)),
-                EntityKind::CoinJoin(c) => self
-                    .e
-                    .schedule(start + jitter % c.round_every.max(1), Ev::CoinJoinRound(i)),
-                EntityKind::Otc(o) => self
-                    .e
-                    .schedule(start + o.deposit_every / 2 + jitter, Ev::OtcDeposit(i)),
-                EntityKind::Gambling(_) => self
-                    .e
-                    .schedule(start + DAY / 2 + jitter, Ev::GamblingSweep(i)),
+                EntityKind::Mixer(m) => self.e.schedule(start + jitter + m.sweep_every / 2, Ev::MixerSweep(i)),
+                EntityKind::CoinJoin(c) => self.e.schedule(start + jitter % c.round_every.max(1), Ev::CoinJoinRound(i)),
+                EntityKind::Otc(o) => self.e.schedule(start + o.deposit_every / 2 + jitter, Ev::OtcDeposit(i)),
+                EntityKind::Gambling(_) => self.e.schedule(start + DAY / 2 + jitter, Ev::GamblingSweep(i)),
                 _ => {}
             }
         }
@@ -347,31 +310,32 @@ impl Sim<'_> {
         let mut n = 0u64;
         while let Some((t, ev)) = self.e.next_event() {
             let story_left = self.steps.iter().any(|s| !s.complete());
-            let is_story = matches!(
-                ev,
+            let keep = match ev {
                 Ev::Story { .. }
-                    | Ev::Order { .. }
-                    | Ev::Funding { .. }
-                    | Ev::MixerPayout { .. }
-                    | Ev::CoinJoinRound(_)
-                    | Ev::ExchangeBatch(_)
-            );
-            if t > self.end && !(story_left && is_story) {
+                | Ev::Order { .. }
+                | Ev::Funding { .. }
+                | Ev::MixerPayout { .. }
+                | Ev::CoinJoinRound(_)
+                | Ev::ExchangeBatch(_) => story_left,
+                // A trader still holding bought coins goes on to cash them out.
+                Ev::OtcDeposit(o) => matches!(&self.rt[o as usize], Rt::Otc(r) if r.bought > 0),
+                _ => false,
+            };
+            if t > self.end && !keep {
                 continue;
             }
             if t > self.end + GRACE {
-                return Err(self.stuck());
+                if story_left {
+                    return Err(self.stuck());
+                }
+                continue;
             }
             self.advance(t);
             self.e.now = t;
             self.handle(ev)?;
             n += 1;
             if n % 4096 == 0 {
-                progress(
-                    Phase::Simulating,
-                    ((t - start).max(0) as u64).min(total),
-                    total,
-                );
+                progress(Phase::Simulating, ((t - start).max(0) as u64).min(total), total);
             }
         }
         if self.steps.iter().any(|s| !s.complete()) {
@@ -417,11 +381,7 @@ impl Sim<'_> {
             Ev::CoinJoinRound(c) => self.coinjoin_round(c)?,
             Ev::OtcDeposit(o) => self.otc_deposit(o),
             Ev::GamblingSweep(g) => self.gambling_sweep(g),
-            Ev::GamblingPayout {
-                entity,
-                wallet,
-                value,
-            } => self.gambling_payout(entity, wallet, value),
+            Ev::GamblingPayout { entity, wallet, value } => self.gambling_payout(entity, wallet, value),
             Ev::PoolPayouts(_) => self.pool_payouts(),
         }
         Ok(())
@@ -430,12 +390,7 @@ impl Sim<'_> {
     /// The error for a story that never completes.
     fn stuck(&self) -> GenerateError {
         let sc = self.e.sc;
-        let (i, _) = self
-            .steps
-            .iter()
-            .enumerate()
-            .find(|(_, s)| !s.complete())
-            .unwrap_or((0, &self.steps[0]));
+        let (i, _) = self.steps.iter().enumerate().find(|(_, s)| !s.complete()).unwrap_or((0, &self.steps[0]));
         let step = &sc.story[i];
         let waiting: Vec<&str> = step
             .action
@@ -447,10 +402,7 @@ impl Sim<'_> {
         let why = if waiting.is_empty() {
             "its funds never arrived".to_string()
         } else {
-            format!(
-                "it waits for \"{}\", which never finished",
-                waiting.join("\", \"")
-            )
+            format!("it waits for \"{}\", which never finished", waiting.join("\", \""))
         };
         self.e.fail(
             step.loc,

@@ -20,12 +20,7 @@ impl PriceSeries {
         let mut usd = Vec::with_capacity(hours + 1);
         match *path {
             PricePath::Fixed(p) => usd.resize(hours + 1, p),
-            PricePath::RandomWalk {
-                start: p0,
-                daily_volatility,
-                min,
-                max,
-            } => {
+            PricePath::RandomWalk { start: p0, daily_volatility, min, max } => {
                 let sigma = daily_volatility / 24f64.sqrt();
                 let mut p = p0;
                 for _ in 0..=hours {
@@ -41,11 +36,7 @@ impl PriceSeries {
                 }
             }
         }
-        PriceSeries {
-            start,
-            step: 3600,
-            usd,
-        }
+        PriceSeries { start, step: 3600, usd }
     }
 
     /// The price at `t` (the hour it falls in; clamped to the series).
@@ -79,12 +70,7 @@ mod tests {
 
     #[test]
     fn random_walk_stays_in_bounds_and_is_seeded() {
-        let path = PricePath::RandomWalk {
-            start: 60_000.0,
-            daily_volatility: 0.2,
-            min: 50_000.0,
-            max: 70_000.0,
-        };
+        let path = PricePath::RandomWalk { start: 60_000.0, daily_volatility: 0.2, min: 50_000.0, max: 70_000.0 };
         let a = PriceSeries::new(&path, 0, 24 * 60, &mut ChaCha8Rng::seed_from_u64(1));
         let b = PriceSeries::new(&path, 0, 24 * 60, &mut ChaCha8Rng::seed_from_u64(1));
         assert_eq!(a.usd, b.usd);

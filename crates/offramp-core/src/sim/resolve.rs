@@ -38,11 +38,7 @@ pub fn intel(
     let mut items = Vec::new();
     let mut tags = Vec::new();
     for it in &sc.intel {
-        let mut item = IntelItem {
-            note: it.note.clone(),
-            addresses: Vec::new(),
-            txids: Vec::new(),
-        };
+        let mut item = IntelItem { note: it.note.clone(), addresses: Vec::new(), txids: Vec::new() };
         match &it.reveal {
             Reveal::Addresses { of, role, first } => {
                 let all = truth
@@ -52,10 +48,8 @@ pub fn intel(
                     .filter(|(i, a)| a.entity == *of as u32 && a.role == *role && used[*i])
                     .map(|(i, _)| chain.address_string(i as u32));
                 let mut seen = BTreeSet::new();
-                item.addresses = all
-                    .filter(|a| seen.insert(a.clone()))
-                    .take(first.map_or(usize::MAX, |n| n as usize))
-                    .collect();
+                item.addresses =
+                    all.filter(|a| seen.insert(a.clone())).take(first.map_or(usize::MAX, |n| n as usize)).collect();
                 if item.addresses.is_empty() {
                     return Err(fail(
                         sc,
@@ -67,12 +61,7 @@ pub fn intel(
                     ));
                 }
             }
-            Reveal::Tag {
-                of,
-                roles,
-                label,
-                category,
-            } => {
+            Reveal::Tag { of, roles, label, category } => {
                 for (i, a) in truth.addresses.iter().enumerate() {
                     if a.entity == *of as u32 && roles.contains(&a.role) && used[i] {
                         tags.push(Tag {
@@ -128,10 +117,7 @@ pub fn intel(
     let mut daily = Vec::new();
     let mut t = sc.meta.start;
     while t <= sc.end() {
-        daily.push(PricePoint {
-            date: format_instant(t)[..10].to_string(),
-            usd: prices.at(t),
-        });
+        daily.push(PricePoint { date: format_instant(t)[..10].to_string(), usd: prices.at(t) });
         t += DAY;
     }
     Ok(Intel {
@@ -150,27 +136,17 @@ pub fn intel(
         tags,
         exchanges,
         objectives,
-        legal: LegalInfo {
-            budget: sc.legal.budget,
-            wrong_request_penalty: sc.legal.wrong_request_penalty,
-        },
+        legal: LegalInfo { budget: sc.legal.budget, wrong_request_penalty: sc.legal.wrong_request_penalty },
         prices: daily,
     })
 }
 
 fn named(truth: &Truth, e: u32) -> Named {
     let t = &truth.entities[e as usize];
-    Named {
-        id: t.id.clone(),
-        name: t.name.clone(),
-    }
+    Named { id: t.id.clone(), name: t.name.clone() }
 }
 
-pub fn answers(
-    sc: &Scenario,
-    chain: &Chain,
-    truth: &Truth,
-) -> Result<Vec<Resolved>, GenerateError> {
+pub fn answers(sc: &Scenario, chain: &Chain, truth: &Truth) -> Result<Vec<Resolved>, GenerateError> {
     let used = used(chain);
     let addr_set = |it: &mut dyn Iterator<Item = u32>| -> Vec<String> {
         let s: BTreeSet<String> = it.map(|a| chain.address_string(a)).collect();
@@ -184,21 +160,12 @@ pub fn answers(
                     .cashouts
                     .iter()
                     .filter(|c| c.holder == *of as u32 && at.is_none_or(|x| c.service == x as u32))
-                    .filter(|c| {
-                        matches!(
-                            sc.entities[c.service as usize].kind,
-                            EntityKind::Exchange(_)
-                        )
-                    })
+                    .filter(|c| matches!(sc.entities[c.service as usize].kind, EntityKind::Exchange(_)))
                     .map(|c| chain.outputs[c.output as usize].addr),
             )),
             Answer::CashOutServices { of } => {
-                let s: BTreeSet<u32> = truth
-                    .cashouts
-                    .iter()
-                    .filter(|c| c.holder == *of as u32)
-                    .map(|c| c.service)
-                    .collect();
+                let s: BTreeSet<u32> =
+                    truth.cashouts.iter().filter(|c| c.holder == *of as u32).map(|c| c.service).collect();
                 Resolved::Entities(s.into_iter().map(|e| named(truth, e)).collect())
             }
             Answer::CashedOut { of, at, unit } => {
@@ -216,22 +183,19 @@ pub fn answers(
                 for &s in steps {
                     for &t in &truth.step_txs[s] {
                         let r = &chain.txs[t as usize];
+                        // Only inputs that carried story funds: in a CoinJoin the other
+                        // participants' coins are not the launderer's path.
                         let ins: BTreeSet<u32> = chain.inputs[r.inputs()]
                             .iter()
+                            .filter(|i| i.prev != NONE && truth.flow[i.prev as usize])
                             .map(|i| chain.outputs[i.prev as usize].addr)
                             .collect();
-                        let outs: BTreeSet<u32> = r
-                            .outputs()
-                            .filter(|&k| truth.flow[k])
-                            .map(|k| chain.outputs[k].addr)
-                            .collect();
+                        let outs: BTreeSet<u32> =
+                            r.outputs().filter(|&k| truth.flow[k]).map(|k| chain.outputs[k].addr).collect();
                         for a in &ins {
                             for b in &outs {
                                 if a != b {
-                                    hops.insert((
-                                        chain.address_string(*a),
-                                        chain.address_string(*b),
-                                    ));
+                                    hops.insert((chain.address_string(*a), chain.address_string(*b)));
                                 }
                             }
                         }
@@ -239,16 +203,17 @@ pub fn answers(
                 }
                 Resolved::Path(hops.into_iter().collect())
             }
-            Answer::Cluster { of } => Resolved::Addresses(addr_set(
-                &mut truth.addresses_of(*of as u32).filter(|a| used[*a as usize]),
-            )),
-            Answer::Addresses { of, role } => {
-                Resolved::Addresses(addr_set(&mut truth.addresses_of(*of as u32).filter(|a| {
-                    used[*a as usize] && truth.addresses[*a as usize].role == *role
-                })))
+            Answer::Cluster { of } => {
+                Resolved::Addresses(addr_set(&mut truth.addresses_of(*of as u32).filter(|a| used[*a as usize])))
             }
+            Answer::Addresses { of, role } => Resolved::Addresses(addr_set(
+                &mut truth
+                    .addresses_of(*of as u32)
+                    .filter(|a| used[*a as usize] && truth.addresses[*a as usize].role == *role),
+            )),
             Answer::Identity { of } => {
-                let cooperating = |s: u32| matches!(&sc.entities[s as usize].kind, EntityKind::Exchange(x) if x.cooperates);
+                let cooperating =
+                    |s: u32| matches!(&sc.entities[s as usize].kind, EntityKind::Exchange(x) if x.cooperates);
                 let name = truth
                     .accounts
                     .iter()
@@ -263,12 +228,8 @@ pub fn answers(
                     Action::CashOut { exchange, .. } => vec![*exchange as u32],
                     Action::OtcCashOut { otc, .. } => vec![*otc as u32],
                     _ => {
-                        let s: BTreeSet<u32> = truth
-                            .cashouts
-                            .iter()
-                            .filter(|c| c.step == *step as u32)
-                            .map(|c| c.service)
-                            .collect();
+                        let s: BTreeSet<u32> =
+                            truth.cashouts.iter().filter(|c| c.step == *step as u32).map(|c| c.service).collect();
                         s.into_iter().collect()
                     }
                 };

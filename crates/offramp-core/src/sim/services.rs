@@ -61,14 +61,11 @@ impl Sim<'_> {
             EntityKind::Exchange(x) => (x.kyc, x.jurisdiction.clone()),
             _ => (false, String::from("EU")),
         };
-        let authored: Option<&Identity> =
-            sc.entities
-                .get(holder as usize)
-                .and_then(|e| match &e.kind {
-                    EntityKind::Vendor(v) => v.identity.as_ref(),
-                    EntityKind::Otc(o) => o.identity.as_ref(),
-                    _ => None,
-                });
+        let authored: Option<&Identity> = sc.entities.get(holder as usize).and_then(|e| match &e.kind {
+            EntityKind::Vendor(v) => v.identity.as_ref(),
+            EntityKind::Otc(o) => o.identity.as_ref(),
+            _ => None,
+        });
         let person = match authored {
             Some(id) => names::complete(&mut self.keys_rng, id, &jurisdiction),
             None => names::identity(&mut self.keys_rng, &jurisdiction),
@@ -112,9 +109,7 @@ impl Sim<'_> {
         let service = acct.service;
         let deposits = self.exchange(service).deposits;
         let kind = self.e.profile_of(deposits).script;
-        let a = self
-            .e
-            .fresh_addr_of(deposits, AddrRole::Deposit, kind, account);
+        let a = self.e.fresh_addr_of(deposits, AddrRole::Deposit, kind, account);
         self.e.truth.accounts[account as usize].addresses.push(a);
         a
     }
@@ -128,11 +123,7 @@ impl Sim<'_> {
                 from,
                 inputs: Inputs::Given(chunk.to_vec()),
                 pays: vec![],
-                rest: Rest::To {
-                    wallet: to,
-                    addr,
-                    flow: false,
-                },
+                rest: Rest::To { wallet: to, addr, flow: false },
                 purpose,
             };
             // Dust that cannot pay its own fee stays where it is.
@@ -144,12 +135,7 @@ impl Sim<'_> {
         let k = self.e.index(3);
         let r = self.exchange(x);
         let (deposits, hot, addr) = (r.deposits, r.hot, r.hot_addrs[k]);
-        self.sweep(
-            deposits,
-            hot,
-            addr,
-            Purpose::Service(Operation::DepositSweep),
-        );
+        self.sweep(deposits, hot, addr, Purpose::Service(Operation::DepositSweep));
         if let EntityKind::Exchange(e) = &self.e.sc.entities[x as usize].kind {
             let next = self.e.now + e.sweep_every + self.e.between(-600, 600);
             self.e.schedule(next, Ev::ExchangeSweep(x));
@@ -182,11 +168,7 @@ impl Sim<'_> {
                 from: hot,
                 inputs: Inputs::Select,
                 pays: chunk.to_vec(),
-                rest: Rest::To {
-                    wallet: hot,
-                    addr,
-                    flow: false,
-                },
+                rest: Rest::To { wallet: hot, addr, flow: false },
                 purpose: Purpose::Service(Operation::WithdrawalBatch),
             };
             if self.e.transact(spec).is_err() {
@@ -214,17 +196,8 @@ impl Sim<'_> {
         let spec = Spec {
             from: cold,
             inputs: Inputs::Select,
-            pays: vec![Pay {
-                wallet: hot,
-                addr,
-                value,
-                flow: false,
-            }],
-            rest: Rest::To {
-                wallet: cold,
-                addr: caddr,
-                flow: false,
-            },
+            pays: vec![Pay { wallet: hot, addr, value, flow: false }],
+            rest: Rest::To { wallet: cold, addr: caddr, flow: false },
             purpose: Purpose::Service(Operation::FromColdStorage),
         };
         let _ = self.e.transact(spec);
@@ -244,17 +217,8 @@ impl Sim<'_> {
             let spec = Spec {
                 from: hot,
                 inputs: Inputs::Select,
-                pays: vec![Pay {
-                    wallet: cold,
-                    addr: caddr,
-                    value: round_btc(h - target),
-                    flow: false,
-                }],
-                rest: Rest::To {
-                    wallet: hot,
-                    addr: haddr,
-                    flow: false,
-                },
+                pays: vec![Pay { wallet: cold, addr: caddr, value: round_btc(h - target), flow: false }],
+                rest: Rest::To { wallet: hot, addr: haddr, flow: false },
                 purpose: Purpose::Service(Operation::ToColdStorage),
             };
             let _ = self.e.transact(spec);
@@ -274,12 +238,7 @@ impl Sim<'_> {
         let k = self.e.index(2);
         let r = self.market(m);
         let (deposits, hot, addr) = (r.deposits, r.hot, r.hot_addrs[k]);
-        self.sweep(
-            deposits,
-            hot,
-            addr,
-            Purpose::Service(Operation::DepositSweep),
-        );
+        self.sweep(deposits, hot, addr, Purpose::Service(Operation::DepositSweep));
         if let EntityKind::Market(k) = &self.e.sc.entities[m as usize].kind {
             let next = self.e.now + k.sweep_every + self.e.between(-300, 300);
             self.e.schedule(next, Ev::MarketSweep(m));
@@ -308,16 +267,7 @@ impl Sim<'_> {
             _ => NONE,
         };
         let time = self.e.now + self.e.between(6 * 3600, 40 * 3600);
-        self.orders.push(Order {
-            step: NONE,
-            market: m,
-            vendor: NONE,
-            buyer,
-            funded_by,
-            time,
-            usd,
-            paid: false,
-        });
+        self.orders.push(Order { step: NONE, market: m, vendor: NONE, buyer, funded_by, time, usd, paid: false });
         let o = self.orders.len() as u32 - 1;
         self.e.schedule(self.e.now, Ev::Funding { order: o });
         self.e.schedule(time, Ev::Order { order: o });
@@ -354,22 +304,13 @@ impl Sim<'_> {
         for part in parts {
             let w = vendors[self.e.index(vendors.len())];
             let addr = self.e.receive_addr(w, AddrRole::Payout);
-            pays.push(Pay {
-                wallet: w,
-                addr,
-                value: part,
-                flow: false,
-            });
+            pays.push(Pay { wallet: w, addr, value: part, flow: false });
         }
         let spec = Spec {
             from: hot,
             inputs: Inputs::Select,
             pays,
-            rest: Rest::To {
-                wallet: hot,
-                addr: haddr,
-                flow: false,
-            },
+            rest: Rest::To { wallet: hot, addr: haddr, flow: false },
             purpose: Purpose::Service(Operation::VendorPayouts),
         };
         if self.e.transact(spec).is_ok() {
@@ -387,12 +328,7 @@ impl Sim<'_> {
         let usd = (ord.usd * self.e.uniform(1.05, 1.6) / 10.0).ceil() * 10.0;
         let value = self.e.prices.sats_for_usd(usd, ord.time) + 20_000;
         let addr = self.e.receive_addr(ord.buyer, AddrRole::Receive);
-        let pay = Pay {
-            wallet: ord.buyer,
-            addr,
-            value,
-            flow: false,
-        };
+        let pay = Pay { wallet: ord.buyer, addr, value, flow: false };
         match &self.e.sc.entities[ord.funded_by as usize].kind {
             EntityKind::Exchange(_) => self.request_withdrawal(ord.funded_by, pay),
             EntityKind::Otc(_) => {
@@ -408,7 +344,10 @@ impl Sim<'_> {
                 };
                 if self.e.transact(spec).is_err() && ord.step != NONE {
                     let ent = &self.e.sc.entities[ord.funded_by as usize];
-                    return Err(self.e.fail(ent.loc, format!("OTC trader \"{}\" ran out of coins to sell to buyers; raise its float_btc", ent.id)));
+                    return Err(self.e.fail(
+                        ent.loc,
+                        format!("OTC trader \"{}\" ran out of coins to sell to buyers; raise its float_btc", ent.id),
+                    ));
                 }
             }
             _ => {}
@@ -424,20 +363,11 @@ impl Sim<'_> {
         let deposits = self.market(ord.market).deposits;
         let addr = self.e.fresh_addr(deposits, AddrRole::Deposit);
         let story = ord.step != NONE;
-        let purpose = if story {
-            Purpose::Story(ord.step)
-        } else {
-            Purpose::Background(Activity::MarketOrder)
-        };
+        let purpose = if story { Purpose::Story(ord.step) } else { Purpose::Background(Activity::MarketOrder) };
         let spec = Spec {
             from: ord.buyer,
             inputs: Inputs::Select,
-            pays: vec![Pay {
-                wallet: deposits,
-                addr,
-                value,
-                flow: story,
-            }],
+            pays: vec![Pay { wallet: deposits, addr, value, flow: story }],
             rest: Rest::Change { flow: false },
             purpose,
         };
@@ -451,7 +381,13 @@ impl Sim<'_> {
                 return Ok(());
             }
             let step = &sc.story[ord.step as usize];
-            return Err(self.e.fail(step.loc, format!("a buyer of step \"{}\" could not pay an order of ${:.0}: its funding never arrived", step.id, ord.usd)));
+            return Err(self.e.fail(
+                step.loc,
+                format!(
+                    "a buyer of step \"{}\" could not pay an order of ${:.0}: its funding never arrived",
+                    step.id, ord.usd
+                ),
+            ));
         }
         self.orders[o as usize].paid = true;
         let EntityKind::Market(mk) = &sc.entities[ord.market as usize].kind else {
@@ -459,9 +395,7 @@ impl Sim<'_> {
         };
         let share = (value as f64 * (1.0 - mk.commission)) as u64;
         let release = self.e.now + mk.escrow;
-        self.market_mut(ord.market)
-            .escrow
-            .push((release, ord.vendor, share));
+        self.market_mut(ord.market).escrow.push((release, ord.vendor, share));
         if story {
             self.steps[ord.step as usize].done += 1;
         }
@@ -474,12 +408,7 @@ impl Sim<'_> {
         };
         let (deposits, pool) = (r.deposits, r.pool);
         let addr = self.e.fresh_addr(pool, AddrRole::Pool);
-        self.sweep(
-            deposits,
-            pool,
-            addr,
-            Purpose::Service(Operation::DepositSweep),
-        );
+        self.sweep(deposits, pool, addr, Purpose::Service(Operation::DepositSweep));
         if let EntityKind::Mixer(k) = &self.e.sc.entities[m as usize].kind {
             let next = self.e.now + k.sweep_every + self.e.between(-300, 300);
             self.e.schedule(next, Ev::MixerSweep(m));
@@ -498,23 +427,12 @@ impl Sim<'_> {
         let job = self.mix_jobs.len() as u32;
         for (k, _) in parts.iter().enumerate() {
             let at = self.e.now + self.e.between(delay.0, delay.1);
-            self.e.schedule(
-                at,
-                Ev::MixerPayout {
-                    job,
-                    part: k as u32,
-                },
-            );
+            self.e.schedule(at, Ev::MixerPayout { job, part: k as u32 });
         }
         if step != NONE {
             self.steps[step as usize].pending += parts.len() as u32;
         }
-        self.mix_jobs.push(MixJob {
-            mixer,
-            step,
-            dest,
-            parts,
-        });
+        self.mix_jobs.push(MixJob { mixer, step, dest, parts });
     }
 
     pub fn mixer_payout(&mut self, job: u32, part: u32) -> Result<(), GenerateError> {
@@ -530,25 +448,12 @@ impl Sim<'_> {
             self.e.receive_addr(j.dest, AddrRole::Receive)
         };
         let change = self.e.fresh_addr(pool, AddrRole::Pool);
-        let purpose = if story {
-            Purpose::Story(j.step)
-        } else {
-            Purpose::Service(Operation::MixerPayout)
-        };
+        let purpose = if story { Purpose::Story(j.step) } else { Purpose::Service(Operation::MixerPayout) };
         let spec = Spec {
             from: pool,
             inputs: Inputs::Select,
-            pays: vec![Pay {
-                wallet: j.dest,
-                addr,
-                value: j.parts[part as usize],
-                flow: story,
-            }],
-            rest: Rest::To {
-                wallet: pool,
-                addr: change,
-                flow: false,
-            },
+            pays: vec![Pay { wallet: j.dest, addr, value: j.parts[part as usize], flow: story }],
+            rest: Rest::To { wallet: pool, addr: change, flow: false },
             purpose,
         };
         if self.e.transact(spec).is_err() {
@@ -556,13 +461,9 @@ impl Sim<'_> {
                 return Ok(());
             }
             let ent = &self.e.sc.entities[j.mixer as usize];
-            return Err(self.e.fail(
-                ent.loc,
-                format!(
-                    "mixer \"{}\" ran out of coins in its pool; raise pool_btc",
-                    ent.id
-                ),
-            ));
+            return Err(self
+                .e
+                .fail(ent.loc, format!("mixer \"{}\" ran out of coins in its pool; raise pool_btc", ent.id)));
         }
         if story {
             self.steps[j.step as usize].pending -= 1;
@@ -588,15 +489,9 @@ impl Sim<'_> {
         let story = std::mem::take(&mut r.story);
         let mut asked = std::mem::take(&mut r.users);
         let (fee_wallet, fee_addr) = (r.fee_wallet, r.fee_addr);
-        let want = self
-            .e
-            .between(i64::from(cj.participants.0), i64::from(cj.participants.1))
-            as usize;
+        let want = self.e.between(i64::from(cj.participants.0), i64::from(cj.participants.1)) as usize;
         // Fill with users who can afford a denomination.
-        let pool_entity = cj
-            .users
-            .map(|u| u as u32)
-            .or(sc.background.as_ref().map(|b| b.users as u32));
+        let pool_entity = cj.users.map(|u| u as u32).or(sc.background.as_ref().map(|b| b.users as u32));
         if let Some(p) = pool_entity {
             let members = self.members(p).to_vec();
             let mut tries = 0;
@@ -621,51 +516,33 @@ impl Sim<'_> {
         let mut total_fee = 0u64;
         let mut coord = 0u64;
         let mut story_step = NONE;
-        let mut add =
-            |sim: &mut Self, taken: Vec<Utxo>, dest: WalletId, flow: bool, many: bool| -> bool {
-                let sum: u64 = taken.iter().map(|u| u.value).sum();
-                let kind = sim.e.profile_of(dest).script;
-                let in_w: u64 = taken
-                    .iter()
-                    .map(|u| input_weight(sim.e.chain.addresses[u.addr as usize].kind))
-                    .sum();
-                let per_out = output_weight(kind);
-                let k = if many {
-                    ((sum as f64 / (denom as f64 * 1.01)) as u64).clamp(1, 50)
-                } else {
-                    1
-                };
-                let cfee = (denom as f64 * k as f64 * cj.coordinator_fee) as u64;
-                let mfee = ((in_w + per_out * (k + 1)) as f64 / 4.0 * rate).ceil() as u64;
-                if sum < k * denom + cfee + mfee {
-                    return false;
-                }
-                for _ in 0..k {
-                    let a = sim.e.fresh_addr(dest, AddrRole::Mixed);
-                    outs.push(Pay {
-                        wallet: dest,
-                        addr: a,
-                        value: denom,
-                        flow,
-                    });
-                }
-                let change = sum - k * denom - cfee - mfee;
-                if change > DUST {
-                    let a = sim.e.fresh_addr(dest, AddrRole::Change);
-                    outs.push(Pay {
-                        wallet: dest,
-                        addr: a,
-                        value: change,
-                        flow,
-                    });
-                } else {
-                    total_fee += change;
-                }
-                total_fee += mfee;
-                coord += cfee;
-                coins.extend(taken);
-                true
-            };
+        let mut add = |sim: &mut Self, taken: Vec<Utxo>, dest: WalletId, flow: bool, many: bool| -> bool {
+            let sum: u64 = taken.iter().map(|u| u.value).sum();
+            let kind = sim.e.profile_of(dest).script;
+            let in_w: u64 = taken.iter().map(|u| input_weight(sim.e.chain.addresses[u.addr as usize].kind)).sum();
+            let per_out = output_weight(kind);
+            let k = if many { ((sum as f64 / (denom as f64 * 1.01)) as u64).clamp(1, 50) } else { 1 };
+            let cfee = (denom as f64 * k as f64 * cj.coordinator_fee) as u64;
+            let mfee = ((in_w + per_out * (k + 1)) as f64 / 4.0 * rate).ceil() as u64;
+            if sum < k * denom + cfee + mfee {
+                return false;
+            }
+            for _ in 0..k {
+                let a = sim.e.fresh_addr(dest, AddrRole::Mixed);
+                outs.push(Pay { wallet: dest, addr: a, value: denom, flow });
+            }
+            let change = sum - k * denom - cfee - mfee;
+            if change > DUST {
+                let a = sim.e.fresh_addr(dest, AddrRole::Change);
+                outs.push(Pay { wallet: dest, addr: a, value: change, flow });
+            } else {
+                total_fee += change;
+            }
+            total_fee += mfee;
+            coord += cfee;
+            coins.extend(taken);
+            true
+        };
         for (step, taken, dest) in story {
             let stake: u64 = taken.iter().map(|u| u.value).sum();
             if !add(self, taken, dest, true, true) {
@@ -686,42 +563,31 @@ impl Sim<'_> {
             }
         }
         if coord > DUST {
-            outs.push(Pay {
-                wallet: fee_wallet,
-                addr: fee_addr,
-                value: coord,
-                flow: false,
-            });
+            outs.push(Pay { wallet: fee_wallet, addr: fee_addr, value: coord, flow: false });
         } else {
             total_fee += coord;
         }
         // Equal outputs first, then by value: the usual coordinator ordering.
         outs.sort_by_key(|p| (Reverse(p.value == denom), Reverse(p.value), p.addr));
         coins.sort_by_key(|u| u.out);
-        let purpose = if story_step != NONE {
-            Purpose::Story(story_step)
-        } else {
-            Purpose::Service(Operation::CoinJoinRound)
-        };
-        self.e
-            .record(&coins, &outs, 1, 0, 0xffff_ffff, total_fee, purpose);
+        let purpose =
+            if story_step != NONE { Purpose::Story(story_step) } else { Purpose::Service(Operation::CoinJoinRound) };
+        self.e.record(&coins, &outs, 1, 0, 0xffff_ffff, total_fee, purpose);
         Ok(())
     }
 
+    /// Every few days an OTC trader deposits the coins it bought at its own exchange
+    /// account: a nested service, whose KYC file names the trader, not the customers.
     pub fn otc_deposit(&mut self, o: u32) {
         let sc = self.e.sc;
-        let EntityKind::Otc(k) = &sc.entities[o as usize].kind else {
-            return;
-        };
+        let EntityKind::Otc(k) = &sc.entities[o as usize].kind else { return };
         let next = self.e.now + k.deposit_every + self.e.between(-3600, 3600);
         self.e.schedule(next, Ev::OtcDeposit(o));
         let Some(x) = k.deposits_to else { return };
-        let Rt::Otc(r) = &self.rt[o as usize] else {
-            return;
-        };
-        let w = r.wallet;
-        let surplus = self.e.spendable(w).saturating_sub(k.float_sat);
-        if surplus < 5_000_000 {
+        let Rt::Otc(r) = &self.rt[o as usize] else { return };
+        let (w, bought) = (r.wallet, r.bought);
+        let value = round_btc(bought.min(self.e.spendable(w).saturating_sub(100_000)));
+        if value < 1_000_000 {
             return;
         }
         let acct = self.account(x as u32, o, NONE);
@@ -730,16 +596,18 @@ impl Sim<'_> {
         let spec = Spec {
             from: w,
             inputs: Inputs::Select,
-            pays: vec![Pay {
-                wallet: deposits,
-                addr,
-                value: round_btc(surplus),
-                flow: false,
-            }],
+            pays: vec![Pay { wallet: deposits, addr, value, flow: false }],
             rest: Rest::Change { flow: false },
             purpose: Purpose::Service(Operation::OtcDeposit),
         };
-        let _ = self.e.transact(spec);
+        if self.e.transact(spec).is_ok() {
+            if let Rt::Otc(r) = &mut self.rt[o as usize] {
+                r.bought = r.bought.saturating_sub(value);
+                if r.bought < 1_000_000 {
+                    r.bought = 0;
+                }
+            }
+        }
     }
 
     pub fn gambling_sweep(&mut self, g: u32) {
@@ -747,12 +615,7 @@ impl Sim<'_> {
             return;
         };
         let (deposits, hot, addr) = (r.deposits, r.hot, r.hot_addr);
-        self.sweep(
-            deposits,
-            hot,
-            addr,
-            Purpose::Service(Operation::DepositSweep),
-        );
+        self.sweep(deposits, hot, addr, Purpose::Service(Operation::DepositSweep));
         let next = self.e.now + DAY + self.e.between(-3600, 3600);
         self.e.schedule(next, Ev::GamblingSweep(g));
     }
@@ -766,17 +629,8 @@ impl Sim<'_> {
         let spec = Spec {
             from: hot,
             inputs: Inputs::Select,
-            pays: vec![Pay {
-                wallet,
-                addr,
-                value,
-                flow: false,
-            }],
-            rest: Rest::To {
-                wallet: hot,
-                addr: haddr,
-                flow: false,
-            },
+            pays: vec![Pay { wallet, addr, value, flow: false }],
+            rest: Rest::To { wallet: hot, addr: haddr, flow: false },
             purpose: Purpose::Service(Operation::GamblingPayout),
         };
         let _ = self.e.transact(spec);
@@ -788,15 +642,9 @@ impl Sim<'_> {
         let next = self.e.now + DAY + self.e.between(-1800, 1800);
         self.e.schedule(next, Ev::PoolPayouts(0));
         let sc = self.e.sc;
-        let users: Vec<WalletId> = sc
-            .background
-            .as_ref()
-            .map(|b| self.members(b.users as u32).to_vec())
-            .unwrap_or_default();
-        let exchange = sc
-            .entities
-            .iter()
-            .position(|e| matches!(e.kind, EntityKind::Exchange(_)));
+        let users: Vec<WalletId> =
+            sc.background.as_ref().map(|b| self.members(b.users as u32).to_vec()).unwrap_or_default();
+        let exchange = sc.entities.iter().position(|e| matches!(e.kind, EntityKind::Exchange(_)));
         for (pool, _) in self.pools.clone() {
             let avail = self.e.spendable(pool);
             if avail < 50_000_000 {
@@ -809,24 +657,14 @@ impl Sim<'_> {
                 for part in self.e.split(total, n, 100_000) {
                     let w = users[self.e.index(users.len())];
                     let addr = self.e.receive_addr(w, AddrRole::Receive);
-                    pays.push(Pay {
-                        wallet: w,
-                        addr,
-                        value: part,
-                        flow: false,
-                    });
+                    pays.push(Pay { wallet: w, addr, value: part, flow: false });
                 }
             } else if let Some(x) = exchange {
                 let owner = self.e.wallets[pool as usize].entity;
                 let member = self.e.wallets[pool as usize].member;
                 let acct = self.account(x as u32, owner, member);
                 let addr = self.deposit_addr(acct, false);
-                pays.push(Pay {
-                    wallet: self.exchange(x as u32).deposits,
-                    addr,
-                    value: total,
-                    flow: false,
-                });
+                pays.push(Pay { wallet: self.exchange(x as u32).deposits, addr, value: total, flow: false });
             } else {
                 continue;
             }
@@ -835,11 +673,7 @@ impl Sim<'_> {
                 from: pool,
                 inputs: Inputs::Select,
                 pays,
-                rest: Rest::To {
-                    wallet: pool,
-                    addr,
-                    flow: false,
-                },
+                rest: Rest::To { wallet: pool, addr, flow: false },
                 purpose: Purpose::Service(Operation::PoolPayout),
             };
             let _ = self.e.transact(spec);

@@ -10,20 +10,12 @@ use crate::truth::{Purpose, TruthEntity};
 
 impl Sim<'_> {
     fn implicit_entity(&mut self, id: String, name: String, kind: &str, category: Category) -> u32 {
-        self.e.truth.entities.push(TruthEntity {
-            id,
-            name,
-            kind: kind.into(),
-            category,
-            implicit: true,
-        });
+        self.e.truth.entities.push(TruthEntity { id, name, kind: kind.into(), category, implicit: true });
         self.e.truth.entities.len() as u32 - 1
     }
 
     fn pick_profile(&mut self, first: u32, n: usize) -> u32 {
-        let total: f64 = (0..n)
-            .map(|k| self.e.profiles[first as usize + k].weight)
-            .sum();
+        let total: f64 = (0..n).map(|k| self.e.profiles[first as usize + k].weight).sum();
         let mut x = self.e.uniform(0.0, total);
         for k in 0..n {
             let w = self.e.profiles[first as usize + k].weight;
@@ -60,12 +52,8 @@ impl Sim<'_> {
             });
         }
         // The treasury: mines the first blocks and funds everybody.
-        let t_ent = self.implicit_entity(
-            "treasury".into(),
-            "Pre-history treasury".into(),
-            "Treasury",
-            Category::Unknown,
-        );
+        let t_ent =
+            self.implicit_entity("treasury".into(), "Pre-history treasury".into(), "Treasury", Category::Unknown);
         let t_prof = self.e.add_profile(Profile {
             fee: crate::scenario::Fee::Rate { min: 1.0, max: 2.0 },
             ..service_profile(ScriptType::P2WPKH)
@@ -77,15 +65,7 @@ impl Sim<'_> {
         let mut fundings: Vec<(Pay, u32)> = Vec::new();
         let mut fund = |w: u32, addr: u32, value: u64, ent: u32| {
             if value > 0 {
-                fundings.push((
-                    Pay {
-                        wallet: w,
-                        addr,
-                        value,
-                        flow: false,
-                    },
-                    ent,
-                ));
+                fundings.push((Pay { wallet: w, addr, value, flow: false }, ent));
             }
         };
         let mut has_miners = false;
@@ -97,9 +77,7 @@ impl Sim<'_> {
                     self.entity_profiles.push(p);
                     let deposits = self.e.new_wallet(iu, NONE, p);
                     let hot = self.e.new_wallet(iu, NONE, p);
-                    let hot_addrs: Vec<u32> = (0..2)
-                        .map(|_| self.e.fresh_addr(hot, AddrRole::Hot))
-                        .collect();
+                    let hot_addrs: Vec<u32> = (0..2).map(|_| self.e.fresh_addr(hot, AddrRole::Hot)).collect();
                     fund(hot, hot_addrs[0], m.float_sat, iu);
                     let mut other_vendors = Vec::new();
                     if m.other_orders_per_day > 0.0 {
@@ -114,13 +92,7 @@ impl Sim<'_> {
                             other_vendors.push(self.e.new_wallet(v, k, vp));
                         }
                     }
-                    Rt::Market(MarketRt {
-                        deposits,
-                        hot,
-                        hot_addrs,
-                        other_vendors,
-                        ..Default::default()
-                    })
+                    Rt::Market(MarketRt { deposits, hot, hot_addrs, other_vendors, ..Default::default() })
                 }
                 EntityKind::Exchange(x) => {
                     let p = self.e.add_profile(x.profile.clone());
@@ -128,23 +100,12 @@ impl Sim<'_> {
                     let deposits = self.e.new_wallet(iu, NONE, p);
                     let hot = self.e.new_wallet(iu, NONE, p);
                     let cold = self.e.new_wallet(iu, NONE, p);
-                    let hot_addrs: Vec<u32> = (0..3)
-                        .map(|_| self.e.fresh_addr(hot, AddrRole::Hot))
-                        .collect();
-                    let cold_addrs: Vec<u32> = (0..2)
-                        .map(|_| self.e.fresh_addr(cold, AddrRole::Cold))
-                        .collect();
+                    let hot_addrs: Vec<u32> = (0..3).map(|_| self.e.fresh_addr(hot, AddrRole::Hot)).collect();
+                    let cold_addrs: Vec<u32> = (0..2).map(|_| self.e.fresh_addr(cold, AddrRole::Cold)).collect();
                     let hot_part = (x.reserve_sat as f64 * x.hot_fraction) as u64;
                     fund(hot, hot_addrs[0], hot_part, iu);
                     fund(cold, cold_addrs[0], x.reserve_sat - hot_part, iu);
-                    Rt::Exchange(ExchangeRt {
-                        deposits,
-                        hot,
-                        cold,
-                        hot_addrs,
-                        cold_addrs,
-                        queue: Vec::new(),
-                    })
+                    Rt::Exchange(ExchangeRt { deposits, hot, cold, hot_addrs, cold_addrs, queue: Vec::new() })
                 }
                 EntityKind::Mixer(m) => {
                     let p = self.e.add_profile(m.profile.clone());
@@ -160,11 +121,7 @@ impl Sim<'_> {
                     self.entity_profiles.push(p);
                     let fee_wallet = self.e.new_wallet(iu, NONE, p);
                     let fee_addr = self.e.fresh_addr(fee_wallet, AddrRole::Fee);
-                    Rt::CoinJoin(CoinJoinRt {
-                        fee_wallet,
-                        fee_addr,
-                        ..Default::default()
-                    })
+                    Rt::CoinJoin(CoinJoinRt { fee_wallet, fee_addr, ..Default::default() })
                 }
                 EntityKind::Otc(o) => {
                     let p = self.e.add_profile(o.profile.clone());
@@ -172,7 +129,7 @@ impl Sim<'_> {
                     let wallet = self.e.new_wallet(iu, NONE, p);
                     let a = self.e.receive_addr(wallet, AddrRole::Receive);
                     fund(wallet, a, o.float_sat, iu);
-                    Rt::Otc(OtcRt { wallet })
+                    Rt::Otc(OtcRt { wallet, bought: 0 })
                 }
                 EntityKind::Gambling(g) => {
                     let p = self.e.add_profile(g.profile.clone());
@@ -181,12 +138,7 @@ impl Sim<'_> {
                     let hot = self.e.new_wallet(iu, NONE, p);
                     let hot_addr = self.e.fresh_addr(hot, AddrRole::Hot);
                     fund(hot, hot_addr, g.bankroll_sat, iu);
-                    Rt::Gambling(GamblingRt {
-                        deposits,
-                        hot,
-                        hot_addr,
-                        addr_of: HashMap::new(),
-                    })
+                    Rt::Gambling(GamblingRt { deposits, hot, hot_addr, addr_of: HashMap::new() })
                 }
                 EntityKind::Miners(m) => {
                     has_miners = true;
@@ -209,10 +161,7 @@ impl Sim<'_> {
                         let p = self.pick_profile(first, n);
                         let w = self.e.new_wallet(iu, k, p);
                         members.push(w);
-                        let total = self
-                            .e
-                            .log_uniform(u.balance_sat.0 as f64, u.balance_sat.1 as f64)
-                            as u64;
+                        let total = self.e.log_uniform(u.balance_sat.0 as f64, u.balance_sat.1 as f64) as u64;
                         let pieces = 1 + self.e.index(3);
                         for part in self.e.split(total, pieces, 10_000) {
                             let a = self.e.receive_addr(w, AddrRole::Receive);
@@ -225,11 +174,7 @@ impl Sim<'_> {
                     let (first, n) = self.add_profiles(&b.profiles);
                     self.entity_profiles.push(first);
                     let mut members = Vec::with_capacity(b.count as usize);
-                    let budget = if b.funded_by.is_none() {
-                        self.self_funded_budget(i)
-                    } else {
-                        0
-                    };
+                    let budget = if b.funded_by.is_none() { self.self_funded_budget(i) } else { 0 };
                     for k in 0..b.count {
                         let p = self.pick_profile(first, n);
                         let w = self.e.new_wallet(iu, k, p);
@@ -250,12 +195,7 @@ impl Sim<'_> {
             self.rt.push(rt);
         }
         if !has_miners {
-            let m = self.implicit_entity(
-                "miners".into(),
-                "Mining pools".into(),
-                "Miners",
-                Category::Mining,
-            );
+            let m = self.implicit_entity("miners".into(), "Mining pools".into(), "Miners", Category::Mining);
             let p = self.e.add_profile(service_profile(ScriptType::P2WPKH));
             for k in 0..3 {
                 let w = self.e.new_wallet(m, k, p);
@@ -274,13 +214,7 @@ impl Sim<'_> {
         let mut orders = 0.0;
         let mut dearest: f64 = 0.0;
         for s in &sc.story {
-            if let crate::scenario::Action::Purchases {
-                buyers: b,
-                orders: n,
-                usd,
-                ..
-            } = &s.action
-            {
+            if let crate::scenario::Action::Purchases { buyers: b, orders: n, usd, .. } = &s.action {
                 if *b == buyers {
                     orders += *n as f64;
                     dearest = dearest.max(usd.1);
@@ -327,13 +261,7 @@ impl Sim<'_> {
                 let list: Vec<String> = top
                     .iter()
                     .take(3)
-                    .map(|(e, v)| {
-                        format!(
-                            "\"{}\" {:.0} BTC",
-                            sc.entities[*e as usize].id,
-                            *v as f64 / 1e8
-                        )
-                    })
+                    .map(|(e, v)| format!("\"{}\" {:.0} BTC", sc.entities[*e as usize].id, *v as f64 / 1e8))
                     .collect();
                 return Err(self.e.fail(
                     sc.entities[big as usize].loc,
@@ -355,11 +283,7 @@ impl Sim<'_> {
             if h > 1 {
                 self.e.close_block();
             }
-            let miner = if h <= k {
-                self.treasury
-            } else {
-                self.pools[(h as usize) % self.pools.len()].0
-            };
+            let miner = if h <= k { self.treasury } else { self.pools[(h as usize) % self.pools.len()].0 };
             self.e.now = first_time + i64::from(h) * 600 - 300;
             self.e.open_block(first_time + i64::from(h) * 600, miner);
         }
@@ -378,10 +302,7 @@ impl Sim<'_> {
             if let Err(s) = self.e.transact(spec) {
                 return Err(self.e.fail(
                     sc.entities.first().map_or(Pos::default(), |e| e.loc),
-                    format!(
-                        "internal: the treasury fell short by {} sat while funding the world",
-                        s.need - s.have
-                    ),
+                    format!("internal: the treasury fell short by {} sat while funding the world", s.need - s.have),
                 ));
             }
         }

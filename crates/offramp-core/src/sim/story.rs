@@ -16,13 +16,7 @@ impl Sim<'_> {
         for (i, step) in sc.story.iter().enumerate() {
             let (a, b) = (start + step.window.0, start + step.window.1);
             let actions: u32 = match &step.action {
-                Action::Purchases {
-                    market,
-                    vendor,
-                    buyers,
-                    orders,
-                    usd,
-                } => {
+                Action::Purchases { market, vendor, buyers, orders, usd } => {
                     let members = self.members(*buyers as u32).to_vec();
                     let funded_by = match &sc.entities[*buyers].kind {
                         EntityKind::Buyers(bb) => bb.funded_by.map_or(NONE, |x| x as u32),
@@ -44,8 +38,7 @@ impl Sim<'_> {
                         let o = self.orders.len() as u32 - 1;
                         let fund_at = (t - self.e.between(4 * 3600, 36 * 3600)).max(start);
                         self.e.schedule(fund_at, Ev::Funding { order: o });
-                        self.e
-                            .schedule(t.max(fund_at + 7200), Ev::Order { order: o });
+                        self.e.schedule(t.max(fund_at + 7200), Ev::Order { order: o });
                     }
                     self.steps[i].actions = *orders;
                     continue;
@@ -53,10 +46,7 @@ impl Sim<'_> {
                 Action::VendorWithdrawals { count, .. } => *count,
                 Action::Hops { hops, .. } => *hops,
                 Action::PeelChain { peels, .. } => 1 + *peels,
-                Action::FanOut { .. }
-                | Action::FanIn { .. }
-                | Action::Mix { .. }
-                | Action::CoinJoin { .. } => 1,
+                Action::FanOut { .. } | Action::FanIn { .. } | Action::Mix { .. } | Action::CoinJoin { .. } => 1,
                 Action::ScatterGather { width, hops, .. } => 2 + width * hops,
                 Action::CashOut { deposits, .. } => *deposits,
                 Action::OtcCashOut { payments, .. } => *payments,
@@ -64,19 +54,8 @@ impl Sim<'_> {
             self.steps[i].actions = actions;
             let profile = self.entity_profile(step.holder);
             self.steps[i].lot = self.e.new_wallet(step.holder as u32, NONE, profile);
-            for (k, t) in self
-                .e
-                .times_in(a, b, actions as usize)
-                .into_iter()
-                .enumerate()
-            {
-                self.e.schedule(
-                    t,
-                    Ev::Story {
-                        step: i as u32,
-                        action: k as u32,
-                    },
-                );
+            for (k, t) in self.e.times_in(a, b, actions as usize).into_iter().enumerate() {
+                self.e.schedule(t, Ev::Story { step: i as u32, action: k as u32 });
             }
         }
     }
@@ -88,19 +67,11 @@ impl Sim<'_> {
     }
 
     fn sources(&self, step: usize) -> Vec<WalletId> {
-        self.e.sc.story[step]
-            .action
-            .sources()
-            .iter()
-            .map(|&k| self.steps[k].lot)
-            .collect()
+        self.e.sc.story[step].action.sources().iter().map(|&k| self.steps[k].lot).collect()
     }
 
     fn available(&self, step: usize) -> u64 {
-        self.sources(step)
-            .iter()
-            .map(|&w| self.e.spendable(w))
-            .sum()
+        self.sources(step).iter().map(|&w| self.e.spendable(w)).sum()
     }
 
     /// Takes coins out of a step's sources: all of them, or enough for `value` and its fee.
@@ -134,21 +105,13 @@ impl Sim<'_> {
         };
         if avail == 0 || t.is_some_and(|x| x + 20_000 > avail) {
             let st = &sc.story[step];
-            let src: Vec<String> = st
-                .action
-                .sources()
-                .iter()
-                .map(|&k| format!("\"{}\"", sc.story[k].id))
-                .collect();
+            let src: Vec<String> = st.action.sources().iter().map(|&k| format!("\"{}\"", sc.story[k].id)).collect();
             return Err(self.e.fail(
                 st.loc,
                 format!(
                     "step \"{}\" moves {} but only {:.8} BTC reached \"{}\" from {} by {}",
                     st.id,
-                    t.map_or("everything".to_string(), |x| format!(
-                        "{:.8} BTC",
-                        x as f64 / 1e8
-                    )),
+                    t.map_or("everything".to_string(), |x| format!("{:.8} BTC", x as f64 / 1e8)),
                     avail as f64 / 1e8,
                     sc.entities[st.holder].id,
                     src.join(", "),
@@ -175,29 +138,18 @@ impl Sim<'_> {
                 from,
                 inputs: Inputs::Given(coins),
                 pays: vec![],
-                rest: Rest::To {
-                    wallet: to.0,
-                    addr: to.1,
-                    flow: true,
-                },
+                rest: Rest::To { wallet: to.0, addr: to.1, flow: true },
                 purpose: Purpose::Story(step as u32),
             },
             Some(v) => Spec {
                 from,
                 inputs: Inputs::Given(coins),
-                pays: vec![Pay {
-                    wallet: to.0,
-                    addr: to.1,
-                    value: v,
-                    flow: true,
-                }],
+                pays: vec![Pay { wallet: to.0, addr: to.1, value: v, flow: true }],
                 rest: Rest::Change { flow: true },
                 purpose: Purpose::Story(step as u32),
             },
         };
-        self.e
-            .transact(spec)
-            .map_err(|s| self.short(step, s.have, s.need))
+        self.e.transact(spec).map_err(|s| self.short(step, s.have, s.need))
     }
 
     fn short(&self, step: usize, have: u64, need: u64) -> GenerateError {
@@ -221,24 +173,16 @@ impl Sim<'_> {
             from,
             inputs: Inputs::Given(coins),
             pays: vec![],
-            rest: Rest::To {
-                wallet: to,
-                addr,
-                flow: true,
-            },
+            rest: Rest::To { wallet: to, addr, flow: true },
             purpose: Purpose::Story(step as u32),
         };
-        self.e
-            .transact(spec)
-            .map_err(|s| self.short(step, s.have, s.need))
+        self.e.transact(spec).map_err(|s| self.short(step, s.have, s.need))
     }
 
     /// The output of transaction `tx` paying `addr`.
     fn output_to(&self, tx: u32, addr: u32) -> u32 {
         let r = &self.e.chain.txs[tx as usize];
-        r.outputs()
-            .find(|&o| self.e.chain.outputs[o].addr == addr)
-            .map_or(NONE, |o| o as u32)
+        r.outputs().find(|&o| self.e.chain.outputs[o].addr == addr).map_or(NONE, |o| o as u32)
     }
 
     fn cash_out(&mut self, step: usize, service: u32, tx: u32, addr: u32) {
@@ -264,12 +208,7 @@ impl Sim<'_> {
         let i = step as usize;
         let st = &sc.story[i];
         // Wait for the steps whose funds this one moves.
-        if st
-            .action
-            .sources()
-            .iter()
-            .any(|&k| !self.steps[k].complete())
-        {
+        if st.action.sources().iter().any(|&k| !self.steps[k].complete()) {
             self.defer(step, action);
             return Ok(());
         }
@@ -277,11 +216,7 @@ impl Sim<'_> {
         let holder = st.holder as u32;
         match &st.action {
             Action::Purchases { .. } => {}
-            Action::VendorWithdrawals {
-                market,
-                vendor,
-                count,
-            } => {
+            Action::VendorWithdrawals { market, vendor, count } => {
                 let (m, v) = (*market as u32, *vendor as u32);
                 let now = self.e.now;
                 let last = action + 1 == *count;
@@ -289,12 +224,7 @@ impl Sim<'_> {
                     !matches!(s.action, Action::Purchases { market: mm, vendor: vv, .. } if mm == *market && vv == *vendor) || self.steps[k].complete()
                 });
                 let r = self.market(m);
-                let released: u64 = r
-                    .escrow
-                    .iter()
-                    .filter(|(t, vv, _)| *vv == v && *t <= now)
-                    .map(|e| e.2)
-                    .sum();
+                let released: u64 = r.escrow.iter().filter(|(t, vv, _)| *vv == v && *t <= now).map(|e| e.2).sum();
                 let held_back = r.escrow.iter().any(|(t, vv, _)| *vv == v && *t > now);
                 let owed = released.saturating_sub(*r.paid.get(&v).unwrap_or(&0));
                 if owed < 100_000 || (last && (!sales_done || held_back)) {
@@ -309,22 +239,16 @@ impl Sim<'_> {
                 let spec = Spec {
                     from: hot,
                     inputs: Inputs::Select,
-                    pays: vec![Pay {
-                        wallet: lot,
-                        addr,
-                        value: owed,
-                        flow: true,
-                    }],
-                    rest: Rest::To {
-                        wallet: hot,
-                        addr: haddr,
-                        flow: false,
-                    },
+                    pays: vec![Pay { wallet: lot, addr, value: owed, flow: true }],
+                    rest: Rest::To { wallet: hot, addr: haddr, flow: false },
                     purpose: Purpose::Story(step),
                 };
                 if self.e.transact(spec).is_err() {
                     let ent = &sc.entities[*market];
-                    return Err(self.e.fail(ent.loc, format!("market \"{}\" cannot pay its vendor: its hot wallet ran dry; raise float_btc", ent.id)));
+                    return Err(self.e.fail(
+                        ent.loc,
+                        format!("market \"{}\" cannot pay its vendor: its hot wallet ran dry; raise float_btc", ent.id),
+                    ));
                 }
                 *self.market_mut(m).paid.entry(v).or_default() += owed;
             }
@@ -351,9 +275,7 @@ impl Sim<'_> {
                 if action == 0 {
                     let t = self.target(i)?;
                     let profile = self.entity_profile(st.holder);
-                    let branches: Vec<WalletId> = (0..w)
-                        .map(|_| self.e.new_wallet(holder, NONE, profile))
-                        .collect();
+                    let branches: Vec<WalletId> = (0..w).map(|_| self.e.new_wallet(holder, NONE, profile)).collect();
                     self.fan_out(i, t, w, &branches)?;
                     self.steps[i].branches = branches;
                 } else if action <= width * hops {
@@ -369,21 +291,13 @@ impl Sim<'_> {
                         from: lot,
                         inputs: Inputs::Given(coins),
                         pays: vec![],
-                        rest: Rest::To {
-                            wallet: lot,
-                            addr,
-                            flow: true,
-                        },
+                        rest: Rest::To { wallet: lot, addr, flow: true },
                         purpose: Purpose::Story(step),
                     };
-                    self.e
-                        .transact(spec)
-                        .map_err(|s| self.short(i, s.have, s.need))?;
+                    self.e.transact(spec).map_err(|s| self.short(i, s.have, s.need))?;
                 }
             }
-            Action::PeelChain {
-                to, peel_fraction, ..
-            } => {
+            Action::PeelChain { to, peel_fraction, .. } => {
                 if action == 0 {
                     let t = self.target(i)?;
                     let addr = self.e.fresh_addr(lot, AddrRole::Hop);
@@ -403,24 +317,12 @@ impl Sim<'_> {
                     let spec = Spec {
                         from: lot,
                         inputs: Inputs::Given(coins),
-                        pays: vec![Pay {
-                            wallet: deposits,
-                            addr: dep,
-                            value: peel,
-                            flow: true,
-                        }],
-                        rest: Rest::To {
-                            wallet: lot,
-                            addr: next,
-                            flow: true,
-                        },
+                        pays: vec![Pay { wallet: deposits, addr: dep, value: peel, flow: true }],
+                        rest: Rest::To { wallet: lot, addr: next, flow: true },
                         purpose: Purpose::Story(step),
                     };
                     let _ = last;
-                    let tx = self
-                        .e
-                        .transact(spec)
-                        .map_err(|s| self.short(i, s.have, s.need))?;
+                    let tx = self.e.transact(spec).map_err(|s| self.short(i, s.have, s.need))?;
                     self.cash_out(i, x, tx, dep);
                 }
             }
@@ -452,9 +354,7 @@ impl Sim<'_> {
                 }
                 self.steps[i].pending += 1;
             }
-            Action::CashOut {
-                exchange, deposits, ..
-            } => {
+            Action::CashOut { exchange, deposits, .. } => {
                 let x = *exchange as u32;
                 if action == 0 {
                     let t = self.target(i)?;
@@ -481,6 +381,10 @@ impl Sim<'_> {
                 let addr = self.e.receive_addr(w, AddrRole::Receive);
                 let tx = self.deliver(i, action, (w, addr))?;
                 self.cash_out(i, o, tx, addr);
+                let value = self.e.truth.cashouts.last().map_or(0, |c| c.value);
+                if let Rt::Otc(r) = &mut self.rt[*otc] {
+                    r.bought += value;
+                }
             }
         }
         self.steps[i].done += 1;
@@ -488,12 +392,7 @@ impl Sim<'_> {
     }
 
     /// One part of a cash-out; the last part of an all-in cash-out sweeps what is left.
-    fn deliver(
-        &mut self,
-        i: usize,
-        action: u32,
-        to: (WalletId, u32),
-    ) -> Result<u32, GenerateError> {
+    fn deliver(&mut self, i: usize, action: u32, to: (WalletId, u32)) -> Result<u32, GenerateError> {
         let last = action + 1 == self.steps[i].actions;
         let value = if last && self.steps[i].target.is_none() {
             None
@@ -505,13 +404,7 @@ impl Sim<'_> {
     }
 
     /// One transaction from the step's sources into `n` outputs, one per wallet given.
-    fn fan_out(
-        &mut self,
-        i: usize,
-        target: Option<u64>,
-        n: usize,
-        wallets: &[WalletId],
-    ) -> Result<u32, GenerateError> {
+    fn fan_out(&mut self, i: usize, target: Option<u64>, n: usize, wallets: &[WalletId]) -> Result<u32, GenerateError> {
         let from = self.sources(i)[0];
         let coins = self.gather(i, target);
         let have: u64 = coins.iter().map(|u| u.value).sum();
@@ -524,45 +417,20 @@ impl Sim<'_> {
         }
         let (rest, fixed) = if target.is_none() {
             let (w, a, _) = addrs.pop().expect("at least one part");
-            (
-                Rest::To {
-                    wallet: w,
-                    addr: a,
-                    flow: true,
-                },
-                addrs,
-            )
+            (Rest::To { wallet: w, addr: a, flow: true }, addrs)
         } else {
             (Rest::Change { flow: true }, addrs)
         };
         for (w, a, v) in fixed {
-            pays.push(Pay {
-                wallet: w,
-                addr: a,
-                value: v,
-                flow: true,
-            });
+            pays.push(Pay { wallet: w, addr: a, value: v, flow: true });
         }
-        let spec = Spec {
-            from,
-            inputs: Inputs::Given(coins),
-            pays,
-            rest,
-            purpose: Purpose::Story(i as u32),
-        };
-        self.e
-            .transact(spec)
-            .map_err(|s| self.short(i, s.have, s.need))
+        let spec = Spec { from, inputs: Inputs::Given(coins), pays, rest, purpose: Purpose::Story(i as u32) };
+        self.e.transact(spec).map_err(|s| self.short(i, s.have, s.need))
     }
 
     fn market_sweep_now(&mut self, m: u32) {
         let r = self.market(m);
         let (deposits, hot, addr) = (r.deposits, r.hot, r.hot_addrs[0]);
-        self.sweep(
-            deposits,
-            hot,
-            addr,
-            Purpose::Service(crate::truth::Operation::DepositSweep),
-        );
+        self.sweep(deposits, hot, addr, Purpose::Service(crate::truth::Operation::DepositSweep));
     }
 }

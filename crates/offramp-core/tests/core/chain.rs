@@ -1,0 +1,94 @@
+//! Every shipped scenario, in fast mode: the chain follows Bitcoin's rules and tells its story.
+
+use offramp_core::ledger::check::check_chain;
+use offramp_core::ledger::{NONE, estimate_vsize};
+use offramp_core::truth::Purpose;
+
+use crate::common::*;
+
+#[test]
+fn every_shipped_scenario_generates_a_valid_chain() {
+    for path in shipped() {
+        let sc = load(&path);
+        let w = generate(&sc, None, false);
+        let stats =
+            check_chain(sc.meta.network, &blocks(&w), None).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(stats.transactions, w.chain.txs.len(), "{}", path.display());
+        assert_eq!(stats.blocks, w.chain.blocks.len());
+        // Every step of the story made transactions, and ran inside the chain's time.
+        for (i, step) in sc.story.iter().enumerate() {
+            assert!(!w.truth.step_txs[i].is_empty(), "{}: step {} made no transaction", path.display(), step.id);
+            let first = &w.chain.txs[w.truth.step_txs[i][0] as usize];
+            assert!(
+                first.created >= sc.meta.start + step.window.0,
+                "{}: step {} ran before its window",
+                path.display(),
+                step.id
+            );
+        }
+        // The story is part of a busier chain.
+        let story = w.truth.purposes.iter().filter(|p| matches!(p, Purpose::Story(_))).count();
+        assert!(story * 2 < w.chain.txs.len(), "{}: the story is most of the chain", path.display());
+    }
+}
+
+#[test]
+fn fees_follow_the_real_size_of_each_transaction() {
+    let sc = load(&scenarios_dir().join("intermediate-two-exchanges.ron"));
+    let w = generate(&sc, None, false);
+    let mut checked = 0;
+    for (t, r) in w.chain.txs.iter().enumerate() {
+        if r.is_coinbase(&w.chain.inputs) {
+            continue;
+        }
+        let kind = |a: u32| w.chain.addresses[a as usize].kind;
+        let ins = w.chain.inputs[r.inputs()].iter().map(|i| kind(w.chain.outputs[i.prev as usize].addr));
+        let outs = w.chain.outputs[r.outputs()].iter().filter(|o| o.addr != NONE).map(|o| kind(o.addr));
+        // Placeholder witnesses have the size wallets budget for, so the estimate is exact.
+        assert_eq!(u64::from(r.vsize), estimate_vsize(ins, outs), "tx {t}");
+        let rate = r.fee as f64 / r.vsize as f64;
+        assert!((1.0..=2000.0).contains(&rate), "tx {t} pays {rate} sat/vB");
+        assert_eq!(
+            w.chain.input_value(t as u32),
+            w.chain.output_value(t as u32) + r.fee,
+            "tx {t} does not conserve value"
+        );
+        checked += 1;
+    }
+    assert!(checked > 1000);
+}
+
+#[test]
+fn cash_outs_land_on_deposit_addresses_of_the_vendors_own_account() {
+    for path in shipped() {
+        let sc = load(&path);
+        let w = generate(&sc, None, false);
+        assert!(!w.truth.cashouts.is_empty(), "{}", path.display());
+        for c in &w.truth.cashouts {
+            let out = &w.chain.outputs[c.output as usize];
+            let owner = &w.truth.addresses[out.addr as usize];
+            assert_eq!(owner.entity, c.service, "a cash-out pays an address of the service");
+            if owner.account != NONE {
+                let acct = &w.truth.accounts[owner.account as usize];
+                assert_eq!(acct.holder, c.holder, "the deposit address belongs to the launderer's account");
+            }
+        }
+    }
+}
+
+#[test]
+fn wallets_leave_their_fingerprints() {
+    // The intermediate vendor builds version-2, non-RBF, locktime-0 P2SH-P2WPKH transactions.
+    let sc = load(&scenarios_dir().join("intermediate-two-exchanges.ron"));
+    let w = generate(&sc, None, false);
+    let peel = sc.story.iter().position(|s| s.id == "peel").unwrap();
+    for &t in &w.truth.step_txs[peel] {
+        let r = &w.chain.txs[t as usize];
+        assert_eq!((r.version, r.locktime), (2, 0));
+        assert!(w.chain.inputs[r.inputs()].iter().all(|i| i.sequence == 0xffff_ffff));
+    }
+    // Ordinary users differ: some signal RBF, some set an anti-fee-sniping locktime.
+    let rbf = w.chain.inputs.iter().filter(|i| i.sequence == 0xffff_fffd).count();
+    let locked = w.chain.txs.iter().filter(|r| r.locktime > 0).count();
+    assert!(rbf > 100 && locked > 100, "rbf {rbf}, locktime {locked}");
+}

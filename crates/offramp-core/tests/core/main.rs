@@ -1,0 +1,12 @@
+//! Integration tests of the core: every shipped scenario loaded, generated (fast and signed),
+//! checked block by block, and scored; bad input of every kind; determinism; exports.
+
+mod common;
+
+mod blockfiles;
+mod chain;
+mod determinism;
+mod export;
+mod scoring;
+mod signed;
+mod validation;
