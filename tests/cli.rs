@@ -1,1 +1,179 @@
+//! The command line as an instructor uses it: exit codes, messages, files.
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn offramp(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_offramp")).args(args).output().expect("the binary runs")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn scenario(name: &str) -> String {
+    root().join("scenarios").join(name).display().to_string()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn validate_accepts_the_library_and_exits_zero() {
+    let mut args = vec!["validate".to_string()];
+    for e in std::fs::read_dir(root().join("scenarios")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "ron") {
+            args.push(p.display().to_string());
+        }
+    }
+    let out = offramp(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).matches(": ok (").count(), args.len() - 1);
+}
+
+#[test]
+fn validate_reports_file_line_column_and_exits_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(scenario("beginner-careless-vendor.ron")).unwrap();
+    let bad = good.replacen("exchange: \"coinbay\", deposits: 2", "exchange: \"coinbae\", deposits: 2", 1);
+    let line = bad.lines().position(|l| l.contains("coinbae")).unwrap() + 1;
+    let path = tmp.path().join("bad.ron");
+    std::fs::write(&path, bad).unwrap();
+    let p = path.display().to_string();
+    let out = offramp(&["validate", &scenario("beginner-careless-vendor.ron"), &p]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.lines().all(|l| l.starts_with(&format!("{p}:"))), "{err}");
+    let first = err.lines().next().unwrap();
+    assert!(first.starts_with(&format!("{p}:{line}:")), "{err}");
+    assert!(first.ends_with("entity \"coinbae\" is not defined (did you mean \"coinbay\"?)"), "{err}");
+    // The good file is still reported as good.
+    assert!(text(&out.stdout).contains("beginner-careless-vendor.ron: ok"));
+}
+
+fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for sub in ["", "blocks"] {
+        for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                out.push((format!("{sub}/{}", p.file_name().unwrap().to_string_lossy()), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn generate_writes_the_same_bytes_twice_and_says_what_it_made() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let s = scenario("beginner-careless-vendor.ron");
+    for dir in [&a, &b] {
+        let out = offramp(&["generate", &s, "--seed", "11", "--out", &dir.display().to_string()]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let said = text(&out.stdout);
+        assert!(said.contains("seed 11") && said.contains("transactions") && said.contains("s\n"), "{said}");
+    }
+    let (ta, tb) = (read_tree(&a), read_tree(&b));
+    let names: Vec<&str> = ta.iter().map(|f| f.0.as_str()).collect();
+    for f in ["/transactions.csv", "/inputs.csv", "/outputs.csv", "/intel.json", "/truth.json", "blocks/blk00000.dat"] {
+        assert!(names.contains(&f), "{f} missing from {names:?}");
+    }
+    assert!(ta == tb, "two runs with the same seed differ");
+}
+
+#[test]
+fn generate_refuses_an_unwritable_out_and_leaves_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("file");
+    std::fs::write(&file, b"x").unwrap();
+    let out = offramp(&[
+        "generate",
+        &scenario("beginner-careless-vendor.ron"),
+        "--out",
+        &file.join("sub").display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains(&file.display().to_string()), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn generate_reports_a_missing_scenario() {
+    let out = offramp(&["generate", "no-such.ron", "--out", "/tmp/never"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("no-such.ron:1:1: cannot read the file"), "{}", text(&out.stderr));
+    assert!(!Path::new("/tmp/never").exists());
+}
+
+#[test]
+fn score_prints_json_with_totals_and_one_entry_per_objective() {
+    let s = scenario("intermediate-two-exchanges.ron");
+    let sol = root().join("scenarios/solutions/intermediate-two-exchanges.case.ron").display().to_string();
+    let out = offramp(&["score", &s, &sol, "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["earned"], v["possible"]);
+    assert_eq!(v["objectives"].as_array().unwrap().len(), 6);
+    // An empty case: nothing earned, a reason for each objective.
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty.case.ron");
+    std::fs::write(&empty, "Case(scenario: \"intermediate-two-exchanges\", trainee: \"Sam\")").unwrap();
+    let out = offramp(&["score", &s, &empty.display().to_string()]);
+    assert!(out.status.success());
+    let t = text(&out.stdout);
+    assert!(t.contains("Sam") && t.contains("no answer given") && t.contains("total"), "{t}");
+    assert!(t.lines().last().unwrap().contains("0 / 100"), "{t}");
+}
+
+#[test]
+fn score_rejects_a_case_for_another_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = tmp.path().join("c.case.ron");
+    std::fs::write(&case, "Case(scenario: \"advanced-mixer-otc\")").unwrap();
+    let out = offramp(&["score", &scenario("beginner-careless-vendor.ron"), &case.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains(":1:16: this case is for scenario \"advanced-mixer-otc\""),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn solve_then_score_round_trips() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = tmp.path().join("ref.case.ron");
+    let s = scenario("beginner-careless-vendor.ron");
+    let out = offramp(&["solve", &s, "--seed", "3", "--out", &case.display().to_string()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = offramp(&["score", &s, &case.display().to_string()]);
+    assert!(text(&out.stdout).lines().last().unwrap().contains("100 / 100"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn legal_requests_from_the_command_line() {
+    let s = scenario("beginner-careless-vendor.ron");
+    let sol = std::fs::read_to_string(root().join("scenarios/solutions/beginner-careless-vendor.case.ron")).unwrap();
+    let addr = sol.split("address: \"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let out = offramp(&["legal", &s, "CoinBay", &addr]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Marek Novák"));
+    let out = offramp(&["legal", &s, "Binance", &addr]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no exchange is called \"Binance\""));
+}
+
+#[test]
+fn no_arguments_lists_the_library() {
+    let out = offramp(&[]);
+    assert!(out.status.success());
+    let t = text(&out.stdout);
+    for id in ["beginner-careless-vendor", "intermediate-two-exchanges", "advanced-mixer-otc"] {
+        assert!(t.contains(id), "{t}");
+    }
+}

@@ -6,7 +6,9 @@
 
 use bitcoin::hashes::{Hash, HashEngine, hash160, sha256};
 use bitcoin::key::{Keypair, TapTweak};
-use bitcoin::secp256k1::{All, PublicKey, Secp256k1, SecretKey, XOnlyPublicKey};
+#[cfg(test)]
+use bitcoin::secp256k1::PublicKey;
+use bitcoin::secp256k1::{All, Secp256k1, SecretKey};
 
 use crate::scenario::ScriptType;
 
@@ -41,50 +43,62 @@ impl KeySource {
             .expect("a valid key within a few tries")
     }
 
-    /// The placeholder compressed public key of address `addr` in fast mode.
+    /// The placeholder compressed public key of address `addr` in fast mode: a cheap,
+    /// deterministic stand-in (not a point on the curve), whose hash is the address.
     pub fn placeholder_pubkey(&self, addr: u32) -> [u8; 33] {
         let mut k = [0u8; 33];
         k[0] = 2;
-        k[1..].copy_from_slice(&self.stream(b"pk", addr, 0));
+        let mut x = u64::from_le_bytes(self.seed[..8].try_into().expect("8 bytes")) ^ (u64::from(addr) << 20);
+        for chunk in k[1..].chunks_mut(8) {
+            x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^= z >> 31;
+            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
+        }
         k
     }
 
-    /// Payload of a fast-mode address: the hash of its placeholder key, or for Taproot a
-    /// real x-only point (searched for, so that the output is spendable in principle).
+    /// Payload of a fast-mode address: the hash of its placeholder key; for Taproot, 32
+    /// pseudo-random bytes used as the output key (about half of such strings are not curve
+    /// points: fast mode's witnesses are placeholders anyway; signed mode uses real keys).
     pub fn fast_payload(&self, kind: ScriptType, addr: u32) -> [u8; 32] {
         let mut out = [0u8; 32];
         match kind {
-            ScriptType::P2TR => {
-                for c in 0.. {
-                    let x = self.stream(b"tr", addr, c);
-                    if XOnlyPublicKey::from_slice(&x).is_ok() {
-                        out = x;
-                        break;
-                    }
-                }
-            }
+            ScriptType::P2TR => out.copy_from_slice(&self.placeholder_pubkey(addr)[1..]),
             _ => out[..20].copy_from_slice(&hash_payload(kind, &self.placeholder_pubkey(addr))),
         }
         out
     }
 
-    /// Payload and public key of a signed-mode address.
-    pub fn signed_payload(&self, secp: &Secp256k1<All>, kind: ScriptType, addr: u32) -> ([u8; 32], [u8; 33]) {
+    /// Payload, public key and (for Taproot) the tweaked key pair of a signed-mode address.
+    pub fn signed_payload(&self, secp: &Secp256k1<All>, kind: ScriptType, addr: u32) -> SignedKey {
         let sk = self.secret(addr);
-        let pk = PublicKey::from_secret_key(secp, &sk);
-        let ser = pk.serialize();
-        let mut out = [0u8; 32];
+        let kp = Keypair::from_secret_key(secp, &sk);
+        let pubkey = kp.public_key().serialize();
+        let mut payload = [0u8; 32];
+        let mut taproot = None;
         match kind {
             ScriptType::P2TR => {
-                let kp = Keypair::from_secret_key(secp, &sk);
-                let (internal, _) = kp.x_only_public_key();
-                let (tweaked, _) = internal.tap_tweak(secp, None);
-                out = tweaked.to_x_only_public_key().serialize();
+                // BIP86: a key-path-only output key is the internal key tweaked with no script tree.
+                let tweaked = kp.tap_tweak(secp, None).to_keypair();
+                payload = tweaked.x_only_public_key().0.serialize();
+                taproot = Some(tweaked);
             }
-            _ => out[..20].copy_from_slice(&hash_payload(kind, &ser)),
+            _ => payload[..20].copy_from_slice(&hash_payload(kind, &pubkey)),
         }
-        (out, ser)
+        SignedKey { payload, pubkey, taproot }
     }
+}
+
+/// A signed-mode address's key material, derived once and kept for signing.
+#[derive(Clone, Copy)]
+pub struct SignedKey {
+    pub payload: [u8; 32],
+    pub pubkey: [u8; 33],
+    /// The tweaked key pair that signs a Taproot key-path spend.
+    pub taproot: Option<Keypair>,
 }
 
 /// The 20-byte payload of a key-hash address: HASH160 of the key, or for nested SegWit the
@@ -113,16 +127,17 @@ mod tests {
         assert_eq!(a.fast_payload(ScriptType::P2WPKH, 7), a.fast_payload(ScriptType::P2WPKH, 7));
         assert_ne!(a.fast_payload(ScriptType::P2WPKH, 7), a.fast_payload(ScriptType::P2WPKH, 8));
         assert_ne!(a.fast_payload(ScriptType::P2WPKH, 7), b.fast_payload(ScriptType::P2WPKH, 7));
-        let tr = a.fast_payload(ScriptType::P2TR, 3);
-        assert!(XOnlyPublicKey::from_slice(&tr).is_ok());
+        assert_ne!(a.fast_payload(ScriptType::P2TR, 3), b.fast_payload(ScriptType::P2TR, 3));
     }
 
     #[test]
     fn signed_payload_matches_the_key() {
         let secp = Secp256k1::new();
         let ks = KeySource::new("s", 1);
-        let (payload, pk) = ks.signed_payload(&secp, ScriptType::P2WPKH, 5);
-        assert_eq!(&payload[..20], &hash160::Hash::hash(&pk).to_byte_array());
-        assert_eq!(PublicKey::from_secret_key(&secp, &ks.secret(5)).serialize(), pk);
+        let k = ks.signed_payload(&secp, ScriptType::P2WPKH, 5);
+        assert_eq!(&k.payload[..20], &hash160::Hash::hash(&k.pubkey).to_byte_array());
+        assert_eq!(PublicKey::from_secret_key(&secp, &ks.secret(5)).serialize(), k.pubkey);
+        let t = ks.signed_payload(&secp, ScriptType::P2TR, 6);
+        assert_eq!(t.taproot.unwrap().x_only_public_key().0.serialize(), t.payload);
     }
 }

@@ -6,18 +6,19 @@ use bitcoin::block::{Header, Version as BlockVersion};
 use bitcoin::blockdata::constants::genesis_block;
 use bitcoin::consensus::encode;
 use bitcoin::hashes::Hash;
-use bitcoin::key::{Keypair, TapTweak};
 use bitcoin::script::{Builder, PushBytesBuf};
-use bitcoin::secp256k1::{All, Message, PublicKey, Secp256k1};
+use bitcoin::secp256k1::{All, Message, Secp256k1};
 use bitcoin::sighash::{EcdsaSighashType, Prevouts, SighashCache, TapSighashType};
 use bitcoin::transaction::Version;
+use std::ops::Range;
+
 use bitcoin::{
-    Amount, Block, CompactTarget, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxMerkleNode, TxOut, Witness,
-    absolute::LockTime,
+    Amount, Block, BlockHash, CompactTarget, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxMerkleNode, TxOut,
+    Txid, Witness, absolute::LockTime,
 };
 use rayon::prelude::*;
 
-use super::keys::{KeySource, hash_payload};
+use super::keys::{KeySource, SignedKey, hash_payload};
 use super::{Chain, NONE};
 use crate::scenario::ScriptType;
 
@@ -27,78 +28,198 @@ pub const BITS: u32 = 0x207f_ffff;
 /// What sealing reports as it goes: (blocks sealed, blocks in all).
 pub type SealProgress<'a> = &'a mut dyn FnMut(u64, u64);
 
+/// Blocks per pipeline window. Coinbases mature after 100 blocks, so a window never spends
+/// a coinbase of the window before it: while one window's transactions are built and their
+/// txids computed, the previous window's blocks are finished (witnesses, coinbase,
+/// commitment, header, bytes) on the other core.
+const WINDOW: usize = 32;
+
 /// Fills addresses, txids, sizes, block hashes and raw blocks.
 pub fn seal(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>) {
+    let t0 = std::time::Instant::now();
     let secp = Secp256k1::new();
     let signed = chain.signed;
     // 1. Address payloads, in parallel: hashing in fast mode, key derivation in signed mode.
-    let pubkeys: Vec<[u8; 33]> = if signed {
+    let signed_keys: Vec<SignedKey> = if signed {
         let kinds: Vec<ScriptType> = chain.addresses.iter().map(|a| a.kind).collect();
-        let derived: Vec<([u8; 32], [u8; 33])> =
+        let derived: Vec<SignedKey> =
             kinds.par_iter().enumerate().map(|(i, k)| keys.signed_payload(&secp, *k, i as u32)).collect();
-        for (a, (payload, _)) in chain.addresses.iter_mut().zip(&derived) {
-            a.payload = *payload;
+        for (a, k) in chain.addresses.iter_mut().zip(&derived) {
+            a.payload = k.payload;
         }
-        derived.into_iter().map(|(_, pk)| pk).collect()
+        derived
     } else {
         chain.addresses.par_iter_mut().enumerate().for_each(|(i, a)| a.payload = keys.fast_payload(a.kind, i as u32));
         Vec::new()
     };
-    let mut prev_hash = genesis_block(chain.network.bitcoin()).block_hash();
-    let n_blocks = chain.blocks.len() as u64;
-    for b in 0..chain.blocks.len() {
-        let (first, n) = (chain.blocks[b].first_tx as usize, chain.blocks[b].n_tx as usize);
-        // 2. Non-coinbase transactions in order: txids must be known before children spend them.
-        let mut txdata: Vec<Transaction> = Vec::with_capacity(n);
-        txdata.push(Transaction { version: Version::ONE, lock_time: LockTime::ZERO, input: vec![], output: vec![] });
-        for t in first + 1..first + n {
-            let mut tx = build_unsigned(chain, keys, &pubkeys, t);
-            if signed {
-                sign_legacy(chain, keys, &secp, &pubkeys, t, &mut tx);
-            }
-            chain.txs[t].txid = tx.compute_txid();
-            txdata.push(tx);
-        }
-        // 3. Witness signatures, in parallel: they change no txid.
-        if signed {
-            let c = &*chain;
-            txdata[1..].par_iter_mut().enumerate().for_each(|(k, tx)| {
-                sign_segwit(c, keys, &secp, &pubkeys, first + 1 + k, tx);
-            });
-        }
-        // 4. The coinbase, its witness commitment, the header.
-        let height = chain.blocks[b].height;
-        txdata[0] = build_coinbase(chain, first, height, None);
-        let mut block = Block {
-            header: Header {
-                version: BlockVersion::from_consensus(0x2000_0000),
-                prev_blockhash: prev_hash,
-                merkle_root: TxMerkleNode::all_zeros(),
-                time: chain.blocks[b].time,
-                bits: CompactTarget::from_consensus(BITS),
-                nonce: 0,
+    let pubkeys: Vec<[u8; 33]> = signed_keys.iter().map(|k| k.pubkey).collect();
+    let timing = std::env::var_os("OFFRAMP_TIMING").is_some();
+    if timing {
+        eprintln!("timing: addresses {:.2}s", t0.elapsed().as_secs_f64());
+    }
+    // 2. The pipeline, over windows of blocks.
+    let c: &Chain = chain;
+    let n_tx = c.txs.len();
+    let n_blocks = c.blocks.len();
+    let mut txids = vec![Txid::all_zeros(); n_tx];
+    let mut cb_txids = vec![Txid::all_zeros(); n_blocks];
+    let mut sizes = vec![[0u32; 3]; n_tx];
+    let mut sealed: Vec<(BlockHash, Vec<u8>)> = vec![(BlockHash::all_zeros(), Vec::new()); n_blocks];
+    let windows: Vec<Range<usize>> = (0..n_blocks).step_by(WINDOW).map(|s| s..(s + WINDOW).min(n_blocks)).collect();
+    let mut carry: Option<(Range<usize>, Vec<Vec<Transaction>>)> = None;
+    let mut prev_hash = genesis_block(c.network.bitcoin()).block_hash();
+    let mut stage_times = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    let ctx = Ctx { chain: c, keys, secp: &secp, pubkeys: &pubkeys, signed_keys: &signed_keys };
+    for w in 0..=windows.len() {
+        let next = windows.get(w).cloned();
+        let split_tx = next.as_ref().map_or(n_tx, |r| c.blocks[r.start].first_tx as usize);
+        let cb_split = carry.as_ref().map_or(next.as_ref().map_or(n_blocks, |r| r.start), |(r, _)| r.start);
+        let (tx_done, tx_next) = txids.split_at_mut(split_tx);
+        let (cb_done, cb_next) = cb_txids.split_at_mut(cb_split);
+        let (tx_done, cb_done) = (&*tx_done, &*cb_done);
+        let finishing = carry.take();
+        let ((built, d1), d2) = rayon::join(
+            || {
+                let t = std::time::Instant::now();
+                (next.clone().map(|r| ctx.build_window(r, split_tx, tx_done, tx_next, cb_done)), t.elapsed())
             },
-            txdata,
-        };
-        let witness_root = block.witness_root().expect("a block has a coinbase");
-        let commitment = Block::compute_witness_commitment(&witness_root, &[0u8; 32]);
-        block.txdata[0] = build_coinbase(chain, first, height, Some(commitment.to_byte_array()));
-        chain.txs[first].txid = block.txdata[0].compute_txid();
-        block.header.merkle_root = block.compute_merkle_root().expect("a block has a coinbase");
-        let target = block.header.target();
-        while block.header.validate_pow(target).is_err() {
-            block.header.nonce += 1;
+            || {
+                let t = std::time::Instant::now();
+                if let Some((r, txdata)) = finishing {
+                    ctx.finish_window(r, txdata, tx_done, cb_next, cb_split, &mut sizes, &mut sealed, &mut prev_hash);
+                }
+                t.elapsed()
+            },
+        );
+        stage_times.0 += d1;
+        stage_times.1 += d2;
+        carry = next.zip(built);
+        progress(windows.get(w.saturating_sub(1)).map_or(0, |r| r.end) as u64, n_blocks as u64);
+    }
+    if timing {
+        eprintln!(
+            "timing: pipeline {:.2}s (building {:.2}s, finishing {:.2}s)",
+            t0.elapsed().as_secs_f64(),
+            stage_times.0.as_secs_f64(),
+            stage_times.1.as_secs_f64()
+        );
+    }
+    // 3. Back into the tables.
+    for (t, r) in chain.txs.iter_mut().enumerate() {
+        let [size, vsize, weight] = sizes[t];
+        (r.size, r.vsize, r.weight) = (size, vsize, weight);
+        r.txid = txids[t];
+    }
+    for (b, (hash, raw)) in sealed.into_iter().enumerate() {
+        let block = &mut chain.blocks[b];
+        chain.txs[block.first_tx as usize].txid = cb_txids[b];
+        (block.hash, block.raw) = (hash, raw);
+    }
+}
+
+/// What both pipeline stages read.
+struct Ctx<'a> {
+    chain: &'a Chain,
+    keys: &'a KeySource,
+    secp: &'a Secp256k1<All>,
+    pubkeys: &'a [[u8; 33]],
+    signed_keys: &'a [SignedKey],
+}
+
+impl Ctx<'_> {
+    /// Stage one: the window's transactions without their segwit signatures, and their txids.
+    fn build_window(
+        &self,
+        blocks: Range<usize>,
+        split_tx: usize,
+        tx_done: &[Txid],
+        tx_next: &mut [Txid],
+        cb_done: &[Txid],
+    ) -> Vec<Vec<Transaction>> {
+        let c = self.chain;
+        let first_height = c.blocks[0].height;
+        let mut out = Vec::with_capacity(blocks.len());
+        for b in blocks {
+            let (first, n) = (c.blocks[b].first_tx as usize, c.blocks[b].n_tx as usize);
+            let mut txdata = Vec::with_capacity(n);
+            for t in first + 1..first + n {
+                let txid_of = |p: usize| -> Txid {
+                    let r = &c.txs[p];
+                    if r.is_coinbase(&c.inputs) {
+                        let k = (r.height - first_height) as usize;
+                        *cb_done.get(k).expect("a coinbase is spent only once mature, windows behind")
+                    } else if p < split_tx {
+                        tx_done[p]
+                    } else {
+                        tx_next[p - split_tx]
+                    }
+                };
+                let mut tx = build_unsigned(c, self.keys, self.pubkeys, t, &txid_of);
+                if c.signed {
+                    sign_legacy(c, self.keys, self.secp, self.pubkeys, t, &mut tx);
+                }
+                tx_next[t - split_tx] = tx.compute_txid();
+                txdata.push(tx);
+            }
+            out.push(txdata);
         }
-        for (k, tx) in block.txdata.iter().enumerate() {
-            let r = &mut chain.txs[first + k];
-            r.size = tx.total_size() as u32;
-            r.weight = tx.weight().to_wu() as u32;
-            r.vsize = tx.vsize() as u32;
+        out
+    }
+
+    /// Stage two: witnesses, coinbase and witness commitment, merkle root, header, bytes.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_window(
+        &self,
+        blocks: Range<usize>,
+        txdata: Vec<Vec<Transaction>>,
+        tx_done: &[Txid],
+        cb_next: &mut [Txid],
+        cb_split: usize,
+        sizes: &mut [[u32; 3]],
+        sealed: &mut [(BlockHash, Vec<u8>)],
+        prev_hash: &mut BlockHash,
+    ) {
+        let c = self.chain;
+        for (b, mut txs) in blocks.zip(txdata) {
+            let first = c.blocks[b].first_tx as usize;
+            if c.signed {
+                txs.par_iter_mut().enumerate().for_each(|(k, tx)| {
+                    sign_segwit(c, self.keys, self.secp, self.signed_keys, first + 1 + k, tx);
+                });
+            }
+            let height = c.blocks[b].height;
+            txs.insert(0, build_coinbase(c, first, height, None));
+            let mut block = Block {
+                header: Header {
+                    version: BlockVersion::from_consensus(0x2000_0000),
+                    prev_blockhash: *prev_hash,
+                    merkle_root: TxMerkleNode::all_zeros(),
+                    time: c.blocks[b].time,
+                    bits: CompactTarget::from_consensus(BITS),
+                    nonce: 0,
+                },
+                txdata: txs,
+            };
+            let witness_root = block.witness_root().expect("a block has a coinbase");
+            let commitment = Block::compute_witness_commitment(&witness_root, &[0u8; 32]);
+            block.txdata[0] = build_coinbase(c, first, height, Some(commitment.to_byte_array()));
+            let cb_txid = block.txdata[0].compute_txid();
+            cb_next[b - cb_split] = cb_txid;
+            let hashes = std::iter::once(cb_txid).chain(tx_done[first + 1..first + block.txdata.len()].iter().copied());
+            block.header.merkle_root = bitcoin::merkle_tree::calculate_root(hashes.map(|h| h.to_raw_hash()))
+                .map(TxMerkleNode::from_raw_hash)
+                .expect("a block has a coinbase");
+            let target = block.header.target();
+            while block.header.validate_pow(target).is_err() {
+                block.header.nonce += 1;
+            }
+            for (k, tx) in block.txdata.iter().enumerate() {
+                let weight = tx.weight().to_wu();
+                sizes[first + k] = [tx.total_size() as u32, weight.div_ceil(4) as u32, weight as u32];
+            }
+            *prev_hash = block.block_hash();
+            sealed[b] = (*prev_hash, encode::serialize(&block));
         }
-        prev_hash = block.block_hash();
-        chain.blocks[b].hash = prev_hash;
-        chain.blocks[b].raw = encode::serialize(&block);
-        progress(b as u64 + 1, n_blocks);
     }
 }
 
@@ -143,7 +264,13 @@ fn redeem_script(pk: &[u8; 33]) -> ScriptBuf {
 
 /// The transaction with its outputs, and inputs carrying everything but real signatures:
 /// in fast mode placeholder signatures, in signed mode empty slots to be signed.
-fn build_unsigned(chain: &Chain, keys: &KeySource, pubkeys: &[[u8; 33]], t: usize) -> Transaction {
+fn build_unsigned(
+    chain: &Chain,
+    keys: &KeySource,
+    pubkeys: &[[u8; 33]],
+    t: usize,
+    txid_of: &dyn Fn(usize) -> Txid,
+) -> Transaction {
     let r = &chain.txs[t];
     let signed = chain.signed;
     let input = chain.inputs[r.inputs()]
@@ -173,7 +300,7 @@ fn build_unsigned(chain: &Chain, keys: &KeySource, pubkeys: &[[u8; 33]], t: usiz
                 }
             };
             TxIn {
-                previous_output: OutPoint { txid: chain.txs[ptx as usize].txid, vout },
+                previous_output: OutPoint { txid: txid_of(ptx as usize), vout },
                 script_sig,
                 sequence: Sequence(i.sequence),
                 witness,
@@ -223,7 +350,7 @@ fn sign_legacy(
             let sighash =
                 cache.legacy_signature_hash(k, &spk, EcdsaSighashType::All.to_u32()).expect("input index in range");
             let msg = Message::from_digest(sighash.to_byte_array());
-            let sig = secp.sign_ecdsa_low_r(&msg, &keys.secret(prev.addr));
+            let sig = secp.sign_ecdsa(&msg, &keys.secret(prev.addr));
             let sig = bitcoin::ecdsa::Signature { signature: sig, sighash_type: EcdsaSighashType::All };
             let pk = pubkeys[prev.addr as usize];
             sigs.push((k, Builder::new().push_slice(push(&sig.to_vec())).push_slice(push(&pk)).into_script()));
@@ -239,7 +366,7 @@ fn sign_segwit(
     chain: &Chain,
     keys: &KeySource,
     secp: &Secp256k1<All>,
-    pubkeys: &[[u8; 33]],
+    signed_keys: &[SignedKey],
     t: usize,
     tx: &mut Transaction,
 ) {
@@ -259,29 +386,29 @@ fn sign_segwit(
     {
         let mut cache = SighashCache::new(&*tx);
         for (k, (kind, addr, value)) in kinds.iter().enumerate() {
-            let sk = keys.secret(*addr);
+            let key = &signed_keys[*addr as usize];
             let w = match kind {
                 ScriptType::P2PKH => continue,
                 ScriptType::P2WPKH | ScriptType::P2SH_P2WPKH => {
-                    let pk = pubkeys[*addr as usize];
+                    let pk = key.pubkey;
                     let spk = redeem_script(&pk);
                     let sighash = cache
                         .p2wpkh_signature_hash(k, &spk, Amount::from_sat(*value), EcdsaSighashType::All)
                         .expect("a p2wpkh script");
                     let msg = Message::from_digest(sighash.to_byte_array());
                     let sig = bitcoin::ecdsa::Signature {
-                        signature: secp.sign_ecdsa_low_r(&msg, &sk),
+                        signature: secp.sign_ecdsa(&msg, &keys.secret(*addr)),
                         sighash_type: EcdsaSighashType::All,
                     };
-                    Witness::p2wpkh(&sig, &PublicKey::from_slice(&pk).expect("a derived key"))
+                    Witness::from_slice(&[&sig.to_vec()[..], &pk[..]])
                 }
                 ScriptType::P2TR => {
                     let sighash = cache
                         .taproot_key_spend_signature_hash(k, &Prevouts::All(&all_prevouts), TapSighashType::Default)
                         .expect("prevouts for every input");
                     let msg = Message::from_digest(sighash.to_byte_array());
-                    let tweaked = Keypair::from_secret_key(secp, &sk).tap_tweak(secp, None);
-                    let sig = secp.sign_schnorr_no_aux_rand(&msg, &tweaked.to_keypair());
+                    let tweaked = key.taproot.expect("taproot addresses keep their tweaked key pair");
+                    let sig = secp.sign_schnorr_no_aux_rand(&msg, &tweaked);
                     Witness::p2tr_key_spend(&bitcoin::taproot::Signature {
                         signature: sig,
                         sighash_type: TapSighashType::Default,

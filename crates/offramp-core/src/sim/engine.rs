@@ -43,6 +43,9 @@ pub struct Wallet {
     /// Receiving addresses handed out so far (for address reuse).
     pub receive: Vec<u32>,
     pub balance: u64,
+    /// Whether the wallet ever received a coinbase (miners, the treasury): only such a wallet
+    /// can hold coins that are not yet spendable.
+    pub mines: bool,
 }
 
 /// A payment to make.
@@ -220,7 +223,15 @@ impl<'s> Engine<'s> {
     }
 
     pub fn new_wallet(&mut self, entity: u32, member: u32, profile: u32) -> WalletId {
-        self.wallets.push(Wallet { entity, member, profile, utxos: Vec::new(), receive: Vec::new(), balance: 0 });
+        self.wallets.push(Wallet {
+            entity,
+            member,
+            profile,
+            utxos: Vec::new(),
+            receive: Vec::new(),
+            balance: 0,
+            mines: false,
+        });
         self.wallets.len() as u32 - 1
     }
 
@@ -261,8 +272,12 @@ impl<'s> Engine<'s> {
 
     /// The coins of a wallet that can be spent in the block being built.
     pub fn spendable(&self, w: WalletId) -> u64 {
+        let wl = &self.wallets[w as usize];
+        if !wl.mines {
+            return wl.balance;
+        }
         let h = self.height();
-        self.wallets[w as usize].utxos.iter().filter(|u| u.mature <= h).map(|u| u.value).sum()
+        wl.utxos.iter().filter(|u| u.mature <= h).map(|u| u.value).sum()
     }
 
     /// Takes every spendable coin out of a wallet.
@@ -317,8 +332,10 @@ impl<'s> Engine<'s> {
         if w == NONE {
             return;
         }
+        let h = self.height();
         let wl = &mut self.wallets[w as usize];
         wl.balance += u.value;
+        wl.mines |= u.mature > h;
         wl.utxos.push(u);
     }
 

@@ -257,9 +257,13 @@ pub fn generate(sc: &Scenario, opts: &Options, progress: Progress<'_>) -> Result
         entity_profiles: Vec::new(),
     };
     sim.e.truth.step_txs = vec![Vec::new(); sc.story.len()];
+    let t0 = std::time::Instant::now();
     sim.setup()?;
     sim.schedule_all();
     sim.run(progress)?;
+    if std::env::var_os("OFFRAMP_TIMING").is_some() {
+        eprintln!("timing: simulation {:.2}s", t0.elapsed().as_secs_f64());
+    }
     let Sim { e, .. } = sim;
     let Engine { mut chain, mut truth, prices, .. } = e;
     let keys = KeySource::new(&sc.meta.id, seed);
