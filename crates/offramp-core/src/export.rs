@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::ledger::{NONE, blockfile};
 use crate::sim::{Phase, Progress, World};
-use crate::truth::{Account, CashOut, Purpose, TruthEntity};
+use crate::truth::{Account, CashOut, Purpose};
 
 /// The file that marks a directory as an Offramp output (and says what is in it).
 pub const MANIFEST: &str = "manifest.json";
@@ -108,107 +108,96 @@ fn create(path: &Path) -> Result<BufWriter<fs::File>, ExportError> {
     Ok(BufWriter::with_capacity(1 << 20, fs::File::create(path).map_err(io_err(path))?))
 }
 
+/// Every address as text, computed once (in parallel) and kept in one buffer.
+struct AddressText {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl AddressText {
+    fn new(chain: &crate::ledger::Chain) -> Self {
+        use rayon::prelude::*;
+        let parts: Vec<(String, Vec<u32>)> = (0..chain.addresses.len() as u32)
+            .into_par_iter()
+            .chunks(4096)
+            .map(|chunk| {
+                let mut text = String::new();
+                let mut lens = Vec::with_capacity(chunk.len());
+                for a in chunk {
+                    let before = text.len();
+                    text.push_str(&chain.address_string(a));
+                    lens.push((text.len() - before) as u32);
+                }
+                (text, lens)
+            })
+            .collect();
+        let mut text = String::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+        let mut ends = Vec::with_capacity(chain.addresses.len());
+        for (t, lens) in &parts {
+            let base = text.len() as u32;
+            let mut at = base;
+            for l in lens {
+                at += l;
+                ends.push(at);
+            }
+            text.push_str(t);
+        }
+        AddressText { text, ends }
+    }
+
+    fn get(&self, a: u32) -> &str {
+        if a == NONE {
+            return "";
+        }
+        let end = self.ends[a as usize] as usize;
+        let start = if a == 0 { 0 } else { self.ends[a as usize - 1] as usize };
+        &self.text[start..end]
+    }
+}
+
+/// A txid as the usual (reversed) hex, without allocating.
+fn hex_txid<'o>(t: &bitcoin::Txid, out: &'o mut [u8; 64]) -> &'o str {
+    use bitcoin::hashes::Hash;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, b) in t.to_byte_array().iter().rev().enumerate() {
+        out[2 * i] = HEX[(b >> 4) as usize];
+        out[2 * i + 1] = HEX[(b & 15) as usize];
+    }
+    std::str::from_utf8(out).expect("hex is ASCII")
+}
+
 fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manifest, ExportError> {
     let chain = &world.chain;
-    let steps = 6;
-    progress(Phase::Writing, 0, steps);
+    progress(Phase::Writing, 0, 3);
     let blocks_dir = dir.join("blocks");
     fs::create_dir(&blocks_dir).map_err(io_err(&blocks_dir))?;
-    let block_files = blockfile::write_blocks(&blocks_dir, chain.network, &chain.blocks, blockfile::MAX_BLOCKFILE_SIZE)
-        .map_err(io_err(&blocks_dir))?;
-    progress(Phase::Writing, 1, steps);
-    let addrs: Vec<String> = (0..chain.addresses.len() as u32).map(|a| chain.address_string(a)).collect();
-    let txids: Vec<String> = chain.txs.iter().map(|t| t.txid.to_string()).collect();
-    let addr_of = |out: u32| -> &str {
-        let a = chain.outputs[out as usize].addr;
-        if a == NONE { "" } else { &addrs[a as usize] }
-    };
-
-    let path = dir.join("transactions.csv");
-    let mut w = create(&path)?;
-    let e = io_err(&path);
-    (|| -> io::Result<()> {
-        writeln!(w, "txid,block_height,block_hash,block_time,position,version,locktime,size,vsize,weight,fee_sat,fee_rate_sat_vb,input_count,output_count,coinbase")?;
-        for b in &chain.blocks {
-            let hash = b.hash.to_string();
-            for (pos, t) in (b.first_tx..b.first_tx + b.n_tx).enumerate() {
-                let r = &chain.txs[t as usize];
-                let rate = if r.vsize > 0 { r.fee as f64 / r.vsize as f64 } else { 0.0 };
-                writeln!(
-                    w,
-                    "{},{},{},{},{},{},{},{},{},{},{},{:.2},{},{},{}",
-                    txids[t as usize], b.height, hash, b.time, pos, r.version, r.locktime, r.size, r.vsize, r.weight, r.fee, rate,
-                    r.n_inputs, r.n_outputs, pos == 0
-                )?;
-            }
+    let addrs = AddressText::new(chain);
+    progress(Phase::Writing, 1, 3);
+    // The files are independent: write them side by side.
+    let mut results: Vec<Result<Vec<PathBuf>, ExportError>> = Vec::new();
+    rayon::scope(|s| {
+        let (r_blocks, rest) = results_slots(&mut results, 6);
+        let [r_tx, r_in, r_out, r_intel, r_truth] = rest;
+        let addrs = &addrs;
+        s.spawn(move |_| {
+            *r_blocks =
+                blockfile::write_blocks(&blocks_dir, chain.network, &chain.blocks, blockfile::MAX_BLOCKFILE_SIZE)
+                    .map_err(io_err(&blocks_dir));
+        });
+        s.spawn(move |_| *r_tx = write_transactions(world, &dir.join("transactions.csv")).map(|_| vec![]));
+        s.spawn(move |_| *r_in = write_inputs(world, addrs, &dir.join("inputs.csv")).map(|_| vec![]));
+        s.spawn(move |_| *r_out = write_outputs(world, addrs, &dir.join("outputs.csv")).map(|_| vec![]));
+        s.spawn(move |_| *r_intel = write_json(&dir.join("intel.json"), &world.intel).map(|_| vec![]));
+        s.spawn(move |_| *r_truth = write_truth(world, addrs, &dir.join("truth.json")).map(|_| vec![]));
+    });
+    let mut block_files = Vec::new();
+    for (i, r) in results.into_iter().enumerate() {
+        let files = r?;
+        if i == 0 {
+            block_files = files;
         }
-        w.flush()
-    })()
-    .map_err(e)?;
-    progress(Phase::Writing, 2, steps);
-
-    let path = dir.join("inputs.csv");
-    let mut w = create(&path)?;
-    let e = io_err(&path);
-    (|| -> io::Result<()> {
-        writeln!(w, "txid,input_index,prev_txid,prev_vout,address,value_sat,sequence")?;
-        for (t, r) in chain.txs.iter().enumerate() {
-            for (k, i) in chain.inputs[r.inputs()].iter().enumerate() {
-                if i.prev == NONE {
-                    writeln!(w, "{},{k},{},{},,0,{}", txids[t], "0".repeat(64), u32::MAX, i.sequence)?;
-                } else {
-                    let (ptx, vout) = chain.outpoint(i.prev);
-                    let v = chain.outputs[i.prev as usize].value;
-                    writeln!(
-                        w,
-                        "{},{k},{},{vout},{},{v},{}",
-                        txids[t],
-                        txids[ptx as usize],
-                        addr_of(i.prev),
-                        i.sequence
-                    )?;
-                }
-            }
-        }
-        w.flush()
-    })()
-    .map_err(e)?;
-    progress(Phase::Writing, 3, steps);
-
-    let path = dir.join("outputs.csv");
-    let mut w = create(&path)?;
-    let e = io_err(&path);
-    (|| -> io::Result<()> {
-        writeln!(w, "txid,vout,address,value_sat,script_type,spent_by_txid,spent_by_input")?;
-        for (t, r) in chain.txs.iter().enumerate() {
-            for (k, o) in chain.outputs[r.outputs()].iter().enumerate() {
-                let out = r.first_output + k as u32;
-                let kind = if o.addr == NONE { "nulldata" } else { chain.addresses[o.addr as usize].kind.name() };
-                if o.spent_by == NONE {
-                    writeln!(w, "{},{k},{},{},{kind},,", txids[t], addr_of(out), o.value)?;
-                } else {
-                    let sp = chain.inputs[o.spent_by as usize];
-                    let idx = o.spent_by - chain.txs[sp.tx as usize].first_input;
-                    writeln!(
-                        w,
-                        "{},{k},{},{},{kind},{},{idx}",
-                        txids[t],
-                        addr_of(out),
-                        o.value,
-                        txids[sp.tx as usize]
-                    )?;
-                }
-            }
-        }
-        w.flush()
-    })()
-    .map_err(e)?;
-    progress(Phase::Writing, 4, steps);
-
-    write_json(&dir.join("intel.json"), &world.intel)?;
-    write_json(&dir.join("truth.json"), &TruthFile::new(world, &addrs, &txids))?;
-    progress(Phase::Writing, 5, steps);
-
+    }
+    progress(Phase::Writing, 2, 3);
     let mut files: Vec<String> = block_files
         .iter()
         .map(|p| format!("blocks/{}", p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()))
@@ -228,28 +217,202 @@ fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manife
         files,
     };
     write_json(&dir.join(MANIFEST), &manifest)?;
-    progress(Phase::Writing, steps, steps);
+    progress(Phase::Writing, 3, 3);
     Ok(manifest)
+}
+
+/// `n` result slots, split into the first and an array of the rest.
+fn results_slots(
+    v: &mut Vec<Result<Vec<PathBuf>, ExportError>>,
+    n: usize,
+) -> (&mut Result<Vec<PathBuf>, ExportError>, [&mut Result<Vec<PathBuf>, ExportError>; 5]) {
+    v.clear();
+    v.extend((0..n).map(|_| Ok(Vec::new())));
+    let (first, rest) = v.split_first_mut().expect("six slots");
+    let [a, b, c, d, e] = rest else { unreachable!("six slots") };
+    (first, [a, b, c, d, e])
+}
+
+fn finish(w: &mut BufWriter<fs::File>, path: &Path, r: io::Result<()>) -> Result<(), ExportError> {
+    r.and_then(|_| w.flush()).map_err(io_err(path))
+}
+
+fn write_transactions(world: &World, path: &Path) -> Result<(), ExportError> {
+    let chain = &world.chain;
+    let mut w = create(path)?;
+    let r = (|| -> io::Result<()> {
+        let mut h = [0u8; 64];
+        writeln!(
+            w,
+            "txid,block_height,block_hash,block_time,position,version,locktime,size,vsize,weight,fee_sat,fee_rate_sat_vb,input_count,output_count,coinbase"
+        )?;
+        for b in &chain.blocks {
+            let hash = b.hash.to_string();
+            for (pos, t) in (b.first_tx..b.first_tx + b.n_tx).enumerate() {
+                let r = &chain.txs[t as usize];
+                let rate = if r.vsize > 0 { r.fee as f64 / r.vsize as f64 } else { 0.0 };
+                writeln!(
+                    w,
+                    "{},{},{hash},{},{pos},{},{},{},{},{},{},{rate:.2},{},{},{}",
+                    hex_txid(&r.txid, &mut h),
+                    b.height,
+                    b.time,
+                    r.version,
+                    r.locktime,
+                    r.size,
+                    r.vsize,
+                    r.weight,
+                    r.fee,
+                    r.n_inputs,
+                    r.n_outputs,
+                    pos == 0
+                )?;
+            }
+        }
+        Ok(())
+    })();
+    finish(&mut w, path, r)
+}
+
+fn write_inputs(world: &World, addrs: &AddressText, path: &Path) -> Result<(), ExportError> {
+    let chain = &world.chain;
+    let mut w = create(path)?;
+    let r = (|| -> io::Result<()> {
+        let (mut h, mut hp) = ([0u8; 64], [0u8; 64]);
+        writeln!(w, "txid,input_index,prev_txid,prev_vout,address,value_sat,sequence")?;
+        for r in &chain.txs {
+            let txid = hex_txid(&r.txid, &mut h);
+            for (k, i) in chain.inputs[r.inputs()].iter().enumerate() {
+                if i.prev == NONE {
+                    writeln!(w, "{txid},{k},{},{},,0,{}", "0".repeat(64), u32::MAX, i.sequence)?;
+                } else {
+                    let (ptx, vout) = chain.outpoint(i.prev);
+                    let o = &chain.outputs[i.prev as usize];
+                    let prev = hex_txid(&chain.txs[ptx as usize].txid, &mut hp);
+                    writeln!(w, "{txid},{k},{prev},{vout},{},{},{}", addrs.get(o.addr), o.value, i.sequence)?;
+                }
+            }
+        }
+        Ok(())
+    })();
+    finish(&mut w, path, r)
+}
+
+fn write_outputs(world: &World, addrs: &AddressText, path: &Path) -> Result<(), ExportError> {
+    let chain = &world.chain;
+    let mut w = create(path)?;
+    let r = (|| -> io::Result<()> {
+        let (mut h, mut hs) = ([0u8; 64], [0u8; 64]);
+        writeln!(w, "txid,vout,address,value_sat,script_type,spent_by_txid,spent_by_input")?;
+        for r in &chain.txs {
+            let txid = hex_txid(&r.txid, &mut h);
+            for (k, o) in chain.outputs[r.outputs()].iter().enumerate() {
+                let kind = if o.addr == NONE { "nulldata" } else { chain.addresses[o.addr as usize].kind.name() };
+                if o.spent_by == NONE {
+                    writeln!(w, "{txid},{k},{},{},{kind},,", addrs.get(o.addr), o.value)?;
+                } else {
+                    let sp = chain.inputs[o.spent_by as usize];
+                    let idx = o.spent_by - chain.txs[sp.tx as usize].first_input;
+                    let by = hex_txid(&chain.txs[sp.tx as usize].txid, &mut hs);
+                    writeln!(w, "{txid},{k},{},{},{kind},{by},{idx}", addrs.get(o.addr), o.value)?;
+                }
+            }
+        }
+        Ok(())
+    })();
+    finish(&mut w, path, r)
+}
+
+/// truth.json: the instructor's key. The answers come first and pretty; the long tables
+/// follow with one record per line, so that the file stays readable and streams out
+/// without building it in memory.
+fn write_truth(world: &World, addrs: &AddressText, path: &Path) -> Result<(), ExportError> {
+    let t = &world.truth;
+    let sc = &world.scenario;
+    let chain = &world.chain;
+    let ent = |e: u32| t.entities[e as usize].id.as_str();
+    let mut w = create(path)?;
+    let json = |e: serde_json::Error| io::Error::other(e);
+    let r = (|| -> io::Result<()> {
+        writeln!(w, "{{")?;
+        writeln!(w, "  \"scenario\": {},", serde_json::to_string(&sc.meta.id).map_err(json)?)?;
+        writeln!(w, "  \"seed\": {},", world.seed)?;
+        writeln!(w, "  \"signed\": {},", chain.signed)?;
+        let answers: Vec<AnswerRow<'_>> =
+            sc.objectives.iter().zip(&t.answers).map(|(o, a)| AnswerRow { objective: &o.id, answer: a }).collect();
+        writeln!(w, "  \"answers\": {},", indent(&serde_json::to_string_pretty(&answers).map_err(json)?))?;
+        writeln!(w, "  \"entities\": {},", indent(&serde_json::to_string_pretty(&t.entities).map_err(json)?))?;
+        let accounts: Vec<AccountRow<'_>> = t
+            .accounts
+            .iter()
+            .map(|a| AccountRow {
+                account: a,
+                service_id: ent(a.service),
+                holder_id: ent(a.holder),
+                deposit_addresses: a.addresses.iter().map(|x| addrs.get(*x)).collect(),
+            })
+            .collect();
+        writeln!(w, "  \"accounts\": {},", indent(&serde_json::to_string_pretty(&accounts).map_err(json)?))?;
+        let cashouts: Vec<CashOutRow<'_>> = t
+            .cashouts
+            .iter()
+            .map(|c| {
+                let o = &chain.outputs[c.output as usize];
+                CashOutRow {
+                    cashout: c,
+                    step_id: &sc.story[c.step as usize].id,
+                    service_id: ent(c.service),
+                    address: addrs.get(o.addr),
+                    txid: chain.txs[o.tx as usize].txid.to_string(),
+                }
+            })
+            .collect();
+        writeln!(w, "  \"cashouts\": {},", indent(&serde_json::to_string_pretty(&cashouts).map_err(json)?))?;
+        writeln!(w, "  \"addresses\": [")?;
+        for (i, a) in t.addresses.iter().enumerate() {
+            let row = AddressRow {
+                address: addrs.get(i as u32),
+                entity: ent(a.entity),
+                member: (a.member != NONE).then_some(a.member),
+                role: a.role,
+                account: (a.account != NONE).then(|| t.accounts[a.account as usize].account_id.as_str()),
+            };
+            let sep = if i + 1 < t.addresses.len() { "," } else { "" };
+            writeln!(w, "    {}{sep}", serde_json::to_string(&row).map_err(json)?)?;
+        }
+        writeln!(w, "  ],")?;
+        writeln!(w, "  \"transactions\": [")?;
+        let mut h = [0u8; 64];
+        for (i, p) in t.purposes.iter().enumerate() {
+            let row = TxRow {
+                txid: hex_txid(&chain.txs[i].txid, &mut h),
+                purpose: PurposeRow {
+                    purpose: *p,
+                    step: match p {
+                        Purpose::Story(s) => Some(sc.story[*s as usize].id.as_str()),
+                        _ => None,
+                    },
+                },
+            };
+            let sep = if i + 1 < t.purposes.len() { "," } else { "" };
+            writeln!(w, "    {}{sep}", serde_json::to_string(&row).map_err(json)?)?;
+        }
+        writeln!(w, "  ]")?;
+        writeln!(w, "}}")?;
+        Ok(())
+    })();
+    finish(&mut w, path, r)
+}
+
+/// Indents every line but the first by two spaces, to nest pretty JSON one level down.
+fn indent(s: &str) -> String {
+    s.replace('\n', "\n  ")
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ExportError> {
     let mut w = create(path)?;
     serde_json::to_writer_pretty(&mut w, value).map_err(|e| io_err(path)(e.into()))?;
     w.write_all(b"\n").and_then(|_| w.flush()).map_err(io_err(path))
-}
-
-/// truth.json: the instructor's key.
-#[derive(Serialize)]
-struct TruthFile<'a> {
-    scenario: &'a str,
-    seed: u64,
-    signed: bool,
-    entities: &'a [TruthEntity],
-    addresses: Vec<AddressRow<'a>>,
-    transactions: Vec<TxRow<'a>>,
-    accounts: Vec<AccountRow<'a>>,
-    cashouts: Vec<CashOutRow<'a>>,
-    answers: Vec<AnswerRow<'a>>,
 }
 
 #[derive(Serialize)]
@@ -293,79 +456,11 @@ struct CashOutRow<'a> {
     step_id: &'a str,
     service_id: &'a str,
     address: &'a str,
-    txid: &'a str,
+    txid: String,
 }
 
 #[derive(Serialize)]
 struct AnswerRow<'a> {
     objective: &'a str,
     answer: &'a crate::answer::Resolved,
-}
-
-impl<'a> TruthFile<'a> {
-    fn new(world: &'a World, addrs: &'a [String], txids: &'a [String]) -> Self {
-        let t = &world.truth;
-        let sc = &world.scenario;
-        let ent = |e: u32| t.entities[e as usize].id.as_str();
-        TruthFile {
-            scenario: &sc.meta.id,
-            seed: world.seed,
-            signed: world.chain.signed,
-            entities: &t.entities,
-            addresses: t
-                .addresses
-                .iter()
-                .enumerate()
-                .map(|(i, a)| AddressRow {
-                    address: &addrs[i],
-                    entity: ent(a.entity),
-                    member: (a.member != NONE).then_some(a.member),
-                    role: a.role,
-                    account: (a.account != NONE).then(|| t.accounts[a.account as usize].account_id.as_str()),
-                })
-                .collect(),
-            transactions: t
-                .purposes
-                .iter()
-                .enumerate()
-                .map(|(i, p)| TxRow {
-                    txid: &txids[i],
-                    purpose: PurposeRow {
-                        purpose: *p,
-                        step: match p {
-                            Purpose::Story(s) => Some(sc.story[*s as usize].id.as_str()),
-                            _ => None,
-                        },
-                    },
-                })
-                .collect(),
-            accounts: t
-                .accounts
-                .iter()
-                .map(|a| AccountRow {
-                    account: a,
-                    service_id: ent(a.service),
-                    holder_id: ent(a.holder),
-                    deposit_addresses: a.addresses.iter().map(|x| addrs[*x as usize].as_str()).collect(),
-                })
-                .collect(),
-            cashouts: t
-                .cashouts
-                .iter()
-                .map(|c| CashOutRow {
-                    cashout: c,
-                    step_id: &sc.story[c.step as usize].id,
-                    service_id: ent(c.service),
-                    address: &addrs[world.chain.outputs[c.output as usize].addr as usize],
-                    txid: &txids[world.chain.outputs[c.output as usize].tx as usize],
-                })
-                .collect(),
-            answers: sc
-                .objectives
-                .iter()
-                .zip(&t.answers)
-                .map(|(o, a)| AnswerRow { objective: &o.id, answer: a })
-                .collect(),
-        }
-    }
 }
