@@ -168,7 +168,7 @@ impl Reporter {
             Phase::Sealing => "sealing blocks",
             Phase::Writing => "writing files",
         };
-        let pct = if total == 0 { 100 } else { done * 100 / total };
+        let pct = (done * 100).checked_div(total).unwrap_or(100);
         let mut err = std::io::stderr();
         if self.tty {
             if self.last == Some(phase) && done < total && self.shown.elapsed().as_millis() < 100 {
@@ -180,10 +180,10 @@ impl Reporter {
                 let _ = writeln!(err);
             }
             self.shown = Instant::now();
-        } else if done >= total && self.last != Some(phase) || (self.last != Some(phase) && done == 0) {
-            if done >= total {
-                let _ = writeln!(err, "{word}: done");
-            }
+        } else if (done >= total && self.last != Some(phase) || (self.last != Some(phase) && done == 0))
+            && done >= total
+        {
+            let _ = writeln!(err, "{word}: done");
         }
         if done >= total {
             self.last = Some(phase);
@@ -246,15 +246,14 @@ fn solve(scenario: &Path, seed: Option<u64>, out: Option<&Path>) -> Outcome {
     }
     // One legal request per identity objective, at an address its exchange really holds.
     for o in &w.scenario.objectives {
-        if let offramp_core::scenario::Answer::Identity { of } = o.answer {
-            if let Some(acct) = w.truth.accounts.iter().find(|a| a.holder == of as u32 && a.identity.is_some()) {
-                if let Some(&addr) = acct.addresses.first() {
-                    case.requests.push(offramp_core::case::Request {
-                        exchange: w.scenario.entities[acct.service as usize].id.clone(),
-                        address: w.chain.address_string(addr),
-                    });
-                }
-            }
+        if let offramp_core::scenario::Answer::Identity { of } = o.answer
+            && let Some(acct) = w.truth.accounts.iter().find(|a| a.holder == of as u32 && a.identity.is_some())
+            && let Some(&addr) = acct.addresses.first()
+        {
+            case.requests.push(offramp_core::case::Request {
+                exchange: w.scenario.entities[acct.service as usize].id.clone(),
+                address: w.chain.address_string(addr),
+            });
         }
     }
     let text = format!(

@@ -109,7 +109,7 @@ fn main() {
     println!("generate benchmark ({} cores)", std::thread::available_parallelism().map_or(1, |n| n.get()));
     println!(
         "{:<7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "mode", "target", "txs", "sim s", "seal s", "gen s", "export s", "peak MB"
+        "mode", "target", "txs", "sim s", "seal s", "gen s", "write s", "peak MB"
     );
     for (mode, n, name) in cases {
         if !filter.is_empty() && !filter.iter().any(|f| f == name) {

@@ -29,7 +29,7 @@ impl Diagnostics {
 
     /// Sorts the problems by place so that they read top to bottom.
     pub fn sort(&mut self) {
-        self.0.sort_by(|a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+        self.0.sort_by_key(|a| (a.line, a.col));
         self.0.dedup();
     }
 }

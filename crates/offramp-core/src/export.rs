@@ -7,6 +7,7 @@ use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::ledger::{NONE, blockfile};
@@ -85,11 +86,11 @@ pub fn export(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manif
     };
     // Swap into place: the old output moves aside first and goes only once the new one is in.
     let old = parent.join(format!(".{name}.offramp-old-{}", std::process::id()));
-    if target.exists() {
-        if let Err(e) = fs::rename(&target, &old) {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(io_err(&target)(e));
-        }
+    if target.exists()
+        && let Err(e) = fs::rename(&target, &old)
+    {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(io_err(&target)(e));
     }
     if let Err(e) = fs::rename(&staging, &target) {
         if old.exists() {
@@ -174,22 +175,20 @@ fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manife
     let addrs = AddressText::new(chain);
     progress(Phase::Writing, 1, 3);
     // The files are independent: write them side by side.
-    let mut results: Vec<Result<Vec<PathBuf>, ExportError>> = Vec::new();
-    rayon::scope(|s| {
-        let (r_blocks, rest) = results_slots(&mut results, 6);
-        let [r_tx, r_in, r_out, r_intel, r_truth] = rest;
-        let addrs = &addrs;
-        s.spawn(move |_| {
-            *r_blocks =
-                blockfile::write_blocks(&blocks_dir, chain.network, &chain.blocks, blockfile::MAX_BLOCKFILE_SIZE)
-                    .map_err(io_err(&blocks_dir));
-        });
-        s.spawn(move |_| *r_tx = write_transactions(world, &dir.join("transactions.csv")).map(|_| vec![]));
-        s.spawn(move |_| *r_in = write_inputs(world, addrs, &dir.join("inputs.csv")).map(|_| vec![]));
-        s.spawn(move |_| *r_out = write_outputs(world, addrs, &dir.join("outputs.csv")).map(|_| vec![]));
-        s.spawn(move |_| *r_intel = write_json(&dir.join("intel.json"), &world.intel).map(|_| vec![]));
-        s.spawn(move |_| *r_truth = write_truth(world, addrs, &dir.join("truth.json")).map(|_| vec![]));
-    });
+    type Job<'a> = Box<dyn FnOnce() -> Result<Vec<PathBuf>, ExportError> + Send + 'a>;
+    let addrs = &addrs;
+    let jobs: Vec<Job<'_>> = vec![
+        Box::new(|| {
+            blockfile::write_blocks(&blocks_dir, chain.network, &chain.blocks, blockfile::MAX_BLOCKFILE_SIZE)
+                .map_err(io_err(&blocks_dir))
+        }),
+        Box::new(|| write_transactions(world, &dir.join("transactions.csv")).map(|_| vec![])),
+        Box::new(|| write_inputs(world, addrs, &dir.join("inputs.csv")).map(|_| vec![])),
+        Box::new(|| write_outputs(world, addrs, &dir.join("outputs.csv")).map(|_| vec![])),
+        Box::new(|| write_json(&dir.join("intel.json"), &world.intel).map(|_| vec![])),
+        Box::new(|| write_truth(world, addrs, &dir.join("truth.json")).map(|_| vec![])),
+    ];
+    let results: Vec<Result<Vec<PathBuf>, ExportError>> = jobs.into_par_iter().map(|job| job()).collect();
     let mut block_files = Vec::new();
     for (i, r) in results.into_iter().enumerate() {
         let files = r?;
@@ -219,18 +218,6 @@ fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manife
     write_json(&dir.join(MANIFEST), &manifest)?;
     progress(Phase::Writing, 3, 3);
     Ok(manifest)
-}
-
-/// `n` result slots, split into the first and an array of the rest.
-fn results_slots(
-    v: &mut Vec<Result<Vec<PathBuf>, ExportError>>,
-    n: usize,
-) -> (&mut Result<Vec<PathBuf>, ExportError>, [&mut Result<Vec<PathBuf>, ExportError>; 5]) {
-    v.clear();
-    v.extend((0..n).map(|_| Ok(Vec::new())));
-    let (first, rest) = v.split_first_mut().expect("six slots");
-    let [a, b, c, d, e] = rest else { unreachable!("six slots") };
-    (first, [a, b, c, d, e])
 }
 
 fn finish(w: &mut BufWriter<fs::File>, path: &Path, r: io::Result<()>) -> Result<(), ExportError> {

@@ -12,7 +12,7 @@ use crate::time::format_instant;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Reply {
     /// The account that holds the address.
-    Records(KycRecord),
+    Records(Box<KycRecord>),
     /// The address is the exchange's own (hot or cold wallet), not a customer's.
     OwnWallet,
     /// The exchange has no record of this address.
@@ -85,7 +85,7 @@ pub fn request(world: &World, exchange: &str, address: &str) -> Result<Reply, Le
     }
     let acct = &world.truth.accounts[t.account as usize];
     let id = acct.identity.as_ref();
-    Ok(Reply::Records(KycRecord {
+    Ok(Reply::Records(Box::new(KycRecord {
         exchange: world.scenario.entities[x].name.clone(),
         account_id: acct.account_id.clone(),
         name: id.map(|i| i.name.clone()),
@@ -95,5 +95,5 @@ pub fn request(world: &World, exchange: &str, address: &str) -> Result<Reply, Le
         email: acct.email.clone(),
         opened: format_instant(acct.opened)[..10].to_string(),
         deposit_addresses: acct.addresses.iter().map(|&d| world.chain.address_string(d)).collect(),
-    }))
+    })))
 }

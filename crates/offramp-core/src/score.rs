@@ -60,11 +60,11 @@ pub fn score(world: &World, case: &Case) -> Report {
     for (o, truth) in sc.objectives.iter().zip(&world.truth.answers) {
         let mut s = score_objective(world, o, truth, case.answers.get(&o.id));
         for h in case.hints.iter().filter(|h| h.objective == o.id) {
-            if let Some(hint) = o.hints.get(h.hint as usize) {
-                if hint.cost > 0.0 {
-                    s.deductions.push(format!("-{} for hint {}", fmt_pts(hint.cost), h.hint + 1));
-                    s.earned -= hint.cost;
-                }
+            if let Some(hint) = o.hints.get(h.hint as usize)
+                && hint.cost > 0.0
+            {
+                s.deductions.push(format!("-{} for hint {}", fmt_pts(hint.cost), h.hint + 1));
+                s.earned -= hint.cost;
             }
         }
         s.earned = round2(s.earned.max(0.0));

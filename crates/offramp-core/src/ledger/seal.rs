@@ -37,6 +37,7 @@ const WINDOW: usize = 32;
 /// Fills addresses, txids, sizes, block hashes and raw blocks.
 pub fn seal(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>) {
     let t0 = std::time::Instant::now();
+    progress(0, chain.blocks.len() as u64);
     let secp = Secp256k1::new();
     let signed = chain.signed;
     // 1. Address payloads, in parallel: hashing in fast mode, key derivation in signed mode.

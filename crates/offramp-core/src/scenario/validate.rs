@@ -102,7 +102,7 @@ impl V<'_> {
     }
 
     fn btc(&mut self, x: f64, path: &[Seg<'_>], what: &str) -> u64 {
-        if !x.is_finite() || x < 0.0 || x > MAX_BTC {
+        if !x.is_finite() || !(0.0..=MAX_BTC).contains(&x) {
             self.err(path, format!("{what} is {x} BTC; it must be between 0 and 21,000,000"));
             return 0;
         }
@@ -1094,24 +1094,24 @@ impl V<'_> {
                 }
                 RawAnswer::Service { step } => {
                     let k = self.step_ref(&step, story, &ap("step"));
-                    if let Some(k) = k {
-                        if !matches!(
+                    if let Some(k) = k
+                        && !matches!(
                             story[k].action,
                             Action::Mix { .. }
                                 | Action::CoinJoin { .. }
                                 | Action::CashOut { .. }
                                 | Action::OtcCashOut { .. }
                                 | Action::PeelChain { .. }
-                        ) {
-                            self.err(
-                                &ap("step"),
-                                format!(
-                                    "step \"{}\" is {}, which goes through no service",
-                                    story[k].id,
-                                    story[k].action.word()
-                                ),
-                            );
-                        }
+                        )
+                    {
+                        self.err(
+                            &ap("step"),
+                            format!(
+                                "step \"{}\" is {}, which goes through no service",
+                                story[k].id,
+                                story[k].action.word()
+                            ),
+                        );
                     }
                     Answer::Service { step: k.unwrap_or(0) }
                 }
@@ -1148,10 +1148,10 @@ impl V<'_> {
             if !(pts > 0.0 && pts <= 1000.0) {
                 self.err(&rp("points"), format!("points is {pts}; it must be above 0 and at most 1000"));
             }
-            if let Rule::Set { wrong_penalty, .. } | Rule::Path { wrong_penalty, .. } = rule {
-                if !(0.0..=pts.max(0.0)).contains(&wrong_penalty) {
-                    self.err(&rp("wrong_penalty"), "wrong_penalty must be between 0 and the objective's points");
-                }
+            if let Rule::Set { wrong_penalty, .. } | Rule::Path { wrong_penalty, .. } = rule
+                && !(0.0..=pts.max(0.0)).contains(&wrong_penalty)
+            {
+                self.err(&rp("wrong_penalty"), "wrong_penalty must be between 0 and the objective's points");
             }
             let fits = matches!(
                 (answer.kind(), &rule),
@@ -1255,10 +1255,10 @@ fn deposits_at(s: &Step, of: EntityIdx, at: Option<EntityIdx>) -> bool {
 fn has_kyc_account(of: EntityIdx, ents: &[Entity], story: &[Step]) -> bool {
     let kyc =
         |x: EntityIdx| matches!(ents.get(x).map(|e| &e.kind), Some(EntityKind::Exchange(e)) if e.kyc && e.cooperates);
-    if let Some(EntityKind::Otc(o)) = ents.get(of).map(|e| &e.kind) {
-        if o.deposits_to.is_some_and(kyc) {
-            return true;
-        }
+    if let Some(EntityKind::Otc(o)) = ents.get(of).map(|e| &e.kind)
+        && o.deposits_to.is_some_and(kyc)
+    {
+        return true;
     }
     story.iter().filter(|s| s.holder == of).any(|s| match &s.action {
         Action::CashOut { exchange, .. } => kyc(*exchange),

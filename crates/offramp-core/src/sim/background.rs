@@ -295,10 +295,10 @@ impl Sim<'_> {
         let Some(w) = self.someone_with(users, cj.denomination_sat * 6 / 5) else {
             return false;
         };
-        if let Rt::CoinJoin(r) = &mut self.rt[c] {
-            if !r.users.contains(&w) {
-                r.users.push(w);
-            }
+        if let Rt::CoinJoin(r) = &mut self.rt[c]
+            && !r.users.contains(&w)
+        {
+            r.users.push(w);
         }
         // Registering makes no transaction now; the round will.
         false

@@ -338,7 +338,7 @@ impl Sim<'_> {
             self.e.now = t;
             self.handle(ev)?;
             n += 1;
-            if n % 4096 == 0 {
+            if n.is_multiple_of(4096) {
                 progress(Phase::Simulating, ((t - start).max(0) as u64).min(total), total);
             }
         }

@@ -101,10 +101,8 @@ impl Sim<'_> {
     /// A deposit address of an exchange account: the last one issued, or a fresh one.
     pub fn deposit_addr(&mut self, account: u32, fresh: bool) -> u32 {
         let acct = &self.e.truth.accounts[account as usize];
-        if !fresh {
-            if let Some(&a) = acct.addresses.last() {
-                return a;
-            }
+        if !fresh && let Some(&a) = acct.addresses.last() {
+            return a;
         }
         let service = acct.service;
         let deposits = self.exchange(service).deposits;
@@ -600,12 +598,12 @@ impl Sim<'_> {
             rest: Rest::Change { flow: false },
             purpose: Purpose::Service(Operation::OtcDeposit),
         };
-        if self.e.transact(spec).is_ok() {
-            if let Rt::Otc(r) = &mut self.rt[o as usize] {
-                r.bought = r.bought.saturating_sub(value);
-                if r.bought < 1_000_000 {
-                    r.bought = 0;
-                }
+        if self.e.transact(spec).is_ok()
+            && let Rt::Otc(r) = &mut self.rt[o as usize]
+        {
+            r.bought = r.bought.saturating_sub(value);
+            if r.bought < 1_000_000 {
+                r.bought = 0;
             }
         }
     }

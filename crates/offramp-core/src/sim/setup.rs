@@ -214,19 +214,19 @@ impl Sim<'_> {
         let mut orders = 0.0;
         let mut dearest: f64 = 0.0;
         for s in &sc.story {
-            if let crate::scenario::Action::Purchases { buyers: b, orders: n, usd, .. } = &s.action {
-                if *b == buyers {
-                    orders += *n as f64;
-                    dearest = dearest.max(usd.1);
-                }
+            if let crate::scenario::Action::Purchases { buyers: b, orders: n, usd, .. } = &s.action
+                && *b == buyers
+            {
+                orders += *n as f64;
+                dearest = dearest.max(usd.1);
             }
         }
         for e in &sc.entities {
-            if let EntityKind::Market(m) = &e.kind {
-                if m.other_buyers == Some(buyers) {
-                    orders += m.other_orders_per_day * sc.meta.duration as f64 / DAY as f64;
-                    dearest = dearest.max(400.0);
-                }
+            if let EntityKind::Market(m) = &e.kind
+                && m.other_buyers == Some(buyers)
+            {
+                orders += m.other_orders_per_day * sc.meta.duration as f64 / DAY as f64;
+                dearest = dearest.max(400.0);
             }
         }
         let count = match &sc.entities[buyers].kind {

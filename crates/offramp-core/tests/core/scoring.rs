@@ -39,7 +39,12 @@ fn every_reference_solution_scores_full_marks() {
         let w = generate(&sc, case.seed, false);
         let r = score(&w, &case);
         assert!(r.possible > 0.0);
-        assert_eq!(r.earned, r.possible, "{name} (if the generator changed on purpose, run scripts/solve-all):\n{}", r.to_text());
+        assert_eq!(
+            r.earned,
+            r.possible,
+            "{name} (if the generator changed on purpose, run scripts/solve-all):\n{}",
+            r.to_text()
+        );
         assert!(r.objectives.iter().all(|o| o.deductions.is_empty()), "{}", r.to_text());
         assert_eq!(r.legal.penalty, 0.0);
     }
