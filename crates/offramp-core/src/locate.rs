@@ -178,6 +178,25 @@ impl Scanner {
         }
     }
 
+    /// Skips blanks and commas up to the next element of a group; false (with the closing
+    /// bracket consumed) at its end.
+    fn next_item(&mut self, close: char) -> bool {
+        loop {
+            self.skip_ws();
+            match self.peek() {
+                None => return false,
+                Some(c) if c == close => {
+                    self.bump();
+                    return false;
+                }
+                Some(',') => {
+                    self.bump();
+                }
+                _ => return true,
+            }
+        }
+    }
+
     fn ident(&mut self) -> String {
         let mut s = String::new();
         // Raw identifiers r#name.
@@ -306,18 +325,8 @@ impl Scanner {
             return Node { pos, wrapper: false, kind: Kind::Items(items) };
         }
         loop {
-            self.skip_ws();
-            match self.peek() {
-                None => break,
-                Some(c) if c == close => {
-                    self.bump();
-                    break;
-                }
-                Some(',') => {
-                    self.bump();
-                    continue;
-                }
-                _ => {}
+            if !self.next_item(close) {
+                break;
             }
             let start = self.i;
             // Is this `name: value`?
@@ -356,18 +365,8 @@ impl Scanner {
         self.bump();
         let mut entries = Vec::new();
         loop {
-            self.skip_ws();
-            match self.peek() {
-                None => break,
-                Some('}') => {
-                    self.bump();
-                    break;
-                }
-                Some(',') => {
-                    self.bump();
-                    continue;
-                }
-                _ => {}
+            if !self.next_item('}') {
+                break;
             }
             let start = self.i;
             let Some(key) = self.value() else { break };

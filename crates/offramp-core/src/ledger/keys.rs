@@ -48,15 +48,10 @@ impl KeySource {
     pub fn placeholder_pubkey(&self, addr: u32) -> [u8; 33] {
         let mut k = [0u8; 33];
         k[0] = 2;
-        let mut x = u64::from_le_bytes(self.seed[..8].try_into().expect("8 bytes")) ^ (u64::from(addr) << 20);
-        for chunk in k[1..].chunks_mut(8) {
-            x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = x;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^= z >> 31;
-            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
-        }
+        splitmix_fill(
+            &mut k[1..],
+            u64::from_le_bytes(self.seed[..8].try_into().expect("8 bytes")) ^ (u64::from(addr) << 20),
+        );
         k
     }
 
@@ -99,6 +94,19 @@ pub struct SignedKey {
     pub pubkey: [u8; 33],
     /// The tweaked key pair that signs a Taproot key-path spend.
     pub taproot: Option<Keypair>,
+}
+
+/// Fills `out` with the SplitMix64 stream from `x`: fast, deterministic filler for
+/// placeholders (never for secrets).
+pub fn splitmix_fill(out: &mut [u8], mut x: u64) {
+    for chunk in out.chunks_mut(8) {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
+    }
 }
 
 /// The 20-byte payload of a key-hash address: HASH160 of the key, or for nested SegWit the

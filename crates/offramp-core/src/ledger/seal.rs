@@ -18,7 +18,7 @@ use bitcoin::{
 };
 use rayon::prelude::*;
 
-use super::keys::{KeySource, SignedKey, hash_payload};
+use super::keys::{KeySource, SignedKey, hash_payload, splitmix_fill};
 use super::{Chain, NONE};
 use crate::scenario::ScriptType;
 
@@ -229,25 +229,14 @@ impl Ctx<'_> {
 fn placeholder_ecdsa(seed: u64) -> [u8; 72] {
     let mut s = [0u8; 72];
     s[..5].copy_from_slice(&[0x30, 0x45, 0x02, 0x21, 0x00]);
-    fill(&mut s[5..37], seed);
+    splitmix_fill(&mut s[5..37], seed);
     s[5] &= 0x7f;
     s[37] = 0x02;
     s[38] = 0x20;
-    fill(&mut s[39..71], seed ^ 0x9e37_79b9_7f4a_7c15);
+    splitmix_fill(&mut s[39..71], seed ^ 0x9e37_79b9_7f4a_7c15);
     s[39] &= 0x3f;
     s[71] = 0x01;
     s
-}
-
-fn fill(out: &mut [u8], mut x: u64) {
-    for chunk in out.chunks_mut(8) {
-        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = x;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
-    }
 }
 
 fn pubkey_of(keys: &KeySource, pubkeys: &[[u8; 33]], addr: u32) -> [u8; 33] {

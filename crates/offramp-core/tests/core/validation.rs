@@ -143,3 +143,27 @@ fn files_that_are_not_scenarios_are_refused_politely() {
         assert!(Scenario::parse(junk, "j.ron").is_err());
     }
 }
+
+#[test]
+fn every_truncation_and_corruption_of_a_scenario_is_an_error_not_a_panic() {
+    let text = std::fs::read_to_string(crate::common::scenarios_dir().join("advanced-mixer-otc.ron")).unwrap();
+    let bytes = text.as_bytes();
+    let mut checked = 0;
+    for cut in (0..bytes.len()).step_by(37) {
+        if let Ok(prefix) = std::str::from_utf8(&bytes[..cut]) {
+            let d = Scenario::parse(prefix, "cut.ron").unwrap_err();
+            assert!(d.0.iter().all(|x| x.line >= 1 && x.col >= 1));
+            checked += 1;
+        }
+    }
+    // Swap one character for a bracket, a quote or a digit, here and there.
+    for (k, at) in (0..bytes.len()).step_by(53).enumerate() {
+        let mut b = bytes.to_vec();
+        b[at] = [b'(', b'"', b'9', b']', b':'][k % 5];
+        if let Ok(s) = String::from_utf8(b) {
+            let _ = Scenario::parse(&s, "flip.ron");
+            checked += 1;
+        }
+    }
+    assert!(checked > 200);
+}
