@@ -130,6 +130,9 @@ pub struct Engine<'s> {
     block_weight: u64,
     block_fees: u64,
     block_miner: WalletId,
+    /// Reused buffers of coin selection.
+    scratch_order: Vec<usize>,
+    scratch_chosen: Vec<bool>,
 }
 
 impl<'s> Engine<'s> {
@@ -149,6 +152,8 @@ impl<'s> Engine<'s> {
             block_weight: 0,
             block_fees: 0,
             block_miner: NONE,
+            scratch_order: Vec::new(),
+            scratch_chosen: Vec::new(),
         }
     }
 
@@ -363,29 +368,20 @@ impl<'s> Engine<'s> {
         let profile_idx = self.wallets[from as usize].profile;
         let profile = self.profiles[profile_idx as usize].clone();
         let paid: u64 = pays.iter().map(|p| p.value).sum();
-        let out_kinds: Vec<ScriptType> = pays.iter().map(|p| self.chain.addresses[p.addr as usize].kind).collect();
-        let rest_kind = match rest {
-            Rest::To { addr, .. } => self.chain.addresses[addr as usize].kind,
+        let kind_of = |a: u32| self.chain.addresses[a as usize].kind;
+        let out_w: u64 = 40 + pays.iter().map(|p| output_weight(kind_of(p.addr))).sum::<u64>();
+        let rest_w = output_weight(match rest {
+            Rest::To { addr, .. } => kind_of(addr),
             Rest::Change { .. } => match profile.change {
                 Change::FreshOfType(k) => k,
                 _ => profile.script,
             },
-        };
+        });
         // The fee rate is drawn once; the size decides the fee.
         let probe = self.fee_for(profile_idx, 1000);
-        let fee_at = |ins: &[ScriptType], with_rest: bool| -> u64 {
-            let mut w = 40 + out_kinds.iter().map(|k| output_weight(*k)).sum::<u64>();
-            if with_rest {
-                w += output_weight(rest_kind);
-            }
-            let mut seg = false;
-            for k in ins {
-                seg |= *k != ScriptType::P2PKH;
-                w += input_weight(*k);
-            }
-            if seg {
-                w += 2;
-            }
+        // The fee for inputs weighing `in_w` (`seg`: any of them SegWit), with or without the rest.
+        let fee_at = |in_w: u64, seg: bool, with_rest: bool| -> u64 {
+            let w = out_w + in_w + if with_rest { rest_w } else { 0 } + if seg { 2 } else { 0 };
             let vsize = w.div_ceil(4);
             match profile.fee {
                 Fee::Flat(sat) => sat.max(vsize),
@@ -397,8 +393,11 @@ impl<'s> Engine<'s> {
             Inputs::All => self.take_all(from),
             Inputs::Select => {
                 let h = self.height();
+                let mut order = std::mem::take(&mut self.scratch_order);
+                let mut chosen = std::mem::take(&mut self.scratch_chosen);
                 let wl = &self.wallets[from as usize];
-                let mut order: Vec<usize> = (0..wl.utxos.len()).filter(|&i| wl.utxos[i].mature <= h).collect();
+                order.clear();
+                order.extend((0..wl.utxos.len()).filter(|&i| wl.utxos[i].mature <= h));
                 match profile.coin_selection {
                     CoinSelection::Largest => {
                         order.sort_by_key(|&i| Reverse((wl.utxos[i].value, Reverse(wl.utxos[i].out))))
@@ -407,40 +406,49 @@ impl<'s> Engine<'s> {
                     CoinSelection::Random => order.shuffle(&mut self.rng),
                 }
                 let wl = &self.wallets[from as usize];
-                let mut kinds = Vec::new();
-                let mut sum = 0u64;
-                let mut chosen = vec![false; wl.utxos.len()];
+                let (mut sum, mut in_w, mut seg) = (0u64, 0u64, false);
+                chosen.clear();
+                chosen.resize(wl.utxos.len(), false);
                 for &i in &order {
                     let u = wl.utxos[i];
                     chosen[i] = true;
                     sum += u.value;
-                    kinds.push(self.chain.addresses[u.addr as usize].kind);
-                    if sum >= paid + fee_at(&kinds, true) {
+                    let k = self.chain.addresses[u.addr as usize].kind;
+                    in_w += input_weight(k);
+                    seg |= k != ScriptType::P2PKH;
+                    if sum >= paid + fee_at(in_w, seg, true) {
                         break;
                     }
                 }
-                if sum < paid + fee_at(&kinds, false) {
-                    return Err(Shortfall { have: sum, need: paid + fee_at(&kinds, false) });
-                }
-                let wl = &mut self.wallets[from as usize];
+                let short = sum < paid + fee_at(in_w, seg, false);
+                let need = paid + fee_at(in_w, seg, false);
                 let mut take = Vec::new();
-                let mut k = 0;
-                wl.utxos.retain(|u| {
-                    let c = chosen[k];
-                    k += 1;
-                    if c {
-                        take.push(*u);
-                    }
-                    !c
-                });
-                wl.balance -= sum;
+                if !short {
+                    let wl = &mut self.wallets[from as usize];
+                    let mut k = 0;
+                    wl.utxos.retain(|u| {
+                        let c = chosen[k];
+                        k += 1;
+                        if c {
+                            take.push(*u);
+                        }
+                        !c
+                    });
+                    wl.balance -= sum;
+                }
+                self.scratch_order = order;
+                self.scratch_chosen = chosen;
+                if short {
+                    return Err(Shortfall { have: sum, need });
+                }
                 take
             }
         };
         let sum_in: u64 = coins.iter().map(|u| u.value).sum();
-        let in_kinds: Vec<ScriptType> = coins.iter().map(|u| self.chain.addresses[u.addr as usize].kind).collect();
-        let fee_with = fee_at(&in_kinds, true);
-        let fee_without = fee_at(&in_kinds, false);
+        let in_w: u64 = coins.iter().map(|u| input_weight(self.chain.addresses[u.addr as usize].kind)).sum();
+        let seg = coins.iter().any(|u| self.chain.addresses[u.addr as usize].kind != ScriptType::P2PKH);
+        let fee_with = fee_at(in_w, seg, true);
+        let fee_without = fee_at(in_w, seg, false);
         let (rest_value, fee) = if sum_in >= paid + fee_with + DUST {
             (sum_in - paid - fee_with, fee_with)
         } else if sum_in >= paid + fee_without && !matches!(rest, Rest::To { .. } if paid == 0) {

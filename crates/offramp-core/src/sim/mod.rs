@@ -354,7 +354,10 @@ impl Sim<'_> {
     }
 
     fn advance(&mut self, t: i64) {
-        let pools = self.pools.clone();
+        if self.e.block_time() >= t {
+            return;
+        }
+        let pools = std::mem::take(&mut self.pools);
         self.e.advance_to(t, &mut |e: &mut Engine<'_>| {
             let total: f64 = pools.iter().map(|p| p.1).sum();
             let mut x = e.uniform(0.0, total);
@@ -366,6 +369,7 @@ impl Sim<'_> {
             }
             pools[0].0
         });
+        self.pools = pools;
     }
 
     fn handle(&mut self, ev: Ev) -> Result<(), GenerateError> {
