@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use offramp_core::case::Case;
-use offramp_core::scenario::Scenario;
+use offramp_core::forensics::{self, change, cluster, coinjoin, path, taint};
+use offramp_core::scenario::{Category, Scenario};
 use offramp_core::sim::{self, Options, Phase, World};
 use offramp_core::{export, legal, score};
 
@@ -71,8 +72,116 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Investigate a generated directory: addresses, transactions, clusters, traces, paths.
+    Inspect {
+        /// A directory written by `offramp generate`.
+        dir: PathBuf,
+        #[command(subcommand)]
+        what: Inspect,
+        /// Print JSON instead of text.
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// Measure each heuristic against the scenario's truth (precision and recall).
+    HeuristicsReport {
+        file: PathBuf,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long)]
+        json: bool,
+    },
     /// List the shipped scenarios.
     List,
+}
+
+#[derive(Subcommand)]
+enum Inspect {
+    /// An address: balance, first and last seen, history, labels.
+    Address { address: String },
+    /// A transaction: inputs, outputs, fee, change verdict, CoinJoin flag.
+    Tx { txid: String },
+    /// A block's transactions.
+    Block { height: u32 },
+    /// Addresses whose label contains the text.
+    Label { text: String },
+    /// The cluster (common-input ownership) an address belongs to.
+    Cluster {
+        address: String,
+        /// Merge the change outputs the heuristics name with this confidence or more.
+        #[arg(long)]
+        merge_change: Option<f64>,
+    },
+    /// Taint tracing from an address.
+    Trace {
+        address: String,
+        #[arg(long, value_enum, default_value_t = MethodArg::Haircut)]
+        method: MethodArg,
+        #[arg(long, value_enum, default_value_t = DirectionArg::Forward)]
+        direction: DirectionArg,
+        #[arg(long, default_value_t = 6)]
+        depth: u32,
+        /// Categories the trace stops at (reached, not traced through).
+        #[arg(long, value_enum, value_delimiter = ',', default_value = "exchange")]
+        stop: Vec<CategoryArg>,
+        /// How many reached addresses to list (all in JSON).
+        #[arg(long, default_value_t = 30)]
+        top: usize,
+    },
+    /// A path of funds from one address to another, or to any address of a category.
+    Path {
+        from: String,
+        to: Option<String>,
+        #[arg(long, value_enum)]
+        to_category: Option<CategoryArg>,
+        #[arg(long, default_value_t = 10)]
+        depth: u32,
+        #[arg(long, default_value_t = 50)]
+        breadth: usize,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum MethodArg {
+    Poison,
+    Haircut,
+    Fifo,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DirectionArg {
+    Forward,
+    Backward,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CategoryArg {
+    Exchange,
+    Market,
+    Mixer,
+    Coinjoin,
+    Gambling,
+    Otc,
+    Mining,
+    Vendor,
+    User,
+    Unknown,
+}
+
+impl CategoryArg {
+    fn category(self) -> Category {
+        match self {
+            CategoryArg::Exchange => Category::Exchange,
+            CategoryArg::Market => Category::Market,
+            CategoryArg::Mixer => Category::Mixer,
+            CategoryArg::Coinjoin => Category::CoinJoin,
+            CategoryArg::Gambling => Category::Gambling,
+            CategoryArg::Otc => Category::Otc,
+            CategoryArg::Mining => Category::Mining,
+            CategoryArg::Vendor => Category::Vendor,
+            CategoryArg::User => Category::User,
+            CategoryArg::Unknown => Category::Unknown,
+        }
+    }
 }
 
 /// Runs the command line and returns the exit code.
@@ -90,6 +199,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Score { scenario, case, seed, json } => score_case(&scenario, &case, seed, json),
         Command::Solve { scenario, seed, out } => solve(&scenario, seed, out.as_deref()),
         Command::Legal { scenario, exchange, address, seed } => legal_request(&scenario, &exchange, &address, seed),
+        Command::Inspect { dir, what, json } => inspect(&dir, what, json),
+        Command::HeuristicsReport { file, seed, json } => heuristics_report(&file, seed, json),
         Command::List => list(),
     };
     match result {
@@ -297,4 +408,228 @@ fn legal_request(scenario: &Path, exchange: &str, address: &str, seed: Option<u6
         }
     }
     Ok(())
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Outcome {
+    println!("{}", serde_json::to_string_pretty(v).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+fn btc(sats: u64) -> String {
+    format!("{:.8}", sats as f64 / 1e8)
+}
+
+fn when(t: Option<u32>) -> String {
+    t.map_or("-".into(), |t| offramp_core::time::format_instant(i64::from(t)))
+}
+
+fn inspect(dir: &Path, what: Inspect, json: bool) -> Outcome {
+    let (ex, _intel) = forensics::load::load_dir(dir).map_err(|e| format!("offramp: {e}"))?;
+    let e = |x: forensics::LookupError| format!("offramp: {x}");
+    match what {
+        Inspect::Address { address } => {
+            let a = ex.address(&address).map_err(e)?;
+            let v = ex.address_view(a);
+            if json {
+                return print_json(&v);
+            }
+            println!("{} ({})", v.address, v.script_type);
+            for l in &v.labels {
+                println!("  label      {} [{}]", l.label, l.category.name());
+            }
+            println!("  balance    {} BTC  (received {}, sent {})", btc(v.balance), btc(v.received), btc(v.sent));
+            println!("  seen       {} .. {}  in {} transactions", when(v.first_seen), when(v.last_seen), v.tx_count);
+            for h in v.history.iter().take(200) {
+                println!(
+                    "  {} {:>8} {:>+18.8} -> {}  {}",
+                    offramp_core::time::format_instant(i64::from(h.time)),
+                    h.height,
+                    h.delta as f64 / 1e8,
+                    btc(h.balance),
+                    h.txid
+                );
+            }
+            if v.history.len() > 200 {
+                println!("  ... {} more (use --json for all)", v.history.len() - 200);
+            }
+        }
+        Inspect::Tx { txid } => {
+            let t = ex.txid(&txid).map_err(e)?;
+            let v = ex.tx_view(t);
+            let verdict = change::detect(&ex, t);
+            let cj = coinjoin::coinjoin(&ex, t).or_else(|| coinjoin::mixer_payout(&ex, t));
+            if json {
+                #[derive(serde::Serialize)]
+                struct Out<'a> {
+                    #[serde(flatten)]
+                    tx: &'a forensics::index::TxView,
+                    change: &'a change::Verdict,
+                    coinjoin: Option<&'a coinjoin::Evidence>,
+                }
+                return print_json(&Out { tx: &v, change: &verdict, coinjoin: cj.as_ref() });
+            }
+            println!("{}{}", v.txid, if v.coinbase { "  (coinbase)" } else { "" });
+            println!("  block {} at {}, version {}, locktime {}", v.height, when(Some(v.time)), v.version, v.locktime);
+            println!(
+                "  {} vB ({} bytes, {} WU), fee {} sat ({} sat/vB), outputs worth ${:.2}",
+                v.vsize, v.size, v.weight, v.fee, v.fee_rate, v.usd
+            );
+            println!("  inputs");
+            for i in &v.inputs {
+                println!(
+                    "    {:>14} {}  <- {}:{}",
+                    btc(i.value),
+                    i.address.as_deref().unwrap_or("(coinbase)"),
+                    i.prev_txid.as_deref().unwrap_or("-"),
+                    i.prev_vout
+                );
+            }
+            println!("  outputs");
+            for (k, o) in v.outputs.iter().enumerate() {
+                let mark = if verdict.change == Some(k as u32) { "  <- change?" } else { "" };
+                let spent = o.spent_by.as_ref().map_or("unspent".to_string(), |(t, i)| format!("spent by {t}:{i}"));
+                println!(
+                    "    {k}: {:>14} {} ({}) {spent}{mark}",
+                    btc(o.value),
+                    o.address.as_deref().unwrap_or("(data)"),
+                    o.script_type
+                );
+            }
+            if let Some(c) = &cj {
+                println!("  {}: {}", c.kind, c.summary);
+            }
+            match verdict.change {
+                Some(k) => println!("  change: output {k}, confidence {:.2}", verdict.confidence),
+                None if !verdict.votes.is_empty() => println!("  change: undecided (the heuristics disagree)"),
+                None => println!("  change: no heuristic applies"),
+            }
+            for vote in &verdict.votes {
+                println!("    [{}] {}", vote.heuristic.name(), vote.reason);
+            }
+        }
+        Inspect::Block { height } => {
+            let r = ex.block(height).map_err(e)?;
+            let txids: Vec<String> = r.map(|t| ex.chain.txs[t as usize].txid.to_string()).collect();
+            if json {
+                return print_json(&txids);
+            }
+            println!("block {height}: {} transactions", txids.len());
+            for t in txids {
+                println!("  {t}");
+            }
+        }
+        Inspect::Label { text } => {
+            let found: Vec<(String, Vec<forensics::Label>)> =
+                ex.by_label(&text).into_iter().map(|a| (ex.chain.address_string(a), ex.labels(a).to_vec())).collect();
+            if json {
+                return print_json(&found);
+            }
+            if found.is_empty() {
+                return Err(format!("offramp: no address has a label containing \"{text}\""));
+            }
+            for (a, ls) in found {
+                let names: Vec<String> = ls.iter().map(|l| format!("{} [{}]", l.label, l.category.name())).collect();
+                println!("{a}  {}", names.join("; "));
+            }
+        }
+        Inspect::Cluster { address, merge_change } => {
+            let a = ex.address(&address).map_err(e)?;
+            let cl = cluster::Clusters::build(&ex, cluster::ClusterOptions { merge_change });
+            let v = cl.view(&ex, a);
+            if json {
+                return print_json(&v);
+            }
+            println!("cluster of {}: {} addresses, {} transactions", v.address, v.size, v.tx_count);
+            println!("  balance {} BTC, seen {} .. {}", btc(v.balance), when(v.first_seen), when(v.last_seen));
+            for l in &v.labels {
+                println!("  label {} [{}] on {}", l.label, l.category.name(), l.address);
+            }
+            for m in v.members.iter().take(50) {
+                println!("  {m}");
+            }
+            if v.size > 50 {
+                println!("  ... {} more (use --json for up to {})", v.size - 50, cluster::MAX_LISTED);
+            }
+        }
+        Inspect::Trace { address, method, direction, depth, stop, top } => {
+            let a = ex.address(&address).map_err(e)?;
+            let opts = taint::TraceOptions {
+                method: match method {
+                    MethodArg::Poison => taint::Method::Poison,
+                    MethodArg::Haircut => taint::Method::Haircut,
+                    MethodArg::Fifo => taint::Method::Fifo,
+                },
+                direction: match direction {
+                    DirectionArg::Forward => taint::Direction::Forward,
+                    DirectionArg::Backward => taint::Direction::Backward,
+                },
+                depth,
+                stop_at: stop.iter().map(|c| c.category()).collect(),
+            };
+            let r = taint::trace(&ex, a, &opts).map_err(|x| format!("offramp: {x}"))?;
+            if json {
+                return print_json(&r);
+            }
+            println!(
+                "{:?} {:?} trace from {} ({} BTC), depth {}: {} addresses reached{}",
+                r.method,
+                r.direction,
+                r.origin,
+                btc(r.start_amount),
+                r.depth,
+                r.reached.len(),
+                if r.truncated { " (stopped at the size limit)" } else { "" }
+            );
+            for x in r.reached.iter().take(top) {
+                let tag = match (x.category, x.stopped) {
+                    (Some(c), true) => format!("  [{}, stop]", c.name()),
+                    (Some(c), false) => format!("  [{}]", c.name()),
+                    _ => String::new(),
+                };
+                println!("  {:>14} BTC  {} hops  {}{tag}", btc(x.amount), x.hops, x.address);
+            }
+        }
+        Inspect::Path { from, to, to_category, depth, breadth } => {
+            let a = ex.address(&from).map_err(e)?;
+            let target = match (to, to_category) {
+                (Some(t), None) => path::Target::Address(ex.address(&t).map_err(e)?),
+                (None, Some(c)) => path::Target::Category(c.category()),
+                _ => return Err("offramp: give either a destination address or --to-category, not both".into()),
+            };
+            let r = path::find(&ex, a, target, path::PathOptions { depth, breadth })
+                .map_err(|x| format!("offramp: {x}"))?;
+            if json {
+                return print_json(&r);
+            }
+            if !r.found {
+                println!(
+                    "no path within depth {depth} and breadth {breadth} ({} outputs visited{})",
+                    r.visited,
+                    if r.truncated { ", stopped at the limit" } else { "" }
+                );
+                return Ok(());
+            }
+            println!(
+                "path of {} hops{}:",
+                r.hops.len(),
+                r.label.as_ref().map_or(String::new(), |l| format!(" to {l}"))
+            );
+            for h in &r.hops {
+                println!("  {} --{}--> {} ({} BTC)", h.from, h.txid, h.to, btc(h.value));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn heuristics_report(file: &Path, seed: Option<u64>, json: bool) -> Outcome {
+    let w = world(file, seed, false)?;
+    let ex = forensics::load::explorer_of(&w);
+    let r = forensics::accuracy::report(&w, &ex);
+    if json {
+        print_json(&r)
+    } else {
+        print!("{}", r.to_text());
+        Ok(())
+    }
 }

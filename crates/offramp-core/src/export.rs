@@ -35,7 +35,7 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> ExportError + '_ {
 }
 
 /// What was written, for the command's summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Manifest {
     pub offramp: String,
     pub scenario: String,

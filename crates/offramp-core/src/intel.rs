@@ -16,7 +16,7 @@ pub struct Intel {
     pub exchanges: Vec<ExchangeInfo>,
     pub objectives: Vec<ObjectiveInfo>,
     pub legal: LegalInfo,
-    /// The daily BTC/USD price over the scenario (public market data).
+    /// The hourly BTC/USD price over the scenario (public market data).
     pub prices: Vec<PricePoint>,
 }
 
@@ -72,6 +72,7 @@ pub struct LegalInfo {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PricePoint {
+    /// The start of the hour, RFC 3339.
     pub date: String,
     pub usd: f64,
 }

@@ -5,6 +5,7 @@ pub mod answer;
 pub mod case;
 pub mod diag;
 pub mod export;
+pub mod forensics;
 pub mod intel;
 pub mod ledger;
 pub mod legal;

@@ -116,6 +116,20 @@ pub struct BlockRecord {
     pub raw: Vec<u8>,
 }
 
+impl BlockRecord {
+    /// The block's fields without its bytes.
+    pub fn clone_header(&self) -> BlockRecord {
+        BlockRecord {
+            height: self.height,
+            time: self.time,
+            first_tx: self.first_tx,
+            n_tx: self.n_tx,
+            hash: self.hash,
+            raw: Vec::new(),
+        }
+    }
+}
+
 /// The whole public ledger of one generated world.
 #[derive(Debug, Clone)]
 pub struct Chain {
@@ -146,6 +160,19 @@ impl Chain {
     pub fn address_of_output(&self, out: u32) -> Option<String> {
         let a = self.outputs[out as usize].addr;
         (a != NONE).then(|| self.address_string(a))
+    }
+
+    /// A copy of the tables without the blocks' bytes (what an index needs).
+    pub fn public_tables(&self) -> Chain {
+        Chain {
+            network: self.network,
+            signed: self.signed,
+            addresses: self.addresses.clone(),
+            txs: self.txs.clone(),
+            inputs: self.inputs.clone(),
+            outputs: self.outputs.clone(),
+            blocks: self.blocks.iter().map(BlockRecord::clone_header).collect(),
+        }
     }
 
     /// The address as a person would copy it (bech32, base58) on this chain's network.

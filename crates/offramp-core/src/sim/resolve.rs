@@ -114,11 +114,12 @@ pub fn intel(
             hint_costs: o.hints.iter().map(|h| h.cost).collect(),
         })
         .collect();
+    // Hourly, as an exchange's public ticker gives it, from a week before the start.
     let mut daily = Vec::new();
-    let mut t = sc.meta.start;
-    while t <= sc.end() {
-        daily.push(PricePoint { date: format_instant(t)[..10].to_string(), usd: prices.at(t) });
-        t += DAY;
+    let mut t = sc.meta.start - 7 * DAY;
+    while t <= sc.end() + super::GRACE {
+        daily.push(PricePoint { date: format_instant(t), usd: prices.at(t) });
+        t += 3600;
     }
     Ok(Intel {
         scenario: PublicMeta {

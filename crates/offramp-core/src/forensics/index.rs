@@ -1,0 +1,392 @@
+//! The explorer index: what a block explorer answers, over the public chain only.
+//!
+//! Address → the transactions that pay or spend it (in chain order), balance over time, first
+//! and last seen; transaction → its inputs with the outputs they spend, its outputs with the
+//! inputs that spend them, block, time, fee, fee rate, size and fiat value; lookups by address,
+//! txid, block height and label. Built from a [`Chain`] in one pass; nothing here reads the
+//! truth.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::intel::Tag;
+use crate::ledger::{Chain, NONE};
+use crate::scenario::{Category, ScriptType};
+
+/// Why a lookup failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LookupError {
+    #[error("\"{0}\" is not a Bitcoin address")]
+    BadAddress(String),
+    #[error("{0} is an address of another network ({1})")]
+    WrongNetwork(String, String),
+    #[error("address {0} does not appear in this chain")]
+    UnknownAddress(String),
+    #[error("\"{0}\" is not a txid (64 hexadecimal digits)")]
+    BadTxid(String),
+    #[error("transaction {0} is not in this chain")]
+    UnknownTxid(String),
+    #[error("there is no block at height {0} (the chain has heights {1} to {2})")]
+    UnknownHeight(u32, u32, u32),
+}
+
+/// One label on an address: from the trainee's intel, a public attribution, or the trainee.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Label {
+    pub label: String,
+    pub category: Category,
+}
+
+/// The explorer over one chain.
+pub struct Explorer {
+    pub chain: Arc<Chain>,
+    labels: HashMap<u32, Vec<Label>>,
+    /// Daily (start of day, USD) prices, sorted.
+    prices: Vec<(i64, f64)>,
+    /// For each address, the distinct transactions that touch it: `addr_txs[addr_start[a]..addr_start[a+1]]`.
+    addr_start: Vec<u32>,
+    addr_txs: Vec<u32>,
+    /// Address indices sorted by (type, payload), for lookups.
+    by_payload: Vec<u32>,
+    /// Transaction indices sorted by txid.
+    by_txid: Vec<u32>,
+}
+
+/// One line of an address's history.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct HistoryRow {
+    pub txid: String,
+    pub height: u32,
+    pub time: u32,
+    /// Satoshis into (positive) or out of (negative) the address in this transaction.
+    pub delta: i64,
+    pub balance: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AddressView {
+    pub address: String,
+    pub script_type: &'static str,
+    pub labels: Vec<Label>,
+    pub received: u64,
+    pub sent: u64,
+    pub balance: u64,
+    pub tx_count: usize,
+    pub first_seen: Option<u32>,
+    pub last_seen: Option<u32>,
+    pub history: Vec<HistoryRow>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct InputView {
+    pub prev_txid: Option<String>,
+    pub prev_vout: u32,
+    pub address: Option<String>,
+    pub value: u64,
+    pub sequence: u32,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OutputView {
+    pub address: Option<String>,
+    pub script_type: &'static str,
+    pub value: u64,
+    pub spent_by: Option<(String, u32)>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TxView {
+    pub txid: String,
+    pub height: u32,
+    pub time: u32,
+    pub coinbase: bool,
+    pub version: i32,
+    pub locktime: u32,
+    pub size: u32,
+    pub vsize: u32,
+    pub weight: u32,
+    pub fee: u64,
+    pub fee_rate: f64,
+    /// The value of the outputs in US dollars at the block's time.
+    pub usd: f64,
+    pub inputs: Vec<InputView>,
+    pub outputs: Vec<OutputView>,
+}
+
+impl Explorer {
+    /// Indexes `chain`; `tags` label addresses (given as text), `prices` are (time, USD) points.
+    pub fn new(chain: Arc<Chain>, tags: &[Tag], prices: Vec<(i64, f64)>) -> Explorer {
+        let n_addr = chain.addresses.len();
+        // Count, then fill, the distinct transactions of each address (chain order).
+        let mut last = vec![NONE; n_addr];
+        let mut count = vec![0u32; n_addr + 1];
+        let touch = |t: u32, a: u32, last: &mut [u32], f: &mut dyn FnMut(u32)| {
+            if a != NONE && last[a as usize] != t {
+                last[a as usize] = t;
+                f(a);
+            }
+        };
+        for (t, r) in chain.txs.iter().enumerate() {
+            let t = t as u32;
+            for i in &chain.inputs[r.inputs()] {
+                if i.prev != NONE {
+                    touch(t, chain.outputs[i.prev as usize].addr, &mut last, &mut |a| count[a as usize + 1] += 1);
+                }
+            }
+            for o in &chain.outputs[r.outputs()] {
+                touch(t, o.addr, &mut last, &mut |a| count[a as usize + 1] += 1);
+            }
+        }
+        for k in 1..count.len() {
+            count[k] += count[k - 1];
+        }
+        let addr_start = count;
+        let mut fill = addr_start.clone();
+        let mut addr_txs = vec![0u32; *addr_start.last().unwrap_or(&0) as usize];
+        last.iter_mut().for_each(|x| *x = NONE);
+        for (t, r) in chain.txs.iter().enumerate() {
+            let t = t as u32;
+            let mut put = |a: u32| {
+                addr_txs[fill[a as usize] as usize] = t;
+                fill[a as usize] += 1;
+            };
+            for i in &chain.inputs[r.inputs()] {
+                if i.prev != NONE {
+                    touch(t, chain.outputs[i.prev as usize].addr, &mut last, &mut put);
+                }
+            }
+            for o in &chain.outputs[r.outputs()] {
+                touch(t, o.addr, &mut last, &mut put);
+            }
+        }
+        let mut by_payload: Vec<u32> = (0..n_addr as u32).collect();
+        by_payload.sort_unstable_by_key(|&a| (chain.addresses[a as usize].kind, chain.addresses[a as usize].payload));
+        let mut by_txid: Vec<u32> = (0..chain.txs.len() as u32).collect();
+        by_txid.sort_unstable_by_key(|&t| chain.txs[t as usize].txid);
+        let mut ex = Explorer { chain, labels: HashMap::new(), prices, addr_start, addr_txs, by_payload, by_txid };
+        for tag in tags {
+            if let Ok(a) = ex.address(&tag.address) {
+                ex.add_label(a, Label { label: tag.label.clone(), category: tag.category });
+            }
+        }
+        ex.prices.sort_by(|a, b| a.0.cmp(&b.0));
+        ex
+    }
+
+    /// Adds a label to an address (a trainee's tag, a piece of intel).
+    pub fn add_label(&mut self, addr: u32, label: Label) {
+        let v = self.labels.entry(addr).or_default();
+        if !v.contains(&label) {
+            v.push(label);
+        }
+    }
+
+    pub fn labels(&self, addr: u32) -> &[Label] {
+        self.labels.get(&addr).map_or(&[], Vec::as_slice)
+    }
+
+    /// The first label of a category on an address.
+    pub fn category(&self, addr: u32) -> Option<Category> {
+        self.labels(addr).first().map(|l| l.category)
+    }
+
+    /// The address given as text.
+    ///
+    /// # Errors
+    /// A [`LookupError`] saying whether the text is no address, another network's, or absent.
+    pub fn address(&self, text: &str) -> Result<u32, LookupError> {
+        let t = text.trim();
+        let parsed = bitcoin::Address::from_str(t).map_err(|_| LookupError::BadAddress(t.to_string()))?;
+        let net = self.chain.network.bitcoin();
+        let addr = parsed
+            .require_network(net)
+            .map_err(|_| LookupError::WrongNetwork(t.to_string(), format!("{:?}", self.chain.network)))?;
+        let spk = addr.script_pubkey();
+        let b = spk.as_bytes();
+        let (kind, payload): (ScriptType, &[u8]) = if spk.is_p2pkh() {
+            (ScriptType::P2PKH, &b[3..23])
+        } else if spk.is_p2sh() {
+            (ScriptType::P2SH_P2WPKH, &b[2..22])
+        } else if spk.is_p2wpkh() {
+            (ScriptType::P2WPKH, &b[2..22])
+        } else if spk.is_p2tr() {
+            (ScriptType::P2TR, &b[2..34])
+        } else {
+            return Err(LookupError::UnknownAddress(t.to_string()));
+        };
+        let mut key = [0u8; 32];
+        key[..payload.len()].copy_from_slice(payload);
+        let c = &self.chain;
+        self.by_payload
+            .binary_search_by_key(&(kind, key), |&a| (c.addresses[a as usize].kind, c.addresses[a as usize].payload))
+            .map(|i| self.by_payload[i])
+            .map_err(|_| LookupError::UnknownAddress(t.to_string()))
+    }
+
+    /// The transaction with this txid (the usual hex).
+    ///
+    /// # Errors
+    /// [`LookupError::BadTxid`] or [`LookupError::UnknownTxid`].
+    pub fn txid(&self, text: &str) -> Result<u32, LookupError> {
+        let t = text.trim();
+        let txid = bitcoin::Txid::from_str(t).map_err(|_| LookupError::BadTxid(t.to_string()))?;
+        self.by_txid
+            .binary_search_by_key(&txid, |&k| self.chain.txs[k as usize].txid)
+            .map(|i| self.by_txid[i])
+            .map_err(|_| LookupError::UnknownTxid(t.to_string()))
+    }
+
+    /// The transactions of the block at `height`.
+    ///
+    /// # Errors
+    /// [`LookupError::UnknownHeight`].
+    pub fn block(&self, height: u32) -> Result<std::ops::Range<u32>, LookupError> {
+        let c = &self.chain;
+        let (lo, hi) = (c.blocks.first().map_or(0, |b| b.height), c.blocks.last().map_or(0, |b| b.height));
+        let b = c.block_at(height).ok_or(LookupError::UnknownHeight(height, lo, hi))?;
+        Ok(b.first_tx..b.first_tx + b.n_tx)
+    }
+
+    /// Addresses whose labels contain `text` (case-insensitive), sorted.
+    pub fn by_label(&self, text: &str) -> Vec<u32> {
+        let t = text.to_lowercase();
+        let mut v: Vec<u32> = self
+            .labels
+            .iter()
+            .filter(|(_, ls)| ls.iter().any(|l| l.label.to_lowercase().contains(&t)))
+            .map(|(a, _)| *a)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The transactions touching an address, in chain order.
+    pub fn txs_of(&self, addr: u32) -> &[u32] {
+        let a = addr as usize;
+        &self.addr_txs[self.addr_start[a] as usize..self.addr_start[a + 1] as usize]
+    }
+
+    /// Satoshis an address received and spent in transaction `t`.
+    pub fn flows(&self, addr: u32, t: u32) -> (u64, u64) {
+        let c = &self.chain;
+        let r = &c.txs[t as usize];
+        let recv = c.outputs[r.outputs()].iter().filter(|o| o.addr == addr).map(|o| o.value).sum();
+        let sent = c.inputs[r.inputs()]
+            .iter()
+            .filter(|i| i.prev != NONE && c.outputs[i.prev as usize].addr == addr)
+            .map(|i| c.outputs[i.prev as usize].value)
+            .sum();
+        (recv, sent)
+    }
+
+    /// The block time of a transaction.
+    pub fn time(&self, t: u32) -> u32 {
+        let c = &self.chain;
+        c.block_at(c.txs[t as usize].height).map_or(0, |b| b.time)
+    }
+
+    /// The USD price at a time (the last known daily price).
+    pub fn price_at(&self, t: i64) -> f64 {
+        match self.prices.binary_search_by(|p| p.0.cmp(&t)) {
+            Ok(i) => self.prices[i].1,
+            Err(0) => self.prices.first().map_or(0.0, |p| p.1),
+            Err(i) => self.prices[i - 1].1,
+        }
+    }
+
+    /// An address with its history: every transaction, the change it made and the balance after.
+    pub fn address_view(&self, addr: u32) -> AddressView {
+        let c = &self.chain;
+        let mut balance: u64 = 0;
+        let (mut received, mut sent) = (0u64, 0u64);
+        let txs = self.txs_of(addr);
+        let mut history = Vec::with_capacity(txs.len());
+        for &t in txs {
+            let (r, s) = self.flows(addr, t);
+            received += r;
+            sent += s;
+            balance = balance + r - s.min(balance + r);
+            history.push(HistoryRow {
+                txid: c.txs[t as usize].txid.to_string(),
+                height: c.txs[t as usize].height,
+                time: self.time(t),
+                delta: r as i64 - s as i64,
+                balance,
+            });
+        }
+        AddressView {
+            address: c.address_string(addr),
+            script_type: c.addresses[addr as usize].kind.name(),
+            labels: self.labels(addr).to_vec(),
+            received,
+            sent,
+            balance,
+            tx_count: txs.len(),
+            first_seen: txs.first().map(|&t| self.time(t)),
+            last_seen: txs.last().map(|&t| self.time(t)),
+            history,
+        }
+    }
+
+    /// A transaction as an explorer shows it.
+    pub fn tx_view(&self, t: u32) -> TxView {
+        let c = &self.chain;
+        let r = &c.txs[t as usize];
+        let time = self.time(t);
+        let inputs = c.inputs[r.inputs()]
+            .iter()
+            .map(|i| {
+                if i.prev == NONE {
+                    return InputView {
+                        prev_txid: None,
+                        prev_vout: u32::MAX,
+                        address: None,
+                        value: 0,
+                        sequence: i.sequence,
+                    };
+                }
+                let (ptx, vout) = c.outpoint(i.prev);
+                InputView {
+                    prev_txid: Some(c.txs[ptx as usize].txid.to_string()),
+                    prev_vout: vout,
+                    address: c.address_of_output(i.prev),
+                    value: c.outputs[i.prev as usize].value,
+                    sequence: i.sequence,
+                }
+            })
+            .collect();
+        let outputs = c.outputs[r.outputs()]
+            .iter()
+            .enumerate()
+            .map(|(k, o)| OutputView {
+                address: c.address_of_output(r.first_output + k as u32),
+                script_type: if o.addr == NONE { "nulldata" } else { c.addresses[o.addr as usize].kind.name() },
+                value: o.value,
+                spent_by: (o.spent_by != NONE).then(|| {
+                    let sp = c.inputs[o.spent_by as usize];
+                    (c.txs[sp.tx as usize].txid.to_string(), o.spent_by - c.txs[sp.tx as usize].first_input)
+                }),
+            })
+            .collect();
+        let out_value = c.output_value(t);
+        TxView {
+            txid: r.txid.to_string(),
+            height: r.height,
+            time,
+            coinbase: r.is_coinbase(&c.inputs),
+            version: r.version,
+            locktime: r.locktime,
+            size: r.size,
+            vsize: r.vsize,
+            weight: r.weight,
+            fee: r.fee,
+            fee_rate: if r.vsize > 0 { (r.fee as f64 / r.vsize as f64 * 100.0).round() / 100.0 } else { 0.0 },
+            usd: (out_value as f64 / 1e8 * self.price_at(i64::from(time)) * 100.0).round() / 100.0,
+            inputs,
+            outputs,
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Reads a generated directory back as an investigator's tool would: the block files, the
+//! trainee's intel and the manifest. The truth is never read.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use bitcoin::{Script, Txid};
+
+use super::index::Explorer;
+use crate::export::{MANIFEST, Manifest};
+use crate::intel::{Intel, Tag};
+use crate::ledger::blockfile::{ReadError, read_blocks};
+use crate::ledger::{AddrInfo, BlockRecord, Chain, InputRecord, NONE, OutputRecord, TxRecord};
+use crate::scenario::{Category, Network, ScriptType};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}: not a generated chain (no {MANIFEST}); make one with `offramp generate SCENARIO --out DIR`")]
+    NotGenerated(String),
+    #[error("{path}: {message}")]
+    Bad { path: String, message: String },
+    #[error(transparent)]
+    Blocks(#[from] ReadError),
+}
+
+fn bad(path: &Path, message: impl Into<String>) -> LoadError {
+    LoadError::Bad { path: path.display().to_string(), message: message.into() }
+}
+
+/// The address type and payload of an output script, or None for scripts Offramp never makes.
+pub fn classify(spk: &Script) -> Option<(ScriptType, [u8; 32])> {
+    let b = spk.as_bytes();
+    let (kind, payload): (ScriptType, &[u8]) = if spk.is_p2pkh() {
+        (ScriptType::P2PKH, &b[3..23])
+    } else if spk.is_p2sh() {
+        (ScriptType::P2SH_P2WPKH, &b[2..22])
+    } else if spk.is_p2wpkh() {
+        (ScriptType::P2WPKH, &b[2..22])
+    } else if spk.is_p2tr() {
+        (ScriptType::P2TR, &b[2..34])
+    } else {
+        return None;
+    };
+    let mut p = [0u8; 32];
+    p[..payload.len()].copy_from_slice(payload);
+    Some((kind, p))
+}
+
+/// Reads `dir` into an explorer with the intel's labels, and returns the intel too.
+///
+/// # Errors
+/// A [`LoadError`] naming the file at fault.
+pub fn load_dir(dir: &Path) -> Result<(Explorer, Intel), LoadError> {
+    let manifest_path = dir.join(MANIFEST);
+    if !manifest_path.is_file() {
+        return Err(LoadError::NotGenerated(dir.display().to_string()));
+    }
+    let text = std::fs::read_to_string(&manifest_path).map_err(|e| bad(&manifest_path, e.to_string()))?;
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| bad(&manifest_path, e.to_string()))?;
+    let network = match manifest.network.as_str() {
+        "Regtest" => Network::Regtest,
+        "Testnet" => Network::Testnet,
+        "Signet" => Network::Signet,
+        "Mainnet" => Network::Mainnet,
+        other => return Err(bad(&manifest_path, format!("unknown network \"{other}\""))),
+    };
+    let intel_path = dir.join("intel.json");
+    let text = std::fs::read_to_string(&intel_path).map_err(|e| bad(&intel_path, e.to_string()))?;
+    let intel: Intel = serde_json::from_str(&text).map_err(|e| bad(&intel_path, e.to_string()))?;
+    let mut chain = Chain::new(network, manifest.signed);
+    let mut txids: HashMap<Txid, u32> = HashMap::with_capacity(manifest.transactions);
+    let mut addrs: HashMap<(ScriptType, [u8; 32]), u32> = HashMap::new();
+    let files: Vec<&String> = manifest.files.iter().filter(|f| f.starts_with("blocks/")).collect();
+    if files.is_empty() {
+        return Err(bad(&manifest_path, "lists no block files"));
+    }
+    for f in files {
+        let path = dir.join(f);
+        for block in read_blocks(&path, network)? {
+            let height = chain.blocks.len() as u32 + 1;
+            let first_tx = chain.txs.len() as u32;
+            for tx in &block.txdata {
+                let t = chain.txs.len() as u32;
+                let first_input = chain.inputs.len() as u32;
+                let mut value_in = 0u64;
+                for input in &tx.input {
+                    if input.previous_output.is_null() {
+                        chain.inputs.push(InputRecord { prev: NONE, sequence: input.sequence.0, tx: t });
+                        continue;
+                    }
+                    let op = input.previous_output;
+                    let ptx = *txids.get(&op.txid).ok_or_else(|| {
+                        bad(
+                            &path,
+                            format!("block {height}: {} spends unknown transaction {}", tx.compute_txid(), op.txid),
+                        )
+                    })?;
+                    let p = &chain.txs[ptx as usize];
+                    if op.vout >= p.n_outputs {
+                        return Err(bad(
+                            &path,
+                            format!("block {height}: {} spends a missing output {op}", tx.compute_txid()),
+                        ));
+                    }
+                    let prev = p.first_output + op.vout;
+                    chain.outputs[prev as usize].spent_by = chain.inputs.len() as u32;
+                    value_in += chain.outputs[prev as usize].value;
+                    chain.inputs.push(InputRecord { prev, sequence: input.sequence.0, tx: t });
+                }
+                let first_output = chain.outputs.len() as u32;
+                let mut value_out = 0u64;
+                for o in &tx.output {
+                    let addr = match classify(&o.script_pubkey) {
+                        Some(key) => *addrs.entry(key).or_insert_with(|| {
+                            chain.addresses.push(AddrInfo { kind: key.0, payload: key.1 });
+                            chain.addresses.len() as u32 - 1
+                        }),
+                        None => NONE,
+                    };
+                    value_out += o.value.to_sat();
+                    chain.outputs.push(OutputRecord { value: o.value.to_sat(), addr, tx: t, spent_by: NONE });
+                }
+                let weight = tx.weight().to_wu() as u32;
+                let coinbase = tx.is_coinbase();
+                chain.txs.push(TxRecord {
+                    txid: tx.compute_txid(),
+                    height,
+                    created: i64::from(block.header.time),
+                    first_input,
+                    n_inputs: tx.input.len() as u32,
+                    first_output,
+                    n_outputs: tx.output.len() as u32,
+                    version: tx.version.0,
+                    locktime: tx.lock_time.to_consensus_u32(),
+                    fee: if coinbase { 0 } else { value_in.saturating_sub(value_out) },
+                    size: tx.total_size() as u32,
+                    vsize: weight.div_ceil(4),
+                    weight,
+                });
+                txids.insert(chain.txs[t as usize].txid, t);
+            }
+            chain.blocks.push(BlockRecord {
+                height,
+                time: block.header.time,
+                first_tx,
+                n_tx: block.txdata.len() as u32,
+                hash: block.block_hash(),
+                raw: Vec::new(),
+            });
+        }
+    }
+    let (tags, prices) = labels_and_prices(&intel);
+    let ex = Explorer::new(Arc::new(chain), &tags, prices);
+    Ok((ex, intel))
+}
+
+/// What the intel lets a trainee label (public attributions, and the addresses of each piece
+/// of intel, labelled with its note) and the daily prices.
+pub fn labels_and_prices(intel: &Intel) -> (Vec<Tag>, Vec<(i64, f64)>) {
+    let prices =
+        intel.prices.iter().filter_map(|p| crate::time::parse_instant(&p.date).ok().map(|t| (t, p.usd))).collect();
+    let mut tags: Vec<Tag> = intel.tags.clone();
+    for item in &intel.items {
+        let label: String = item.note.chars().take(60).collect();
+        tags.extend(item.addresses.iter().map(|a| Tag {
+            address: a.clone(),
+            label: label.clone(),
+            category: Category::Unknown,
+        }));
+    }
+    (tags, prices)
+}
+
+/// An explorer over a world generated in memory, labelled with its intel only.
+pub fn explorer_of(world: &crate::sim::World) -> Explorer {
+    let (tags, prices) = labels_and_prices(&world.intel);
+    Explorer::new(Arc::new(world.chain.public_tables()), &tags, prices)
+}

@@ -1,0 +1,145 @@
+//! Path search: how funds could have gone from one address to another, or from an address
+//! to any address labelled with a category ("where did this reach an exchange?"). The search
+//! follows outputs forward in time, breadth first, within depth and breadth limits.
+
+use std::collections::{HashMap, VecDeque};
+
+use serde::Serialize;
+
+use super::index::Explorer;
+use crate::ledger::NONE;
+use crate::scenario::Category;
+
+/// The deepest search Offramp runs.
+pub const MAX_DEPTH: u32 = 30;
+/// The most outputs one search visits before it gives up and says so.
+pub const MAX_VISITS: usize = 2_000_000;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    Address(u32),
+    Category(Category),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PathOptions {
+    /// Transactions a path may pass through.
+    pub depth: u32,
+    /// Outputs followed out of each transaction (the largest first).
+    pub breadth: usize,
+}
+
+impl Default for PathOptions {
+    fn default() -> Self {
+        PathOptions { depth: 10, breadth: 50 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PathError {
+    #[error("a depth of {0} is more than a search can follow; the most is {MAX_DEPTH}")]
+    TooDeep(u32),
+    #[error("depth and breadth must be at least 1")]
+    Empty,
+}
+
+/// One step of a path: funds at `from` moved by `txid` to `to`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Hop {
+    pub from: String,
+    pub txid: String,
+    pub to: String,
+    pub value: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PathResult {
+    pub found: bool,
+    pub hops: Vec<Hop>,
+    /// The label of the address reached, for a category search.
+    pub label: Option<String>,
+    pub visited: usize,
+    /// The search stopped at its visit limit before exhausting its depth.
+    pub truncated: bool,
+}
+
+/// The shortest path of funds from `from` to the target.
+///
+/// # Errors
+/// A [`PathError`] for limits out of range.
+pub fn find(ex: &Explorer, from: u32, target: Target, opts: PathOptions) -> Result<PathResult, PathError> {
+    if opts.depth == 0 || opts.breadth == 0 {
+        return Err(PathError::Empty);
+    }
+    if opts.depth > MAX_DEPTH {
+        return Err(PathError::TooDeep(opts.depth));
+    }
+    let c = &ex.chain;
+    let hit = |a: u32| match target {
+        Target::Address(b) => a == b,
+        Target::Category(k) => ex.labels(a).iter().any(|l| l.category == k),
+    };
+    // Output -> (the output it came from, depth).
+    let mut pred: HashMap<u32, (u32, u32)> = HashMap::new();
+    let mut queue = VecDeque::new();
+    for &t in ex.txs_of(from) {
+        for o in c.txs[t as usize].outputs() {
+            if c.outputs[o].addr == from {
+                pred.insert(o as u32, (NONE, 0));
+                queue.push_back(o as u32);
+            }
+        }
+    }
+    let mut truncated = false;
+    let mut found = None;
+    'search: while let Some(o) = queue.pop_front() {
+        let (_, depth) = pred[&o];
+        let out = &c.outputs[o as usize];
+        if out.spent_by == NONE || depth >= opts.depth {
+            continue;
+        }
+        let t = c.inputs[out.spent_by as usize].tx;
+        let r = &c.txs[t as usize];
+        let mut next: Vec<u32> =
+            r.outputs().map(|k| k as u32).filter(|&k| c.outputs[k as usize].addr != NONE).collect();
+        next.sort_by_key(|&k| std::cmp::Reverse(c.outputs[k as usize].value));
+        for k in next.into_iter().take(opts.breadth) {
+            if pred.contains_key(&k) {
+                continue;
+            }
+            pred.insert(k, (o, depth + 1));
+            if hit(c.outputs[k as usize].addr) {
+                found = Some(k);
+                break 'search;
+            }
+            if pred.len() > MAX_VISITS {
+                truncated = true;
+                break 'search;
+            }
+            queue.push_back(k);
+        }
+    }
+    let visited = pred.len();
+    let Some(end) = found else {
+        return Ok(PathResult { found: false, hops: Vec::new(), label: None, visited, truncated });
+    };
+    let mut hops = Vec::new();
+    let mut cur = end;
+    while let Some(&(prev, _)) = pred.get(&cur) {
+        if prev == NONE {
+            break;
+        }
+        let o = &c.outputs[cur as usize];
+        hops.push(Hop {
+            from: c.address_string(c.outputs[prev as usize].addr),
+            txid: c.txs[o.tx as usize].txid.to_string(),
+            to: c.address_string(o.addr),
+            value: o.value,
+        });
+        cur = prev;
+    }
+    hops.reverse();
+    let end_addr = c.outputs[end as usize].addr;
+    let label = ex.labels(end_addr).first().map(|l| l.label.clone());
+    Ok(PathResult { found: true, hops, label, visited, truncated })
+}

@@ -1,0 +1,288 @@
+//! Taint tracing, forward (where did these coins go?) and backward (where did they come
+//! from?), by the poison, haircut or FIFO rule. It stops at a depth, or at addresses labelled
+//! with a category such as exchange, and reports each reached address with the amount
+//! attributed to it and the transactions that led there.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use super::index::Explorer;
+use crate::ledger::NONE;
+use crate::scenario::Category;
+
+/// The deepest trace Offramp runs.
+pub const MAX_DEPTH: u32 = 50;
+/// The most outputs one trace may reach before it stops and says so.
+pub const MAX_OUTPUTS: usize = 2_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Method {
+    /// Every output of a transaction with a tainted input is tainted in full.
+    Poison,
+    /// Each output carries the tainted share of the inputs.
+    Haircut,
+    /// Satoshis keep their order: the first ones in are the first ones out.
+    Fifo,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Direction {
+    Forward,
+    Backward,
+}
+
+#[derive(Debug, Clone)]
+pub struct TraceOptions {
+    pub method: Method,
+    pub direction: Direction,
+    pub depth: u32,
+    /// Addresses labelled with these categories are reached but not traced through.
+    pub stop_at: Vec<Category>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TraceError {
+    #[error("a depth of {0} is more than a trace can follow; the most is {MAX_DEPTH}")]
+    TooDeep(u32),
+    #[error("a depth of 0 traces nothing; give 1 or more")]
+    NoDepth,
+}
+
+/// One address a trace reached.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Reached {
+    pub address: String,
+    /// Satoshis attributed to it.
+    pub amount: u64,
+    /// Transactions from the origin to it (the first time it was reached).
+    pub hops: u32,
+    pub path: Vec<String>,
+    /// It carries a stop label, so the trace did not go through it.
+    pub stopped: bool,
+    pub category: Option<Category>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TraceResult {
+    pub origin: String,
+    pub method: Method,
+    pub direction: Direction,
+    pub depth: u32,
+    /// Satoshis the trace started from.
+    pub start_amount: u64,
+    /// Reached addresses, the largest amount first.
+    pub reached: Vec<Reached>,
+    /// The trace hit its size limit before its depth.
+    pub truncated: bool,
+}
+
+/// A tainted output: its amount, depth and the transaction that tainted it (NONE at the origin).
+#[derive(Clone, Copy)]
+struct Taint {
+    amount: u64,
+    depth: u32,
+    via: u32,
+}
+
+/// Traces from every output an address received (forward), or that funded them (backward).
+///
+/// # Errors
+/// A [`TraceError`] for a depth of zero or above [`MAX_DEPTH`].
+pub fn trace(ex: &Explorer, addr: u32, opts: &TraceOptions) -> Result<TraceResult, TraceError> {
+    let c = &ex.chain;
+    let outs: Vec<u32> = ex
+        .txs_of(addr)
+        .iter()
+        .flat_map(|&t| c.txs[t as usize].outputs().map(|o| o as u32))
+        .filter(|&o| c.outputs[o as usize].addr == addr)
+        .collect();
+    trace_outputs(ex, &c.address_string(addr), &outs, opts)
+}
+
+/// Traces from the given outputs.
+///
+/// # Errors
+/// A [`TraceError`] for a depth of zero or above [`MAX_DEPTH`].
+pub fn trace_outputs(
+    ex: &Explorer,
+    origin: &str,
+    start: &[u32],
+    opts: &TraceOptions,
+) -> Result<TraceResult, TraceError> {
+    if opts.depth == 0 {
+        return Err(TraceError::NoDepth);
+    }
+    if opts.depth > MAX_DEPTH {
+        return Err(TraceError::TooDeep(opts.depth));
+    }
+    let c = &ex.chain;
+    let mut tainted: HashMap<u32, Taint> = HashMap::new();
+    for &o in start {
+        tainted.insert(o, Taint { amount: c.outputs[o as usize].value, depth: 0, via: NONE });
+    }
+    let start_amount = start.iter().map(|&o| c.outputs[o as usize].value).sum();
+    let stops = |o: u32| {
+        let a = c.outputs[o as usize].addr;
+        a != NONE && ex.category(a).is_some_and(|k| opts.stop_at.contains(&k))
+    };
+    // Transactions to process, in chain order (forward) or reverse order (backward).
+    let mut queue: BTreeMap<u32, ()> = BTreeMap::new();
+    let enqueue = |queue: &mut BTreeMap<u32, ()>, o: u32| {
+        let out = &c.outputs[o as usize];
+        let t = match opts.direction {
+            Direction::Forward if out.spent_by != NONE => c.inputs[out.spent_by as usize].tx,
+            Direction::Backward if !c.txs[out.tx as usize].is_coinbase(&c.inputs) => out.tx,
+            _ => return,
+        };
+        queue.insert(t, ());
+    };
+    for &o in start {
+        if !stops(o) {
+            enqueue(&mut queue, o);
+        }
+    }
+    let mut truncated = false;
+    while let Some(t) = match opts.direction {
+        Direction::Forward => queue.pop_first().map(|(t, _)| t),
+        Direction::Backward => queue.pop_last().map(|(t, _)| t),
+    } {
+        let r = &c.txs[t as usize];
+        // The side taint comes in by, and the side it goes out to.
+        let (from, to): (Vec<u32>, Vec<u32>) = match opts.direction {
+            Direction::Forward => {
+                (c.inputs[r.inputs()].iter().map(|i| i.prev).collect(), r.outputs().map(|o| o as u32).collect())
+            }
+            Direction::Backward => {
+                (r.outputs().map(|o| o as u32).collect(), c.inputs[r.inputs()].iter().map(|i| i.prev).collect())
+            }
+        };
+        let value = |o: u32| if o == NONE { 0 } else { c.outputs[o as usize].value };
+        let in_taint: Vec<u64> = from.iter().map(|o| tainted.get(o).map_or(0, |x| x.amount)).collect();
+        let depth = from.iter().filter_map(|o| tainted.get(o)).map(|x| x.depth).min().unwrap_or(0) + 1;
+        if depth > opts.depth {
+            continue;
+        }
+        let total_in: u64 = from.iter().map(|&o| value(o)).sum();
+        let tainted_in: u64 = in_taint.iter().sum();
+        if tainted_in == 0 || total_in == 0 {
+            continue;
+        }
+        let out_values: Vec<u64> = to.iter().map(|&o| value(o)).collect();
+        let amounts: Vec<u64> = match opts.method {
+            Method::Poison => out_values.clone(),
+            Method::Haircut => {
+                let share = tainted_in as f64 / total_in as f64;
+                out_values.iter().map(|v| (*v as f64 * share) as u64).collect()
+            }
+            Method::Fifo => fifo(&from.iter().map(|&o| value(o)).collect::<Vec<_>>(), &in_taint, &out_values),
+        };
+        for (k, &o) in to.iter().enumerate() {
+            if o == NONE || amounts[k] == 0 || c.outputs[o as usize].addr == NONE {
+                continue;
+            }
+            let e = tainted.entry(o).or_insert(Taint { amount: 0, depth, via: t });
+            e.amount = e.amount.max(amounts[k]);
+            if tainted.len() > MAX_OUTPUTS {
+                truncated = true;
+                break;
+            }
+            if !stops(o) && depth < opts.depth {
+                enqueue(&mut queue, o);
+            }
+        }
+        if truncated {
+            break;
+        }
+    }
+    // Per address: the amount, the shallowest depth and its path.
+    let mut by_addr: HashMap<u32, (u64, u32, u32)> = HashMap::new();
+    for (&o, x) in &tainted {
+        if x.via == NONE {
+            continue;
+        }
+        let a = c.outputs[o as usize].addr;
+        let e = by_addr.entry(a).or_insert((0, x.depth, o));
+        e.0 += x.amount;
+        if x.depth < e.1 {
+            (e.1, e.2) = (x.depth, o);
+        }
+    }
+    let mut reached: Vec<Reached> = by_addr
+        .into_iter()
+        .map(|(a, (amount, hops, o))| {
+            let mut path = Vec::new();
+            let mut cur = o;
+            while let Some(x) = tainted.get(&cur) {
+                if x.via == NONE || path.len() > MAX_DEPTH as usize {
+                    break;
+                }
+                path.push(c.txs[x.via as usize].txid.to_string());
+                // Step to a tainted output on the other side of that transaction.
+                let r = &c.txs[x.via as usize];
+                let prev: Vec<u32> = match opts.direction {
+                    Direction::Forward => c.inputs[r.inputs()].iter().map(|i| i.prev).collect(),
+                    Direction::Backward => r.outputs().map(|o| o as u32).collect(),
+                };
+                match prev.into_iter().filter(|p| tainted.contains_key(p)).min_by_key(|p| tainted[p].depth) {
+                    Some(p) => cur = p,
+                    None => break,
+                }
+            }
+            path.reverse();
+            Reached {
+                address: c.address_string(a),
+                amount,
+                hops,
+                path,
+                stopped: ex.category(a).is_some_and(|k| opts.stop_at.contains(&k)),
+                category: ex.category(a),
+            }
+        })
+        .collect();
+    reached.sort_by(|x, y| y.amount.cmp(&x.amount).then(x.hops.cmp(&y.hops)).then(x.address.cmp(&y.address)));
+    Ok(TraceResult {
+        origin: origin.to_string(),
+        method: opts.method,
+        direction: opts.direction,
+        depth: opts.depth,
+        start_amount,
+        reached,
+        truncated,
+    })
+}
+
+/// First in, first out: the inputs' satoshis laid end to end, tainted stretches marked, and
+/// the outputs cut from the same line in order.
+fn fifo(in_values: &[u64], in_taint: &[u64], out_values: &[u64]) -> Vec<u64> {
+    // Tainted intervals on the input line (the tainted part of an input comes first).
+    let mut spans = Vec::new();
+    let mut at = 0u64;
+    for (v, t) in in_values.iter().zip(in_taint) {
+        if *t > 0 {
+            spans.push((at, at + t.min(v)));
+        }
+        at += v;
+    }
+    let mut out = Vec::with_capacity(out_values.len());
+    let mut pos = 0u64;
+    for v in out_values {
+        let (lo, hi) = (pos, pos + v);
+        out.push(spans.iter().map(|(a, b)| b.min(&hi).saturating_sub(*a.max(&lo))).sum());
+        pos = hi;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fifo;
+
+    #[test]
+    fn fifo_keeps_the_order_of_satoshis() {
+        // Inputs: 10 tainted, then 10 clean. Outputs of 5, 10, 5.
+        assert_eq!(fifo(&[10, 10], &[10, 0], &[5, 10, 5]), vec![5, 5, 0]);
+        // The tainted input second: its coins land in the last outputs.
+        assert_eq!(fifo(&[10, 10], &[0, 10], &[5, 10, 5]), vec![0, 5, 5]);
+    }
+}
