@@ -177,3 +177,101 @@ fn no_arguments_lists_the_library() {
         assert!(t.contains(id), "{t}");
     }
 }
+
+/// A generated beginner world in a temporary directory, and its reference solution's text.
+fn generated() -> (tempfile::TempDir, String, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("w").display().to_string();
+    let out = offramp(&["generate", &scenario("beginner-careless-vendor.ron"), "--out", &dir]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let sol = std::fs::read_to_string(root().join("scenarios/solutions/beginner-careless-vendor.case.ron")).unwrap();
+    (tmp, dir, sol)
+}
+
+fn first_quoted_after<'a>(s: &'a str, key: &str) -> &'a str {
+    s.split(key).nth(1).unwrap().split('"').nth(1).unwrap()
+}
+
+#[test]
+fn inspect_reads_a_generated_directory() {
+    let (_tmp, dir, sol) = generated();
+    let deposit = first_quoted_after(&sol, "\"deposits\": Addresses([");
+    let out = offramp(&["inspect", &dir, "address", deposit]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(t.contains(deposit) && t.contains("balance") && t.contains("seen"), "{t}");
+    let out = offramp(&["inspect", &dir, "address", deposit, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let txid = v["history"][0]["txid"].as_str().unwrap().to_string();
+    assert!(v["received"].as_u64().unwrap() > 0);
+    let out = offramp(&["inspect", &dir, "tx", &txid]);
+    let t = text(&out.stdout);
+    assert!(out.status.success() && t.contains("inputs") && t.contains("change"), "{t}");
+    let out = offramp(&["inspect", &dir, "tx", &txid, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["change"]["votes"].is_array() && v["fee"].as_u64().is_some());
+    let out = offramp(&["inspect", &dir, "cluster", deposit, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["size"].as_u64().unwrap() >= 1);
+    let out = offramp(&["inspect", &dir, "label", "coinbay"]);
+    assert!(text(&out.stdout).contains("[exchange]"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn inspect_traces_and_finds_paths_to_an_exchange() {
+    let (_tmp, dir, sol) = generated();
+    let intel: serde_json::Value = serde_json::from_slice(&std::fs::read(Path::new(&dir).join("intel.json")).unwrap()).unwrap();
+    let payout = intel["items"].as_array().unwrap().iter().find_map(|i| i["addresses"][0].as_str().filter(|_| i["note"].as_str().unwrap().contains("profile"))).unwrap().to_string();
+    let deposit = first_quoted_after(&sol, "\"deposits\": Addresses([");
+    let out = offramp(&["inspect", &dir, "trace", &payout, "--method", "fifo", "--depth", "8"]);
+    assert!(out.status.success() && text(&out.stdout).contains("Fifo Forward trace"), "{}", text(&out.stderr));
+    let out = offramp(&["inspect", &dir, "trace", &payout, "--method", "haircut", "--depth", "8", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["reached"].as_array().unwrap().iter().any(|r| r["address"] == deposit), "the trace reaches the deposit");
+    let out = offramp(&["inspect", &dir, "path", &payout, "--to-category", "exchange"]);
+    let t = text(&out.stdout);
+    assert!(out.status.success() && t.contains("to CoinBay") && t.contains("-->"), "{t}");
+    let out = offramp(&["inspect", &dir, "path", &payout, deposit, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["found"], true);
+}
+
+#[test]
+fn inspect_refuses_bad_requests_with_exit_one() {
+    let (_tmp, dir, sol) = generated();
+    let deposit = first_quoted_after(&sol, "\"deposits\": Addresses([");
+    for (args, says) in [
+        (vec!["address", "nonsense"], "is not a Bitcoin address"),
+        (vec!["address", "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"], "does not appear in this chain"),
+        (vec!["tx", "1234"], "is not a txid"),
+        (vec!["tx", "00000000000000000000000000000000000000000000000000000000000000aa"], "is not in this chain"),
+        (vec!["trace", deposit, "--depth", "10000"], "the most is 50"),
+        (vec!["path", deposit, "--depth", "5000", "--to-category", "exchange"], "the most is 30"),
+        (vec!["block", "99999999"], "no block at height"),
+    ] {
+        let mut a = vec!["inspect", dir.as_str()];
+        a.extend(args.iter().copied());
+        let out = offramp(&a);
+        assert_eq!(out.status.code(), Some(1), "{a:?}");
+        assert!(text(&out.stderr).contains(says), "{a:?}: {}", text(&out.stderr));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = offramp(&["inspect", &tmp.path().display().to_string(), "address", deposit]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not a generated chain"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn heuristics_report_prints_precision_and_recall() {
+    let out = offramp(&["heuristics-report", &scenario("beginner-careless-vendor.ron"), "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = v["change"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    for n in ["address type", "fresh address", "round amount", "optimal change", "wallet fingerprint", "combined"] {
+        assert!(names.contains(&n), "{names:?}");
+    }
+    assert!(v["clusters"][0]["purity"].as_f64().unwrap() > 0.9);
+    let out = offramp(&["heuristics-report", &scenario("beginner-careless-vendor.ron")]);
+    assert!(text(&out.stdout).contains("precision"));
+}

@@ -168,8 +168,8 @@ pub fn detect(ex: &Explorer, t: u32) -> Verdict {
         out.spent_by != NONE && fingerprint(ex, c.inputs[out.spent_by as usize].tx) == fp
     };
     let spent_any = outs.iter().filter(|o| c.outputs[(r.first_output + o.0) as usize].spent_by != NONE).count();
-    if spent_any >= 2 {
-        if let Some((v, ..)) = only(&spent_like) {
+    if spent_any >= 2
+        && let Some((v, ..)) = only(&spent_like) {
             votes.push(Vote {
                 heuristic: Heuristic::Fingerprint,
                 vout: v,
@@ -181,7 +181,6 @@ pub fn detect(ex: &Explorer, t: u32) -> Verdict {
                 ),
             });
         }
-    }
     // The weighted vote.
     let mut score: Vec<(u32, f64)> = Vec::new();
     for v in &votes {

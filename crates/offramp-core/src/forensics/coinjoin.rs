@@ -73,7 +73,7 @@ pub fn round_btc(value: u64) -> bool {
     let mut v = value;
     let mut digits = 0;
     while v >= 1000 {
-        if v % 10 != 0 {
+        if !v.is_multiple_of(10) {
             return false;
         }
         v /= 10;

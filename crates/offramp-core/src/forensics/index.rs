@@ -172,7 +172,7 @@ impl Explorer {
                 ex.add_label(a, Label { label: tag.label.clone(), category: tag.category });
             }
         }
-        ex.prices.sort_by(|a, b| a.0.cmp(&b.0));
+        ex.prices.sort_by_key(|a| a.0);
         ex
     }
 

@@ -7,6 +7,7 @@ mod blockfiles;
 mod chain;
 mod determinism;
 mod export;
+mod forensics;
 mod scoring;
 mod signed;
 mod validation;
