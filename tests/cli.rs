@@ -220,8 +220,15 @@ fn inspect_reads_a_generated_directory() {
 #[test]
 fn inspect_traces_and_finds_paths_to_an_exchange() {
     let (_tmp, dir, sol) = generated();
-    let intel: serde_json::Value = serde_json::from_slice(&std::fs::read(Path::new(&dir).join("intel.json")).unwrap()).unwrap();
-    let payout = intel["items"].as_array().unwrap().iter().find_map(|i| i["addresses"][0].as_str().filter(|_| i["note"].as_str().unwrap().contains("profile"))).unwrap().to_string();
+    let intel: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(Path::new(&dir).join("intel.json")).unwrap()).unwrap();
+    let payout = intel["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|i| i["addresses"][0].as_str().filter(|_| i["note"].as_str().unwrap().contains("profile")))
+        .unwrap()
+        .to_string();
     let deposit = first_quoted_after(&sol, "\"deposits\": Addresses([");
     let out = offramp(&["inspect", &dir, "trace", &payout, "--method", "fifo", "--depth", "8"]);
     assert!(out.status.success() && text(&out.stdout).contains("Fifo Forward trace"), "{}", text(&out.stderr));

@@ -104,11 +104,11 @@ pub fn detect(ex: &Explorer, t: u32) -> Verdict {
         let hits: Vec<&(u32, u64, u32)> = outs.iter().filter(|o| pred(o)).collect();
         (hits.len() == 1).then(|| *hits[0])
     };
-    if let Some((v, _, a)) = only(&|o| ins.iter().any(|i| i.1 == o.2)) {
+    if let Some((v, ..)) = only(&|o| ins.iter().any(|i| i.1 == o.2)) {
         votes.push(Vote {
             heuristic: Heuristic::SelfTransfer,
             vout: v,
-            reason: format!("output {v} pays back to an input's address {}", c.address_string(a)),
+            reason: format!("output {v} pays back to the address of an input"),
         });
     }
     let in_kinds: Vec<ScriptType> = ins.iter().map(|i| kind(i.1)).collect();
@@ -169,18 +169,19 @@ pub fn detect(ex: &Explorer, t: u32) -> Verdict {
     };
     let spent_any = outs.iter().filter(|o| c.outputs[(r.first_output + o.0) as usize].spent_by != NONE).count();
     if spent_any >= 2
-        && let Some((v, ..)) = only(&spent_like) {
-            votes.push(Vote {
-                heuristic: Heuristic::Fingerprint,
-                vout: v,
-                reason: format!(
-                    "output {v} is spent by a transaction with this one's fingerprint (version {}, {}, {})",
-                    fp.0,
-                    if fp.1 { "locktime set" } else { "no locktime" },
-                    if fp.2 { "RBF" } else { "no RBF" }
-                ),
-            });
-        }
+        && let Some((v, ..)) = only(&spent_like)
+    {
+        votes.push(Vote {
+            heuristic: Heuristic::Fingerprint,
+            vout: v,
+            reason: format!(
+                "output {v} is spent by a transaction with this one's fingerprint (version {}, {}, {})",
+                fp.0,
+                if fp.1 { "locktime set" } else { "no locktime" },
+                if fp.2 { "RBF" } else { "no RBF" }
+            ),
+        });
+    }
     // The weighted vote.
     let mut score: Vec<(u32, f64)> = Vec::new();
     for v in &votes {

@@ -13,7 +13,12 @@ use crate::ledger::NONE;
 pub struct Clusters {
     /// The representative (smallest address index) of each address's cluster.
     pub root: Vec<u32>,
-    /// Cluster members grouped by representative: `members[start[r]..start[r+1]]`.
+    /// Cluster members grouped by representative, made on first use.
+    groups: std::sync::OnceLock<Groups>,
+}
+
+/// `members[start[r]..start[r+1]]` are the addresses whose representative is `r`.
+struct Groups {
     start: Vec<u32>,
     members: Vec<u32>,
 }
@@ -69,32 +74,40 @@ impl Clusters {
             }
         }
         let root: Vec<u32> = (0..n as u32).map(|a| find(&mut parent, a)).collect();
-        // Group members by root (counting sort: roots are address indices).
-        let mut count = vec![0u32; n + 1];
-        for &r in &root {
-            count[r as usize + 1] += 1;
-        }
-        for k in 1..=n {
-            count[k] += count[k - 1];
-        }
-        let mut fill = count.clone();
-        let mut members = vec![0u32; n];
-        for (a, &r) in root.iter().enumerate() {
-            members[fill[r as usize] as usize] = a as u32;
-            fill[r as usize] += 1;
-        }
-        Clusters { root, start: count, members }
+        Clusters { root, groups: std::sync::OnceLock::new() }
+    }
+
+    fn groups(&self) -> &Groups {
+        self.groups.get_or_init(|| {
+            // A counting sort: representatives are address indices.
+            let n = self.root.len();
+            let mut count = vec![0u32; n + 1];
+            for &r in &self.root {
+                count[r as usize + 1] += 1;
+            }
+            for k in 1..=n {
+                count[k] += count[k - 1];
+            }
+            let mut fill = count.clone();
+            let mut members = vec![0u32; n];
+            for (a, &r) in self.root.iter().enumerate() {
+                members[fill[r as usize] as usize] = a as u32;
+                fill[r as usize] += 1;
+            }
+            Groups { start: count, members }
+        })
     }
 
     /// Every address in the cluster of `addr`, in index order.
     pub fn members(&self, addr: u32) -> &[u32] {
+        let g = self.groups();
         let r = self.root[addr as usize] as usize;
-        &self.members[self.start[r] as usize..self.start[r + 1] as usize]
+        &g.members[g.start[r] as usize..g.start[r + 1] as usize]
     }
 
     /// How many clusters have more than one address.
     pub fn multi_address_clusters(&self) -> usize {
-        self.start.windows(2).filter(|w| w[1] - w[0] > 1).count()
+        self.groups().start.windows(2).filter(|w| w[1] - w[0] > 1).count()
     }
 
     /// The cluster of `addr` as a person reads it.

@@ -38,7 +38,7 @@ fn equal_outputs(ex: &Explorer, t: u32) -> (u64, usize) {
 pub fn coinjoin(ex: &Explorer, t: u32) -> Option<Evidence> {
     let c = &ex.chain;
     let r = &c.txs[t as usize];
-    if r.is_coinbase(&c.inputs) {
+    if r.n_outputs < MIN_EQUAL_OUTPUTS as u32 || r.n_inputs < MIN_EQUAL_OUTPUTS as u32 || r.is_coinbase(&c.inputs) {
         return None;
     }
     let (value, count) = equal_outputs(ex, t);

@@ -33,6 +33,14 @@ pub enum LookupError {
     UnknownHeight(u32, u32, u32),
 }
 
+/// An address as one sortable key: its type, then its payload.
+fn address_key(kind: ScriptType, payload: &[u8; 32]) -> [u8; 33] {
+    let mut k = [0u8; 33];
+    k[0] = kind as u8;
+    k[1..].copy_from_slice(payload);
+    k
+}
+
 /// One label on an address: from the trainee's intel, a public attribution, or the trainee.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Label {
@@ -162,10 +170,16 @@ impl Explorer {
                 touch(t, o.addr, &mut last, &mut put);
             }
         }
-        let mut by_payload: Vec<u32> = (0..n_addr as u32).collect();
-        by_payload.sort_unstable_by_key(|&a| (chain.addresses[a as usize].kind, chain.addresses[a as usize].payload));
-        let mut by_txid: Vec<u32> = (0..chain.txs.len() as u32).collect();
-        by_txid.sort_unstable_by_key(|&t| chain.txs[t as usize].txid);
+        // Sort compact (key, index) pairs, not indices by a key read from the tables: the
+        // tables are large and the reads would be random.
+        let mut keyed: Vec<([u8; 33], u32)> =
+            chain.addresses.iter().enumerate().map(|(i, a)| (address_key(a.kind, &a.payload), i as u32)).collect();
+        keyed.sort_unstable();
+        let by_payload: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
+        let mut keyed: Vec<(bitcoin::Txid, u32)> =
+            chain.txs.iter().enumerate().map(|(i, t)| (t.txid, i as u32)).collect();
+        keyed.sort_unstable();
+        let by_txid: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
         let mut ex = Explorer { chain, labels: HashMap::new(), prices, addr_start, addr_txs, by_payload, by_txid };
         for tag in tags {
             if let Ok(a) = ex.address(&tag.address) {
@@ -220,8 +234,11 @@ impl Explorer {
         let mut key = [0u8; 32];
         key[..payload.len()].copy_from_slice(payload);
         let c = &self.chain;
+        let want = address_key(kind, &key);
         self.by_payload
-            .binary_search_by_key(&(kind, key), |&a| (c.addresses[a as usize].kind, c.addresses[a as usize].payload))
+            .binary_search_by_key(&want, |&a| {
+                address_key(c.addresses[a as usize].kind, &c.addresses[a as usize].payload)
+            })
             .map(|i| self.by_payload[i])
             .map_err(|_| LookupError::UnknownAddress(t.to_string()))
     }

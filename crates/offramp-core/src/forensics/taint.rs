@@ -13,6 +13,9 @@ use crate::scenario::Category;
 
 /// The deepest trace Offramp runs.
 pub const MAX_DEPTH: u32 = 50;
+/// Reached addresses (the largest amounts first) whose path of transactions is listed; the
+/// others give their number of hops only.
+pub const MAX_PATHS: usize = 1000;
 /// The most outputs one trace may reach before it stops and says so.
 pub const MAX_OUTPUTS: usize = 2_000_000;
 
@@ -57,6 +60,7 @@ pub struct Reached {
     pub amount: u64,
     /// Transactions from the origin to it (the first time it was reached).
     pub hops: u32,
+    /// Those transactions' txids, for the 1,000 largest amounts.
     pub path: Vec<String>,
     /// It carries a stop label, so the trace did not go through it.
     pub stopped: bool,
@@ -208,39 +212,43 @@ pub fn trace_outputs(
             (e.1, e.2) = (x.depth, o);
         }
     }
-    let mut reached: Vec<Reached> = by_addr
+    let mut found: Vec<(u32, u64, u32, u32)> =
+        by_addr.into_iter().map(|(a, (amount, hops, o))| (a, amount, hops, o)).collect();
+    found.sort_by(|x, y| y.1.cmp(&x.1).then(x.2.cmp(&y.2)).then(x.0.cmp(&y.0)));
+    let path_to = |o: u32| {
+        let mut path = Vec::new();
+        let mut cur = o;
+        while let Some(x) = tainted.get(&cur) {
+            if x.via == NONE || path.len() > MAX_DEPTH as usize {
+                break;
+            }
+            path.push(c.txs[x.via as usize].txid.to_string());
+            // Step to a tainted output on the other side of that transaction.
+            let r = &c.txs[x.via as usize];
+            let prev: Vec<u32> = match opts.direction {
+                Direction::Forward => c.inputs[r.inputs()].iter().map(|i| i.prev).collect(),
+                Direction::Backward => r.outputs().map(|o| o as u32).collect(),
+            };
+            match prev.into_iter().filter(|p| tainted.contains_key(p)).min_by_key(|p| tainted[p].depth) {
+                Some(p) => cur = p,
+                None => break,
+            }
+        }
+        path.reverse();
+        path
+    };
+    let reached: Vec<Reached> = found
         .into_iter()
-        .map(|(a, (amount, hops, o))| {
-            let mut path = Vec::new();
-            let mut cur = o;
-            while let Some(x) = tainted.get(&cur) {
-                if x.via == NONE || path.len() > MAX_DEPTH as usize {
-                    break;
-                }
-                path.push(c.txs[x.via as usize].txid.to_string());
-                // Step to a tainted output on the other side of that transaction.
-                let r = &c.txs[x.via as usize];
-                let prev: Vec<u32> = match opts.direction {
-                    Direction::Forward => c.inputs[r.inputs()].iter().map(|i| i.prev).collect(),
-                    Direction::Backward => r.outputs().map(|o| o as u32).collect(),
-                };
-                match prev.into_iter().filter(|p| tainted.contains_key(p)).min_by_key(|p| tainted[p].depth) {
-                    Some(p) => cur = p,
-                    None => break,
-                }
-            }
-            path.reverse();
-            Reached {
-                address: c.address_string(a),
-                amount,
-                hops,
-                path,
-                stopped: ex.category(a).is_some_and(|k| opts.stop_at.contains(&k)),
-                category: ex.category(a),
-            }
+        .enumerate()
+        .map(|(rank, (a, amount, hops, o))| Reached {
+            address: c.address_string(a),
+            amount,
+            hops,
+            path: if rank < MAX_PATHS { path_to(o) } else { Vec::new() },
+            stopped: ex.category(a).is_some_and(|k| opts.stop_at.contains(&k)),
+            category: ex.category(a),
         })
         .collect();
-    reached.sort_by(|x, y| y.amount.cmp(&x.amount).then(x.hops.cmp(&y.hops)).then(x.address.cmp(&y.address)));
     Ok(TraceResult {
         origin: origin.to_string(),
         method: opts.method,

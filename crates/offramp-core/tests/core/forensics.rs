@@ -24,7 +24,12 @@ fn answer<'a>(w: &'a World, id: &str) -> &'a Resolved {
 }
 
 fn payout(w: &World, ex: &Explorer) -> u32 {
-    let item = w.intel.items.iter().find(|i| i.note.contains("vendor profile")).expect("the beginner intel names a payout address");
+    let item = w
+        .intel
+        .items
+        .iter()
+        .find(|i| i.note.contains("vendor profile"))
+        .expect("the beginner intel names a payout address");
     ex.address(&item.addresses[0]).unwrap()
 }
 
@@ -64,7 +69,10 @@ fn lookups_fail_with_the_reason() {
     assert!(matches!(ex.address("not-an-address"), Err(LookupError::BadAddress(_))));
     // A real mainnet address is another network's.
     assert!(matches!(ex.address("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"), Err(LookupError::WrongNetwork(..))));
-    assert!(matches!(ex.address("bcrt1qar0srrr7xfkvy5l643lydnw9re59gtzzt7glzv"), Err(LookupError::BadAddress(_)) | Err(LookupError::UnknownAddress(_))));
+    assert!(matches!(
+        ex.address("bcrt1qar0srrr7xfkvy5l643lydnw9re59gtzzt7glzv"),
+        Err(LookupError::BadAddress(_)) | Err(LookupError::UnknownAddress(_))
+    ));
     assert!(matches!(ex.txid("xyz"), Err(LookupError::BadTxid(_))));
     assert!(matches!(ex.txid(&"ab".repeat(32)), Err(LookupError::UnknownTxid(_))));
     let e = ex.block(9_999_999).unwrap_err().to_string();
@@ -161,7 +169,8 @@ fn tracing_follows_the_vendor_to_the_exchange() {
     let ex = explorer_of(&w);
     let from = payout(&w, &ex);
     let Resolved::Addresses(deposits) = answer(&w, "deposits") else { panic!() };
-    let opts = |method| TraceOptions { method, direction: Direction::Forward, depth: 8, stop_at: vec![Category::Exchange] };
+    let opts =
+        |method| TraceOptions { method, direction: Direction::Forward, depth: 8, stop_at: vec![Category::Exchange] };
     let haircut = taint::trace(&ex, from, &opts(Method::Haircut)).unwrap();
     for d in deposits {
         let r = haircut.reached.iter().find(|r| &r.address == d).unwrap_or_else(|| panic!("{d} not reached"));
@@ -179,12 +188,11 @@ fn tracing_follows_the_vendor_to_the_exchange() {
     }
     assert!(fifo.reached.iter().any(|r| deposits.contains(&r.address)));
     // Backward from a deposit address: the payout address is among the sources.
-    let back = taint::trace(&ex, ex.address(&deposits[0]).unwrap(), &TraceOptions {
-        method: Method::Poison,
-        direction: Direction::Backward,
-        depth: 6,
-        stop_at: vec![],
-    })
+    let back = taint::trace(
+        &ex,
+        ex.address(&deposits[0]).unwrap(),
+        &TraceOptions { method: Method::Poison, direction: Direction::Backward, depth: 6, stop_at: vec![] },
+    )
     .unwrap();
     let payout_text = ex.chain.address_string(from);
     assert!(back.reached.iter().any(|r| r.address == payout_text), "backward trace finds the payout address");
@@ -197,10 +205,16 @@ fn runaway_limits_are_refused() {
     let from = payout(&w, &ex);
     let opts = TraceOptions { method: Method::Poison, direction: Direction::Forward, depth: 10_000, stop_at: vec![] };
     assert_eq!(taint::trace(&ex, from, &opts).unwrap_err(), TraceError::TooDeep(10_000));
-    let e = path::find(&ex, from, Target::Category(Category::Exchange), PathOptions { depth: 10_000, breadth: 5 }).unwrap_err();
+    let e = path::find(&ex, from, Target::Category(Category::Exchange), PathOptions { depth: 10_000, breadth: 5 })
+        .unwrap_err();
     assert!(e.to_string().contains("the most is"), "{e}");
     // A poison trace with no stop, as deep as allowed, ends (and says if it was cut short).
-    let wide = TraceOptions { method: Method::Poison, direction: Direction::Forward, depth: taint::MAX_DEPTH, stop_at: vec![] };
+    let wide = TraceOptions {
+        method: Method::Poison,
+        direction: Direction::Forward,
+        depth: taint::MAX_DEPTH,
+        stop_at: vec![],
+    };
     let r = taint::trace(&ex, from, &wide).unwrap();
     assert!(!r.reached.is_empty());
 }
