@@ -121,8 +121,8 @@ enum Inspect {
         #[arg(long, default_value_t = 6)]
         depth: u32,
         /// Categories the trace stops at (reached, not traced through).
-        #[arg(long, value_enum, value_delimiter = ',', default_value = "exchange")]
-        stop: Vec<CategoryArg>,
+        #[arg(long, value_parser = parse_category, value_delimiter = ',', default_value = "exchange")]
+        stop: Vec<Category>,
         /// How many reached addresses to list (all in JSON).
         #[arg(long, default_value_t = 30)]
         top: usize,
@@ -131,8 +131,8 @@ enum Inspect {
     Path {
         from: String,
         to: Option<String>,
-        #[arg(long, value_enum)]
-        to_category: Option<CategoryArg>,
+        #[arg(long, value_parser = parse_category)]
+        to_category: Option<Category>,
         #[arg(long, default_value_t = 10)]
         depth: u32,
         #[arg(long, default_value_t = 50)]
@@ -153,35 +153,12 @@ enum DirectionArg {
     Backward,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum CategoryArg {
-    Exchange,
-    Market,
-    Mixer,
-    Coinjoin,
-    Gambling,
-    Otc,
-    Mining,
-    Vendor,
-    User,
-    Unknown,
-}
-
-impl CategoryArg {
-    fn category(self) -> Category {
-        match self {
-            CategoryArg::Exchange => Category::Exchange,
-            CategoryArg::Market => Category::Market,
-            CategoryArg::Mixer => Category::Mixer,
-            CategoryArg::Coinjoin => Category::CoinJoin,
-            CategoryArg::Gambling => Category::Gambling,
-            CategoryArg::Otc => Category::Otc,
-            CategoryArg::Mining => Category::Mining,
-            CategoryArg::Vendor => Category::Vendor,
-            CategoryArg::User => Category::User,
-            CategoryArg::Unknown => Category::Unknown,
-        }
-    }
+/// A category by name, for the command line.
+fn parse_category(text: &str) -> Result<Category, String> {
+    Category::from_name(text).ok_or_else(|| {
+        let names: Vec<&str> = Category::ALL.iter().map(|c| c.name()).collect();
+        format!("\"{text}\" is not a category; one of: {}", names.join(", "))
+    })
 }
 
 /// Runs the command line and returns the exit code.
@@ -564,7 +541,7 @@ fn inspect(dir: &Path, what: Inspect, json: bool) -> Outcome {
                     DirectionArg::Backward => taint::Direction::Backward,
                 },
                 depth,
-                stop_at: stop.iter().map(|c| c.category()).collect(),
+                stop_at: stop,
             };
             let r = taint::trace(&ex, a, &opts).map_err(|x| format!("offramp: {x}"))?;
             if json {
@@ -593,7 +570,7 @@ fn inspect(dir: &Path, what: Inspect, json: bool) -> Outcome {
             let a = ex.address(&from).map_err(e)?;
             let target = match (to, to_category) {
                 (Some(t), None) => path::Target::Address(ex.address(&t).map_err(e)?),
-                (None, Some(c)) => path::Target::Category(c.category()),
+                (None, Some(c)) => path::Target::Category(c),
                 _ => return Err("offramp: give either a destination address or --to-category, not both".into()),
             };
             let r = path::find(&ex, a, target, path::PathOptions { depth, breadth })

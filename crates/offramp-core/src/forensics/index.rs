@@ -218,23 +218,11 @@ impl Explorer {
         let addr = parsed
             .require_network(net)
             .map_err(|_| LookupError::WrongNetwork(t.to_string(), format!("{:?}", self.chain.network)))?;
-        let spk = addr.script_pubkey();
-        let b = spk.as_bytes();
-        let (kind, payload): (ScriptType, &[u8]) = if spk.is_p2pkh() {
-            (ScriptType::P2PKH, &b[3..23])
-        } else if spk.is_p2sh() {
-            (ScriptType::P2SH_P2WPKH, &b[2..22])
-        } else if spk.is_p2wpkh() {
-            (ScriptType::P2WPKH, &b[2..22])
-        } else if spk.is_p2tr() {
-            (ScriptType::P2TR, &b[2..34])
-        } else {
+        let Some(info) = crate::ledger::AddrInfo::from_script(&addr.script_pubkey()) else {
             return Err(LookupError::UnknownAddress(t.to_string()));
         };
-        let mut key = [0u8; 32];
-        key[..payload.len()].copy_from_slice(payload);
         let c = &self.chain;
-        let want = address_key(kind, &key);
+        let want = address_key(info.kind, &info.payload);
         self.by_payload
             .binary_search_by_key(&want, |&a| {
                 address_key(c.addresses[a as usize].kind, &c.addresses[a as usize].payload)

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use bitcoin::{Script, Txid};
+use bitcoin::Txid;
 
 use super::index::Explorer;
 use crate::export::{MANIFEST, Manifest};
@@ -26,25 +26,6 @@ pub enum LoadError {
 
 fn bad(path: &Path, message: impl Into<String>) -> LoadError {
     LoadError::Bad { path: path.display().to_string(), message: message.into() }
-}
-
-/// The address type and payload of an output script, or None for scripts Offramp never makes.
-pub fn classify(spk: &Script) -> Option<(ScriptType, [u8; 32])> {
-    let b = spk.as_bytes();
-    let (kind, payload): (ScriptType, &[u8]) = if spk.is_p2pkh() {
-        (ScriptType::P2PKH, &b[3..23])
-    } else if spk.is_p2sh() {
-        (ScriptType::P2SH_P2WPKH, &b[2..22])
-    } else if spk.is_p2wpkh() {
-        (ScriptType::P2WPKH, &b[2..22])
-    } else if spk.is_p2tr() {
-        (ScriptType::P2TR, &b[2..34])
-    } else {
-        return None;
-    };
-    let mut p = [0u8; 32];
-    p[..payload.len()].copy_from_slice(payload);
-    Some((kind, p))
 }
 
 /// Reads `dir` into an explorer with the intel's labels, and returns the intel too.
@@ -111,9 +92,9 @@ pub fn load_dir(dir: &Path) -> Result<(Explorer, Intel), LoadError> {
                 let first_output = chain.outputs.len() as u32;
                 let mut value_out = 0u64;
                 for o in &tx.output {
-                    let addr = match classify(&o.script_pubkey) {
-                        Some(key) => *addrs.entry(key).or_insert_with(|| {
-                            chain.addresses.push(AddrInfo { kind: key.0, payload: key.1 });
+                    let addr = match AddrInfo::from_script(&o.script_pubkey) {
+                        Some(info) => *addrs.entry((info.kind, info.payload)).or_insert_with(|| {
+                            chain.addresses.push(info);
                             chain.addresses.len() as u32 - 1
                         }),
                         None => NONE,

@@ -32,6 +32,26 @@ pub struct AddrInfo {
 }
 
 impl AddrInfo {
+    /// The address an output script pays, or None for scripts Offramp never makes (data,
+    /// bare multisig, script hashes of other kinds are read as nested SegWit).
+    pub fn from_script(spk: &bitcoin::Script) -> Option<AddrInfo> {
+        let b = spk.as_bytes();
+        let (kind, payload): (ScriptType, &[u8]) = if spk.is_p2pkh() {
+            (ScriptType::P2PKH, &b[3..23])
+        } else if spk.is_p2sh() {
+            (ScriptType::P2SH_P2WPKH, &b[2..22])
+        } else if spk.is_p2wpkh() {
+            (ScriptType::P2WPKH, &b[2..22])
+        } else if spk.is_p2tr() {
+            (ScriptType::P2TR, &b[2..34])
+        } else {
+            return None;
+        };
+        let mut p = [0u8; 32];
+        p[..payload.len()].copy_from_slice(payload);
+        Some(AddrInfo { kind, payload: p })
+    }
+
     /// The output script paying to this address.
     pub fn script_pubkey(&self) -> ScriptBuf {
         use bitcoin::hashes::Hash;

@@ -99,6 +99,25 @@ pub enum Category {
 }
 
 impl Category {
+    pub const ALL: [Category; 10] = [
+        Category::Exchange,
+        Category::Market,
+        Category::Mixer,
+        Category::CoinJoin,
+        Category::Gambling,
+        Category::Otc,
+        Category::Mining,
+        Category::Vendor,
+        Category::User,
+        Category::Unknown,
+    ];
+
+    /// The category with this name (as `name` writes it, in any case).
+    pub fn from_name(text: &str) -> Option<Category> {
+        let t = text.trim().to_lowercase();
+        Category::ALL.into_iter().find(|c| c.name() == t)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Category::Exchange => "exchange",

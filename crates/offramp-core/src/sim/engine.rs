@@ -48,6 +48,22 @@ pub struct Wallet {
     pub mines: bool,
 }
 
+/// Takes the coins marked in `chosen` (parallel to the wallet's coins) out of the wallet.
+fn take_marked(wl: &mut Wallet, chosen: &[bool]) -> Vec<Utxo> {
+    let mut take = Vec::new();
+    let mut k = 0;
+    wl.utxos.retain(|u| {
+        let c = chosen[k];
+        k += 1;
+        if c {
+            take.push(*u);
+        }
+        !c
+    });
+    wl.balance -= take.iter().map(|u| u.value).sum::<u64>();
+    take
+}
+
 /// A payment to make.
 #[derive(Debug, Clone, Copy)]
 pub struct Pay {
@@ -311,18 +327,7 @@ impl<'s> Engine<'s> {
             chosen[i] = true;
             sum += wl.utxos[i].value;
         }
-        let mut take = Vec::new();
-        let mut k = 0;
-        wl.utxos.retain(|u| {
-            let c = chosen[k];
-            k += 1;
-            if c {
-                take.push(*u);
-            }
-            !c
-        });
-        wl.balance -= take.iter().map(|u| u.value).sum::<u64>();
-        take
+        take_marked(wl, &chosen)
     }
 
     /// Puts coins back into a wallet (a transaction that was not made after all).
@@ -422,20 +427,7 @@ impl<'s> Engine<'s> {
                 }
                 let short = sum < paid + fee_at(in_w, seg, false);
                 let need = paid + fee_at(in_w, seg, false);
-                let mut take = Vec::new();
-                if !short {
-                    let wl = &mut self.wallets[from as usize];
-                    let mut k = 0;
-                    wl.utxos.retain(|u| {
-                        let c = chosen[k];
-                        k += 1;
-                        if c {
-                            take.push(*u);
-                        }
-                        !c
-                    });
-                    wl.balance -= sum;
-                }
+                let take = if short { Vec::new() } else { take_marked(&mut self.wallets[from as usize], &chosen) };
                 self.scratch_order = order;
                 self.scratch_chosen = chosen;
                 if short {
