@@ -167,7 +167,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
+            // Bad input of any kind exits 1, usage mistakes included; --help and --version exit 0.
+            return if e.use_stderr() { 1 } else { 0 };
         }
     };
     let result = match cli.command.unwrap_or(Command::List) {

@@ -282,3 +282,14 @@ fn heuristics_report_prints_precision_and_recall() {
     let out = offramp(&["heuristics-report", &scenario("beginner-careless-vendor.ron")]);
     assert!(text(&out.stdout).contains("precision"));
 }
+
+#[test]
+fn usage_mistakes_exit_one_with_a_message() {
+    let out = offramp(&["generate", &scenario("beginner-careless-vendor.ron"), "--seed", "many", "--out", "/tmp/x"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("invalid value 'many'"), "{}", text(&out.stderr));
+    let out = offramp(&["inspect", "/tmp", "trace", "x", "--stop", "banks"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("\"banks\" is not a category"), "{}", text(&out.stderr));
+    assert_eq!(offramp(&["--help"]).status.code(), Some(0));
+}
