@@ -239,16 +239,20 @@ fn validate(files: &[PathBuf]) -> Outcome {
     if bad { Err(String::new()) } else { Ok(()) }
 }
 
-/// Progress on standard error: a bar on a terminal, a line per phase otherwise.
+/// Progress on standard error: a bar on a terminal; otherwise a line per tenth of a phase
+/// once the run has taken more than two seconds, and a line as each phase ends.
 struct Reporter {
     tty: bool,
-    last: Option<Phase>,
-    shown: Instant,
+    started: Instant,
+    phase: Option<Phase>,
+    drawn: Instant,
+    decile: u64,
 }
 
 impl Reporter {
     fn new() -> Self {
-        Reporter { tty: std::io::stderr().is_terminal(), last: None, shown: Instant::now() }
+        let now = Instant::now();
+        Reporter { tty: std::io::stderr().is_terminal(), started: now, phase: None, drawn: now, decile: u64::MAX }
     }
 
     fn update(&mut self, phase: Phase, done: u64, total: u64) {
@@ -257,25 +261,30 @@ impl Reporter {
             Phase::Sealing => "sealing blocks",
             Phase::Writing => "writing files",
         };
-        let pct = (done * 100).checked_div(total).unwrap_or(100);
+        let pct = (done * 100).checked_div(total).unwrap_or(100).min(100);
+        let finished = done >= total;
+        let new_phase = self.phase != Some(phase);
+        self.phase = Some(phase);
         let mut err = std::io::stderr();
         if self.tty {
-            if self.last == Some(phase) && done < total && self.shown.elapsed().as_millis() < 100 {
+            if !finished && !new_phase && self.drawn.elapsed().as_millis() < 100 {
                 return;
             }
             let filled = (pct / 4) as usize;
             let _ = write!(err, "\r{word:<15} [{}{}] {pct:>3}%", "#".repeat(filled), " ".repeat(25 - filled));
-            if done >= total {
+            if finished {
                 let _ = writeln!(err);
             }
-            self.shown = Instant::now();
-        } else if (done >= total && self.last != Some(phase) || (self.last != Some(phase) && done == 0))
-            && done >= total
-        {
-            let _ = writeln!(err, "{word}: done");
-        }
-        if done >= total {
-            self.last = Some(phase);
+            self.drawn = Instant::now();
+        } else {
+            if new_phase {
+                self.decile = u64::MAX;
+            }
+            let decile = pct / 10;
+            if decile != self.decile && (finished || self.started.elapsed().as_secs() >= 2) {
+                let _ = writeln!(err, "{word}: {pct}%");
+                self.decile = decile;
+            }
         }
     }
 }
