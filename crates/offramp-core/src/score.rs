@@ -58,7 +58,7 @@ pub fn score(world: &World, case: &Case) -> Report {
     let sc = &world.scenario;
     let mut objectives = Vec::new();
     for (o, truth) in sc.objectives.iter().zip(&world.truth.answers) {
-        let mut s = score_objective(world, o, truth, case.answers.get(&o.id));
+        let mut s = score_objective(o, truth, case.answers.get(&o.id));
         for h in case.hints.iter().filter(|h| h.objective == o.id) {
             if let Some(hint) = o.hints.get(h.hint as usize)
                 && hint.cost > 0.0
@@ -172,7 +172,7 @@ fn compare(truth: &[String], given: &[String]) -> SetResult {
     }
 }
 
-fn score_objective(world: &World, o: &Objective, truth: &Resolved, given: Option<&Given>) -> ObjectiveScore {
+fn score_objective(o: &Objective, truth: &Resolved, given: Option<&Given>) -> ObjectiveScore {
     let possible = o.rule.points();
     let mut s = ObjectiveScore {
         id: o.id.clone(),
@@ -277,7 +277,6 @@ fn score_objective(world: &World, o: &Objective, truth: &Resolved, given: Option
         }
         Rule::Numeric { .. } => {}
     }
-    let _ = world;
     s.earned = round2(s.earned);
     s
 }

@@ -128,7 +128,7 @@ impl V<'_> {
     fn scenario(&mut self, raw: RawScenario) -> Scenario {
         let meta = self.meta(raw.meta);
         let entities = self.entities(raw.entities);
-        let background = raw.background.map(|b| self.background(b, &entities, &meta));
+        let background = raw.background.map(|b| self.background(b, &entities));
         let story = self.story(raw.story, &entities, &meta);
         let intel = self.intel(raw.intel, &entities, &story);
         let objectives = self.objectives(raw.objectives, &entities, &story);
@@ -572,7 +572,7 @@ impl V<'_> {
         self.reference(name, &ids, &kinds, want, path)
     }
 
-    fn background(&mut self, b: RawBackground, ents: &[Entity], meta: &Meta) -> Background {
+    fn background(&mut self, b: RawBackground, ents: &[Entity]) -> Background {
         let users = self.entity_ref(&b.users, ents, &["Users"], p!["background", "users"]).unwrap_or(0);
         let tx_per_day = self.rate(b.tx_per_day, p!["background", "tx_per_day"]);
         let m = b.mix;
@@ -603,7 +603,6 @@ impl V<'_> {
                 );
             }
         }
-        let _ = meta;
         Background {
             users,
             tx_per_day,

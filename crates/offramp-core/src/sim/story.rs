@@ -312,7 +312,6 @@ impl Sim<'_> {
                     let deposits = self.exchange(x).deposits;
                     let frac = self.e.uniform(peel_fraction.0, peel_fraction.1);
                     let peel = round_btc((value as f64 * frac) as u64);
-                    let last = action == self.steps[i].actions - 1;
                     let next = self.e.fresh_addr(lot, AddrRole::Hop);
                     let spec = Spec {
                         from: lot,
@@ -321,7 +320,6 @@ impl Sim<'_> {
                         rest: Rest::To { wallet: lot, addr: next, flow: true },
                         purpose: Purpose::Story(step),
                     };
-                    let _ = last;
                     let tx = self.e.transact(spec).map_err(|s| self.short(i, s.have, s.need))?;
                     self.cash_out(i, x, tx, dep);
                 }
