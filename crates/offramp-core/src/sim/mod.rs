@@ -240,7 +240,7 @@ pub fn generate(sc: &Scenario, opts: &Options, progress: Progress<'_>) -> Result
     let mut price_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5052_4943_4550_4154);
     let price_start = sc.meta.start - 120 * DAY;
     let hours = ((sc.meta.duration + 120 * DAY + GRACE + 30 * DAY) / 3600) as usize;
-    let prices = PriceSeries::new(&sc.meta.price, price_start, hours, &mut price_rng);
+    let prices = PriceSeries::new(&sc.meta.price, price_start, sc.meta.start, hours, &mut price_rng);
     let chain = Chain::new(sc.meta.network, opts.signed);
     let engine = Engine::new(sc, ChaCha8Rng::seed_from_u64(seed), chain, prices);
     let mut sim = Sim {

@@ -15,25 +15,39 @@ pub struct PriceSeries {
 }
 
 impl PriceSeries {
-    /// Samples `path` every hour from `start` for `hours` hours.
-    pub fn new(path: &PricePath, start: i64, hours: usize, rng: &mut ChaCha8Rng) -> Self {
+    /// Samples `path` every hour from `start` for `hours` hours. A random walk is anchored
+    /// at `anchor`: the price there is `start_usd`, the walk goes forward from it and, for the
+    /// hours before, backward (the same process run in reverse).
+    pub fn new(path: &PricePath, start: i64, anchor: i64, hours: usize, rng: &mut ChaCha8Rng) -> Self {
         let mut usd = Vec::with_capacity(hours + 1);
         match *path {
             PricePath::Fixed(p) => usd.resize(hours + 1, p),
             PricePath::RandomWalk { start: p0, daily_volatility, min, max } => {
                 let sigma = daily_volatility / 24f64.sqrt();
-                let mut p = p0;
-                for _ in 0..=hours {
-                    usd.push((p * 100.0).round() / 100.0);
-                    p *= (sigma * normal(rng)).exp();
-                    // Reflect at the bounds so the walk stays inside them.
-                    if p > max {
-                        p = (max * max / p).max(min);
+                let before = (((anchor - start).max(0)) / 3600) as usize;
+                let walk = |n: usize, rng: &mut ChaCha8Rng| {
+                    let mut p = p0;
+                    let mut out = Vec::with_capacity(n);
+                    for _ in 0..n {
+                        out.push((p * 100.0).round() / 100.0);
+                        p *= (sigma * normal(rng)).exp();
+                        // Reflect at the bounds so the walk stays inside them.
+                        if p > max {
+                            p = (max * max / p).max(min);
+                        }
+                        if p < min {
+                            p = (min * min / p).min(max);
+                        }
                     }
-                    if p < min {
-                        p = (min * min / p).min(max);
-                    }
-                }
+                    out
+                };
+                let forward = walk(hours + 1 - before.min(hours + 1), rng);
+                let mut backward = walk(before + 1, rng);
+                backward.reverse();
+                backward.pop(); // the anchor hour is the forward walk's first
+                usd.extend(backward);
+                usd.extend(forward);
+                usd.truncate(hours + 1);
             }
         }
         PriceSeries { start, step: 3600, usd }
@@ -71,8 +85,10 @@ mod tests {
     #[test]
     fn random_walk_stays_in_bounds_and_is_seeded() {
         let path = PricePath::RandomWalk { start: 60_000.0, daily_volatility: 0.2, min: 50_000.0, max: 70_000.0 };
-        let a = PriceSeries::new(&path, 0, 24 * 60, &mut ChaCha8Rng::seed_from_u64(1));
-        let b = PriceSeries::new(&path, 0, 24 * 60, &mut ChaCha8Rng::seed_from_u64(1));
+        let a = PriceSeries::new(&path, 0, 10 * 86_400, 24 * 60, &mut ChaCha8Rng::seed_from_u64(1));
+        let b = PriceSeries::new(&path, 0, 10 * 86_400, 24 * 60, &mut ChaCha8Rng::seed_from_u64(1));
+        assert_eq!(a.at(10 * 86_400), 60_000.0, "the price at the anchor is the start price");
+        assert_eq!(a.usd.len(), 24 * 60 + 1);
         assert_eq!(a.usd, b.usd);
         assert!(a.usd.iter().all(|p| (50_000.0..=70_000.0).contains(p)));
         assert!(a.usd.iter().any(|p| *p != 60_000.0));

@@ -92,3 +92,38 @@ fn wallets_leave_their_fingerprints() {
     let locked = w.chain.txs.iter().filter(|r| r.locktime > 0).count();
     assert!(rbf > 100 && locked > 100, "rbf {rbf}, locktime {locked}");
 }
+
+#[test]
+fn a_step_whose_window_overlaps_its_source_waits_and_keeps_its_order() {
+    // The hops start while the withdrawals are still going: every hop must wait for them,
+    // and each hop must spend the one before.
+    let text = MINI.replacen(
+        "(id: \"cashout\", window: (\"7d\", \"8d\"), action: CashOut(from: [\"withdraw\"], exchange: \"x\")),",
+        "(id: \"hops\", window: (\"5d\", \"6d\"), action: Hops(from: [\"withdraw\"], hops: 12)),\n        (id: \"cashout\", window: (\"7d\", \"8d\"), action: CashOut(from: [\"hops\"], exchange: \"x\")),",
+        1,
+    );
+    assert_ne!(text, MINI);
+    let sc = offramp_core::scenario::Scenario::parse(&text, "overlap.ron").unwrap();
+    let w = generate(&sc, None, false);
+    let hops = &w.truth.step_txs[sc.story.iter().position(|s| s.id == "hops").unwrap()];
+    assert_eq!(hops.len(), 12);
+    for pair in hops.windows(2) {
+        let next = &w.chain.txs[pair[1] as usize];
+        let spent_from =
+            w.chain.inputs[next.inputs()].iter().map(|i| w.chain.outputs[i.prev as usize].tx).collect::<Vec<_>>();
+        assert_eq!(spent_from, vec![pair[0]], "each hop spends the previous one");
+    }
+    let withdrawals = &w.truth.step_txs[sc.story.iter().position(|s| s.id == "withdraw").unwrap()];
+    assert!(hops[0] > *withdrawals.last().unwrap(), "the hops wait for every withdrawal");
+}
+
+#[test]
+fn the_price_walk_starts_at_its_start_price_on_the_first_day() {
+    for path in shipped() {
+        let sc = load(&path);
+        let w = generate(&sc, None, false);
+        if let offramp_core::scenario::PricePath::RandomWalk { start, .. } = sc.meta.price {
+            assert_eq!(w.prices.at(sc.meta.start), start, "{}", path.display());
+        }
+    }
+}
