@@ -90,6 +90,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Open the app straight into a scenario.
+    Play {
+        file: PathBuf,
+        #[arg(long)]
+        seed: Option<u64>,
+        /// The trainee's name, for the case file.
+        #[arg(long, default_value = "")]
+        trainee: String,
+    },
     /// List the shipped scenarios.
     List,
 }
@@ -171,7 +180,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
             return if e.use_stderr() { 1 } else { 0 };
         }
     };
-    let result = match cli.command.unwrap_or(Command::List) {
+    let Some(command) = cli.command else { return crate::app::run(None) };
+    let result = match command {
         Command::Validate { files } => validate(&files),
         Command::Generate { file, seed, signed, out } => generate(&file, seed, signed, &out),
         Command::Score { scenario, case, seed, json } => score_case(&scenario, &case, seed, json),
@@ -179,6 +189,16 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Legal { scenario, exchange, address, seed } => legal_request(&scenario, &exchange, &address, seed),
         Command::Inspect { dir, what, json } => inspect(&dir, what, json),
         Command::HeuristicsReport { file, seed, json } => heuristics_report(&file, seed, json),
+        Command::Play { file, seed, trainee } => {
+            return match Scenario::load(&file) {
+                Ok(scenario) => crate::app::run(Some(crate::app::loading::Request { scenario, seed, trainee })),
+                Err(d) => {
+                    // The app opens on the library with the errors shown.
+                    eprintln!("{d}");
+                    crate::app::run_with_notice(d.to_string())
+                }
+            };
+        }
         Command::List => list(),
     };
     match result {
@@ -195,7 +215,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
 type Outcome = Result<(), String>;
 
 fn list() -> Outcome {
-    println!("Offramp scenario library (the investigation app is not built yet; use the commands below)\n");
+    println!("Offramp scenario library (`offramp` alone opens the app)\n");
     for (name, text) in SHIPPED {
         match Scenario::parse(text, name) {
             Ok(s) => println!(

@@ -169,8 +169,8 @@ fn legal_requests_from_the_command_line() {
 }
 
 #[test]
-fn no_arguments_lists_the_library() {
-    let out = offramp(&[]);
+fn list_prints_the_library() {
+    let out = offramp(&["list"]);
     assert!(out.status.success());
     let t = text(&out.stdout);
     for id in ["beginner-careless-vendor", "intermediate-two-exchanges", "advanced-mixer-otc"] {

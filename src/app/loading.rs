@@ -1,0 +1,110 @@
+//! Loading a scenario: generation runs on its own thread, the window shows its progress and
+//! never freezes; the world arrives as a resource and the briefing opens.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use offramp_core::forensics::Explorer;
+use offramp_core::scenario::Scenario;
+use offramp_core::sim::{self, Options, Phase, World};
+
+use super::Screen;
+use super::library::Library;
+
+/// The scenario to open.
+#[derive(Resource, Clone)]
+pub struct Request {
+    pub scenario: Scenario,
+    pub seed: Option<u64>,
+    pub trainee: String,
+}
+
+/// The generation under way: progress as permille of the current phase, and its outcome.
+#[derive(Resource)]
+pub struct Job {
+    pub phase: Arc<AtomicU64>,
+    pub permille: Arc<AtomicU64>,
+    pub outcome: Arc<Mutex<Option<Result<World, String>>>>,
+}
+
+/// The world being investigated and its explorer (public data and intel only).
+#[derive(Resource, Clone)]
+pub struct Case {
+    pub world: Arc<World>,
+    pub explorer: Arc<Explorer>,
+    pub trainee: String,
+}
+
+pub fn plugin(app: &mut App) {
+    app.add_systems(OnEnter(Screen::Loading), start).add_systems(Update, finish.run_if(in_state(Screen::Loading)));
+}
+
+pub fn ui(app: &mut App) {
+    app.add_systems(EguiPrimaryContextPass, progress_panel.run_if(in_state(Screen::Loading)));
+}
+
+fn start(mut commands: Commands, request: Option<Res<Request>>, mut next: ResMut<NextState<Screen>>) {
+    let Some(request) = request else {
+        next.set(Screen::Library);
+        return;
+    };
+    let job = Job { phase: Arc::default(), permille: Arc::default(), outcome: Arc::default() };
+    let (phase, permille, outcome) = (job.phase.clone(), job.permille.clone(), job.outcome.clone());
+    let (scenario, seed) = (request.scenario.clone(), request.seed);
+    std::thread::spawn(move || {
+        let mut report = |p: Phase, done: u64, total: u64| {
+            phase.store(p as u64, Ordering::Relaxed);
+            permille.store(done * 1000 / total.max(1), Ordering::Relaxed);
+        };
+        let r = sim::generate(&scenario, &Options { seed, signed: false }, &mut report).map_err(|e| e.to_string());
+        *outcome.lock().expect("the app never panics holding this lock") = Some(r);
+    });
+    commands.insert_resource(job);
+}
+
+fn finish(
+    mut commands: Commands,
+    job: Option<Res<Job>>,
+    request: Option<Res<Request>>,
+    mut library: ResMut<Library>,
+    mut next: ResMut<NextState<Screen>>,
+) {
+    let Some(job) = job else { return };
+    let Some(result) = job.outcome.lock().ok().and_then(|mut o| o.take()) else { return };
+    commands.remove_resource::<Job>();
+    match result {
+        Ok(world) => {
+            let explorer = offramp_core::forensics::load::explorer_of(&world);
+            let trainee = request.map(|r| r.trainee.clone()).unwrap_or_default();
+            commands.insert_resource(Case { world: Arc::new(world), explorer: Arc::new(explorer), trainee });
+            next.set(Screen::Briefing);
+        }
+        Err(e) => {
+            library.notice = Some(e);
+            next.set(Screen::Library);
+        }
+    }
+}
+
+fn progress_panel(mut contexts: EguiContexts, job: Option<Res<Job>>) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let mut root = super::root_ui(ctx);
+    let Some(job) = job else { return Ok(()) };
+    let phase = match job.phase.load(Ordering::Relaxed) {
+        0 => "Simulating the market and its users…",
+        1 => "Building and signing blocks…",
+        _ => "Finishing…",
+    };
+    let p = job.permille.load(Ordering::Relaxed) as f32 / 1000.0;
+    egui::CentralPanel::default().show(&mut root, |ui| {
+        ui.add_space(ui.available_height() / 3.0);
+        ui.vertical_centered(|ui| {
+            ui.heading(phase);
+            ui.add(egui::ProgressBar::new(p).show_percentage().desired_width(400.0));
+        });
+    });
+    ctx.request_repaint();
+    Ok(())
+}

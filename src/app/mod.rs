@@ -1,0 +1,77 @@
+//! The trainee's investigation app: a library of scenarios, a briefing, the investigation,
+//! results. One plugin per file; this file gathers them and holds the screen state.
+//!
+//! Logic (loading, selection) and panels (egui) are separate plugins, so that the tests run
+//! the logic headless, without a window or a GPU.
+
+pub mod briefing;
+pub mod investigation;
+pub mod library;
+pub mod loading;
+
+use bevy::prelude::*;
+use bevy_egui::egui;
+
+/// Which screen the app shows.
+#[derive(States, Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Screen {
+    #[default]
+    Library,
+    Loading,
+    Briefing,
+    Investigation,
+}
+
+/// The whole window as an egui `Ui`, to lay panels out in (egui 0.36 shows panels in a `Ui`).
+pub fn root_ui(ctx: &egui::Context) -> egui::Ui {
+    egui::Ui::new(
+        ctx.clone(),
+        "offramp-root".into(),
+        egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
+    )
+}
+
+/// Everything but the panels: what the headless tests run.
+pub fn logic_plugin(app: &mut App) {
+    app.init_state::<Screen>();
+    app.add_plugins((library::plugin, loading::plugin));
+}
+
+/// The egui panels of every screen.
+pub fn ui_plugin(app: &mut App) {
+    app.add_plugins((library::ui, loading::ui, briefing::ui, investigation::ui));
+}
+
+/// Opens the app on the library with a message (a scenario that failed to load).
+pub fn run_with_notice(notice: String) -> i32 {
+    run_app(None, Some(notice))
+}
+
+/// Opens the app's window; `start` goes straight to a scenario.
+pub fn run(start: Option<loading::Request>) -> i32 {
+    run_app(start, None)
+}
+
+fn run_app(start: Option<loading::Request>, notice: Option<String>) -> i32 {
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin { primary_window: Some(Window { title: "Offramp".into(), ..default() }), ..default() }),
+    )
+    .add_plugins(bevy_egui::EguiPlugin::default())
+    .add_systems(Startup, |mut commands: Commands| {
+        commands.spawn(Camera2d);
+    })
+    .add_plugins((logic_plugin, ui_plugin));
+    if let Some(r) = start {
+        app.insert_resource(r);
+        app.insert_state(Screen::Loading);
+    }
+    if let Some(n) = notice {
+        app.world_mut().resource_mut::<library::Library>().notice = Some(n);
+    }
+    match app.run() {
+        AppExit::Success => 0,
+        AppExit::Error(_) => 1,
+    }
+}
