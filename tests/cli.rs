@@ -293,3 +293,10 @@ fn usage_mistakes_exit_one_with_a_message() {
     assert!(text(&out.stderr).contains("\"banks\" is not a category"), "{}", text(&out.stderr));
     assert_eq!(offramp(&["--help"]).status.code(), Some(0));
 }
+
+#[test]
+fn the_app_without_a_display_says_so_instead_of_crashing() {
+    let out = Command::new(env!("CARGO_BIN_EXE_offramp")).env_remove("DISPLAY").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no display"), "{}", text(&out.stderr));
+}

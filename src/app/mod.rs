@@ -53,6 +53,12 @@ pub fn run(start: Option<loading::Request>) -> i32 {
 }
 
 fn run_app(start: Option<loading::Request>, notice: Option<String>) -> i32 {
+    if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
+        eprintln!(
+            "offramp: no display to open the app on (DISPLAY is not set); the commands work without one: offramp --help"
+        );
+        return 1;
+    }
     let mut app = App::new();
     app.add_plugins(
         DefaultPlugins
