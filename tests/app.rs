@@ -80,3 +80,51 @@ fn a_scenario_that_cannot_be_generated_returns_to_the_library_with_the_reason() 
     let notice = app.world().resource::<Library>().notice.clone().unwrap();
     assert!(notice.contains("broken.ron:") && notice.contains("block subsidy"), "{notice}");
 }
+
+fn briefed() -> App {
+    let mut app = app();
+    app.insert_resource(Request {
+        scenario: shipped("beginner-careless-vendor.ron"),
+        seed: None,
+        trainee: String::new(),
+    });
+    app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Loading);
+    app.update();
+    until(&mut app, Screen::Briefing);
+    app
+}
+
+#[test]
+fn a_legal_request_is_answered_after_a_delay_within_the_budget() {
+    use offramp::app::legal::{AnswerDelay, FileRequest, Requests};
+    use offramp_core::legal::Reply;
+    let mut app = briefed();
+    app.insert_resource(AnswerDelay(Duration::from_millis(200)));
+    let case = app.world().resource::<Case>().clone();
+    let i = case.world.scenario.objectives.iter().position(|o| o.id == "deposits").unwrap();
+    let offramp_core::answer::Resolved::Addresses(deposits) = &case.world.truth.answers[i] else { panic!() };
+    app.world_mut().write_message(FileRequest { exchange: "coinbay".into(), address: deposits[0].clone() });
+    app.update();
+    {
+        let r = app.world().resource::<Requests>();
+        assert_eq!(r.filed.len(), 1);
+        assert!(r.filed[0].answer.is_none(), "the answer is not immediate");
+    }
+    let t = Instant::now();
+    while app.world().resource::<Requests>().filed[0].answer.is_none() {
+        assert!(t.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(20));
+        app.update();
+    }
+    let r = app.world().resource::<Requests>();
+    let Some(Ok(Reply::Records(rec))) = &r.filed[0].answer else { panic!("{:?}", r.filed[0].answer) };
+    assert_eq!(rec.name.as_deref(), Some("Marek Novák"));
+    // The budget (3) holds: the fourth request is not filed.
+    for _ in 0..3 {
+        app.world_mut().write_message(FileRequest { exchange: "coinbay".into(), address: deposits[0].clone() });
+    }
+    app.update();
+    let r = app.world().resource::<Requests>();
+    assert_eq!(r.filed.len(), 3);
+    assert!(r.refused.as_deref().unwrap_or_default().contains("budget of 3"), "{:?}", r.refused);
+}

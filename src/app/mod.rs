@@ -6,6 +6,7 @@
 
 pub mod briefing;
 pub mod investigation;
+pub mod legal;
 pub mod library;
 pub mod loading;
 
@@ -34,12 +35,12 @@ pub fn root_ui(ctx: &egui::Context) -> egui::Ui {
 /// Everything but the panels: what the headless tests run.
 pub fn logic_plugin(app: &mut App) {
     app.init_state::<Screen>();
-    app.add_plugins((library::plugin, loading::plugin));
+    app.add_plugins((library::plugin, loading::plugin, legal::plugin));
 }
 
 /// The egui panels of every screen.
 pub fn ui_plugin(app: &mut App) {
-    app.add_plugins((library::ui, loading::ui, briefing::ui, investigation::ui));
+    app.add_plugins((library::ui, loading::ui, briefing::ui, investigation::ui, legal::ui));
 }
 
 /// Opens the app on the library with a message (a scenario that failed to load).
