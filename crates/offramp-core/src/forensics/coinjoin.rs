@@ -87,21 +87,15 @@ pub fn round_btc(value: u64) -> bool {
 /// payouts form a chain.
 pub fn mixer_payout(ex: &Explorer, t: u32) -> Option<Evidence> {
     let mut len = 1;
-    // Backward and forward along the chain of look-alike payouts.
-    let mut cur = t;
-    while let Some(p) = prev_in_chain(ex, cur) {
-        len += 1;
-        cur = p;
-        if len > 64 {
-            break;
-        }
-    }
-    let mut cur = t;
-    while let Some(n) = next_in_chain(ex, cur) {
-        len += 1;
-        cur = n;
-        if len > 64 {
-            break;
+    // Backward, then forward, along the chain of look-alike payouts.
+    for step in [prev_in_chain as fn(&Explorer, u32) -> Option<u32>, next_in_chain] {
+        let mut cur = t;
+        while let Some(n) = step(ex, cur) {
+            len += 1;
+            cur = n;
+            if len > 64 {
+                break;
+            }
         }
     }
     (looks_like_payout(ex, t) && len >= MIN_CHAIN).then(|| Evidence {
