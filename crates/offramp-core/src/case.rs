@@ -32,6 +32,18 @@ pub struct Case {
     pub hints: Vec<HintUse>,
     #[serde(default)]
     pub requests: Vec<Request>,
+    /// The investigation board: what was on the canvas, where, and the trainee's tags.
+    #[serde(default)]
+    pub board: crate::board::SavedBoard,
+    /// The trainee's free notes on the case.
+    #[serde(default)]
+    pub notes: String,
+    /// Seconds spent in the investigation.
+    #[serde(default)]
+    pub seconds: u64,
+    /// Whether the trainee submitted the case (it is then read-only in the app).
+    #[serde(default)]
+    pub submitted: bool,
 }
 
 /// A hint the trainee unlocked: objective id and the hint's position (from 0).

@@ -2,6 +2,7 @@
 //! scoring and case files. The app and the CLI are thin layers over this crate.
 
 pub mod answer;
+pub mod board;
 pub mod case;
 pub mod diag;
 pub mod export;

@@ -4,6 +4,7 @@
 mod common;
 
 mod blockfiles;
+mod board;
 mod chain;
 mod determinism;
 mod export;
