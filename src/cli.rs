@@ -98,6 +98,19 @@ enum Command {
         /// The trainee's name, for the case file.
         #[arg(long, default_value = "")]
         trainee: String,
+        /// Render the investigation screen to this PNG and exit (the case file is not touched).
+        #[arg(long)]
+        screenshot: Option<PathBuf>,
+    },
+    /// Measure the canvas's frame times with N nodes on the board (mean and p99).
+    BenchRender {
+        file: PathBuf,
+        #[arg(long, default_value_t = 5000)]
+        nodes: usize,
+        #[arg(long, default_value_t = 300)]
+        frames: usize,
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// List the shipped scenarios.
     List,
@@ -189,7 +202,31 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Legal { scenario, exchange, address, seed } => legal_request(&scenario, &exchange, &address, seed),
         Command::Inspect { dir, what, json } => inspect(&dir, what, json),
         Command::HeuristicsReport { file, seed, json } => heuristics_report(&file, seed, json),
-        Command::Play { file, seed, trainee } => {
+        Command::BenchRender { file, nodes, frames, seed } => {
+            return match Scenario::load(&file) {
+                Ok(scenario) => crate::app::run_auto(
+                    crate::app::loading::Request { scenario, seed, trainee: String::new() },
+                    crate::app::auto::Auto::Bench { nodes: nodes.max(1), frames: frames.max(1) },
+                ),
+                Err(d) => {
+                    eprintln!("{d}");
+                    1
+                }
+            };
+        }
+        Command::Play { file, seed, trainee, screenshot: Some(path) } => {
+            return match Scenario::load(&file) {
+                Ok(scenario) => crate::app::run_auto(
+                    crate::app::loading::Request { scenario, seed, trainee },
+                    crate::app::auto::Auto::Screenshot { path },
+                ),
+                Err(d) => {
+                    eprintln!("{d}");
+                    1
+                }
+            };
+        }
+        Command::Play { file, seed, trainee, screenshot: None } => {
             return match Scenario::load(&file) {
                 Ok(scenario) => crate::app::run(Some(crate::app::loading::Request { scenario, seed, trainee })),
                 Err(d) => {

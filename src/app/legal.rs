@@ -5,10 +5,9 @@
 use std::time::Duration;
 
 use bevy::prelude::*;
-use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use bevy_egui::egui;
 use offramp_core::legal::{self, Reply};
 
-use super::Screen;
 use super::loading::Case;
 
 /// A request the trainee files.
@@ -45,9 +44,9 @@ impl Default for AnswerDelay {
     }
 }
 
-/// The panel's text fields.
-#[derive(Resource, Default)]
-struct Form {
+/// The legal tab's fields.
+#[derive(Default)]
+pub struct LegalForm {
     exchange: usize,
     address: String,
 }
@@ -57,10 +56,6 @@ pub fn plugin(app: &mut App) {
         .init_resource::<Requests>()
         .init_resource::<AnswerDelay>()
         .add_systems(Update, (file, answer).chain().run_if(resource_exists::<Case>));
-}
-
-pub fn ui(app: &mut App) {
-    app.init_resource::<Form>().add_systems(EguiPrimaryContextPass, panel.run_if(in_state(Screen::Investigation)));
 }
 
 fn file(
@@ -93,57 +88,96 @@ fn answer(mut requests: ResMut<Requests>, case: Res<Case>, time: Res<Time>) {
     }
 }
 
-fn panel(
-    mut contexts: EguiContexts,
-    case: Option<Res<Case>>,
-    requests: Res<Requests>,
-    mut form: ResMut<Form>,
-    mut out: MessageWriter<FileRequest>,
-) -> Result {
-    let ctx = contexts.ctx_mut()?;
-    let Some(case) = case else { return Ok(()) };
+/// The legal tab: pick an exchange and an address, file, and read the answers.
+pub fn tab(
+    ui: &mut egui::Ui,
+    case: &Case,
+    requests: &Requests,
+    form: &mut LegalForm,
+    selected: Option<String>,
+    out: &mut Vec<FileRequest>,
+) {
     let intel = &case.world.intel;
-    egui::Window::new("Legal requests").default_pos([900.0, 60.0]).show(ctx, |ui| {
-        ui.label(format!("{} of {} requests used", requests.filed.len(), intel.legal.budget));
-        let names: Vec<String> = intel.exchanges.iter().map(|x| format!("{} ({})", x.name, x.jurisdiction)).collect();
-        if !names.is_empty() {
-            egui::ComboBox::from_label("exchange").selected_text(&names[form.exchange.min(names.len() - 1)]).show_ui(
-                ui,
-                |ui| {
-                    for (i, n) in names.iter().enumerate() {
-                        ui.selectable_value(&mut form.exchange, i, n);
-                    }
-                },
-            );
+    ui.strong(format!("{} of {} requests used", requests.filed.len(), intel.legal.budget));
+    ui.label("An exchange that holds an address answers with the customer's record.");
+    let names: Vec<String> = intel
+        .exchanges
+        .iter()
+        .map(|x| format!("{} ({}{})", x.name, x.jurisdiction, if x.kyc { "" } else { ", no KYC" }))
+        .collect();
+    if names.is_empty() {
+        ui.label("No exchange in this scenario takes legal requests.");
+        return;
+    }
+    egui::ComboBox::from_label("exchange").selected_text(&names[form.exchange.min(names.len() - 1)]).show_ui(
+        ui,
+        |ui| {
+            for (i, n) in names.iter().enumerate() {
+                ui.selectable_value(&mut form.exchange, i, n);
+            }
+        },
+    );
+    ui.add(egui::TextEdit::singleline(&mut form.address).hint_text("address").desired_width(f32::INFINITY));
+    ui.horizontal(|ui| {
+        if let Some(a) = selected {
+            if ui.button("Use the selected address").clicked() {
+                form.address = a;
+            }
         }
-        ui.text_edit_singleline(&mut form.address);
-        if ui.button("File the request").clicked() && !form.address.trim().is_empty() && !intel.exchanges.is_empty() {
+        let spent = requests.filed.len() >= intel.legal.budget as usize;
+        if ui.add_enabled(!form.address.trim().is_empty() && !spent, egui::Button::new("File the request")).clicked() {
             let x = &intel.exchanges[form.exchange.min(intel.exchanges.len() - 1)];
-            out.write(FileRequest { exchange: x.id.clone(), address: form.address.clone() });
-        }
-        if let Some(r) = &requests.refused {
-            ui.colored_label(egui::Color32::LIGHT_RED, r);
-        }
-        ui.separator();
-        for f in requests.filed.iter().rev() {
-            ui.label(format!("{} — {}", f.exchange, f.address));
-            ui.label(match &f.answer {
-                None => "awaiting the exchange's answer…".to_string(),
-                Some(Err(e)) => e.clone(),
-                Some(Ok(Reply::Refused)) => "the exchange refused to answer".into(),
-                Some(Ok(Reply::NoRecords)) => "no records of this address".into(),
-                Some(Ok(Reply::OwnWallet)) => "one of the exchange's own wallets, not a customer's".into(),
-                Some(Ok(Reply::Records(r))) => format!(
-                    "account {}: {}\n{}\nbank account {}\n{} deposit addresses",
-                    r.account_id,
-                    r.name.as_deref().unwrap_or("(no KYC)"),
-                    r.documents.join("; "),
-                    r.bank_account.as_deref().unwrap_or("-"),
-                    r.deposit_addresses.len()
-                ),
-            });
-            ui.separator();
+            out.push(FileRequest { exchange: x.id.clone(), address: form.address.clone() });
         }
     });
-    Ok(())
+    if let Some(r) = &requests.refused {
+        ui.colored_label(egui::Color32::LIGHT_RED, r);
+    }
+    ui.separator();
+    for f in requests.filed.iter().rev() {
+        ui.label(egui::RichText::new(format!("{} — {}", f.exchange, super::tools::short(&f.address))).strong())
+            .on_hover_text(&f.address);
+        match &f.answer {
+            None => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("awaiting the exchange's answer…");
+                });
+            }
+            Some(Err(e)) => {
+                ui.colored_label(egui::Color32::LIGHT_RED, e);
+            }
+            Some(Ok(Reply::Refused)) => {
+                ui.label("The exchange refused to answer.");
+            }
+            Some(Ok(Reply::NoRecords)) => {
+                ui.label("No records of this address.");
+            }
+            Some(Ok(Reply::OwnWallet)) => {
+                ui.label("One of the exchange's own wallets, not a customer's.");
+            }
+            Some(Ok(Reply::Records(r))) => {
+                egui::Grid::new(("kyc", &f.address, &f.exchange)).num_columns(2).show(ui, |ui| {
+                    for (k, v) in [
+                        ("Account", r.account_id.clone()),
+                        ("Name", r.name.clone().unwrap_or_else(|| "(no KYC)".into())),
+                        ("Nationality", r.nationality.clone().unwrap_or_else(|| "—".into())),
+                        ("Documents", r.documents.join("; ")),
+                        ("Bank account", r.bank_account.clone().unwrap_or_else(|| "—".into())),
+                        ("E-mail", r.email.clone()),
+                        ("Opened", r.opened.clone()),
+                    ] {
+                        ui.label(k);
+                        ui.label(v);
+                        ui.end_row();
+                    }
+                });
+                ui.label(format!("{} deposit addresses:", r.deposit_addresses.len()));
+                for a in &r.deposit_addresses {
+                    ui.monospace(super::tools::short(a)).on_hover_text(a);
+                }
+            }
+        }
+        ui.separator();
+    }
 }

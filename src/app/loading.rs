@@ -7,11 +7,15 @@ use std::sync::{Arc, Mutex};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use offramp_core::forensics::Explorer;
+use offramp_core::forensics::cluster::{ClusterOptions, Clusters};
 use offramp_core::scenario::Scenario;
 use offramp_core::sim::{self, Options, Phase, World};
 
 use super::Screen;
 use super::library::Library;
+
+/// The phase number of indexing, after the generator's own phases.
+const INDEXING: u64 = 100;
 
 /// The scenario to open.
 #[derive(Resource, Clone)]
@@ -26,7 +30,14 @@ pub struct Request {
 pub struct Job {
     pub phase: Arc<AtomicU64>,
     pub permille: Arc<AtomicU64>,
-    pub outcome: Arc<Mutex<Option<Result<World, String>>>>,
+    pub outcome: Arc<Mutex<Option<Result<Loaded, String>>>>,
+}
+
+/// What the generation thread hands over.
+pub struct Loaded {
+    world: World,
+    explorer: Explorer,
+    clusters: Clusters,
 }
 
 /// The world being investigated and its explorer (public data and intel only).
@@ -34,6 +45,7 @@ pub struct Job {
 pub struct Case {
     pub world: Arc<World>,
     pub explorer: Arc<Explorer>,
+    pub clusters: Arc<Clusters>,
     pub trainee: String,
 }
 
@@ -58,7 +70,16 @@ fn start(mut commands: Commands, request: Option<Res<Request>>, mut next: ResMut
             phase.store(p as u64, Ordering::Relaxed);
             permille.store(done * 1000 / total.max(1), Ordering::Relaxed);
         };
-        let r = sim::generate(&scenario, &Options { seed, signed: false }, &mut report).map_err(|e| e.to_string());
+        let r = sim::generate(&scenario, &Options { seed, signed: false }, &mut report).map_err(|e| e.to_string()).map(
+            |world| {
+                phase.store(INDEXING, Ordering::Relaxed);
+                permille.store(0, Ordering::Relaxed);
+                let explorer = offramp_core::forensics::load::explorer_of(&world);
+                permille.store(600, Ordering::Relaxed);
+                let clusters = Clusters::build(&explorer, ClusterOptions::default());
+                Loaded { world, explorer, clusters }
+            },
+        );
         *outcome.lock().expect("the app never panics holding this lock") = Some(r);
     });
     commands.insert_resource(job);
@@ -75,10 +96,14 @@ fn finish(
     let Some(result) = job.outcome.lock().ok().and_then(|mut o| o.take()) else { return };
     commands.remove_resource::<Job>();
     match result {
-        Ok(world) => {
-            let explorer = offramp_core::forensics::load::explorer_of(&world);
+        Ok(Loaded { world, explorer, clusters }) => {
             let trainee = request.map(|r| r.trainee.clone()).unwrap_or_default();
-            commands.insert_resource(Case { world: Arc::new(world), explorer: Arc::new(explorer), trainee });
+            commands.insert_resource(Case {
+                world: Arc::new(world),
+                explorer: Arc::new(explorer),
+                clusters: Arc::new(clusters),
+                trainee,
+            });
             next.set(Screen::Briefing);
         }
         Err(e) => {
@@ -95,6 +120,7 @@ fn progress_panel(mut contexts: EguiContexts, job: Option<Res<Job>>) -> Result {
     let phase = match job.phase.load(Ordering::Relaxed) {
         0 => "Simulating the market and its users…",
         1 => "Building and signing blocks…",
+        INDEXING => "Indexing the chain and clustering addresses…",
         _ => "Finishing…",
     };
     let p = job.permille.load(Ordering::Relaxed) as f32 / 1000.0;

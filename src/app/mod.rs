@@ -4,11 +4,19 @@
 //! Logic (loading, selection) and panels (egui) are separate plugins, so that the tests run
 //! the logic headless, without a window or a GPU.
 
+pub mod auto;
 pub mod briefing;
+pub mod canvas;
+pub mod casefile;
+pub mod findings;
+pub mod graph;
+pub mod help;
+pub mod inspector;
 pub mod investigation;
 pub mod legal;
 pub mod library;
 pub mod loading;
+pub mod tools;
 
 use bevy::prelude::*;
 use bevy_egui::egui;
@@ -21,6 +29,7 @@ pub enum Screen {
     Loading,
     Briefing,
     Investigation,
+    Results,
 }
 
 /// The whole window as an egui `Ui`, to lay panels out in (egui 0.36 shows panels in a `Ui`).
@@ -35,25 +44,45 @@ pub fn root_ui(ctx: &egui::Context) -> egui::Ui {
 /// Everything but the panels: what the headless tests run.
 pub fn logic_plugin(app: &mut App) {
     app.init_state::<Screen>();
-    app.add_plugins((library::plugin, loading::plugin, legal::plugin));
+    app.add_plugins((
+        library::plugin,
+        loading::plugin,
+        legal::plugin,
+        graph::plugin,
+        casefile::plugin,
+        findings::plugin,
+    ));
 }
 
 /// The egui panels of every screen.
 pub fn ui_plugin(app: &mut App) {
-    app.add_plugins((library::ui, loading::ui, briefing::ui, investigation::ui, legal::ui));
+    app.add_plugins((
+        library::ui,
+        loading::ui,
+        briefing::ui,
+        investigation::ui,
+        findings::ui,
+        help::ui,
+        canvas::plugin,
+    ));
 }
 
 /// Opens the app on the library with a message (a scenario that failed to load).
 pub fn run_with_notice(notice: String) -> i32 {
-    run_app(None, Some(notice))
+    run_app(None, Some(notice), None)
 }
 
 /// Opens the app's window; `start` goes straight to a scenario.
 pub fn run(start: Option<loading::Request>) -> i32 {
-    run_app(start, None)
+    run_app(start, None, None)
 }
 
-fn run_app(start: Option<loading::Request>, notice: Option<String>) -> i32 {
+/// Runs a scenario without a person: a screenshot or a frame-time benchmark.
+pub fn run_auto(start: loading::Request, auto: auto::Auto) -> i32 {
+    run_app(Some(start), None, Some(auto))
+}
+
+fn run_app(start: Option<loading::Request>, notice: Option<String>, auto: Option<auto::Auto>) -> i32 {
     if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
         eprintln!(
             "offramp: no display to open the app on (DISPLAY is not set); the commands work without one: offramp --help"
@@ -61,18 +90,29 @@ fn run_app(start: Option<loading::Request>, notice: Option<String>) -> i32 {
         return 1;
     }
     let mut app = App::new();
-    app.add_plugins(
-        DefaultPlugins
-            .set(WindowPlugin { primary_window: Some(Window { title: "Offramp".into(), ..default() }), ..default() }),
-    )
-    .add_plugins(bevy_egui::EguiPlugin::default())
-    .add_systems(Startup, |mut commands: Commands| {
-        commands.spawn(Camera2d);
-    })
-    .add_plugins((logic_plugin, ui_plugin));
+    let window = match &auto {
+        Some(_) => Window {
+            title: "Offramp".into(),
+            resolution: bevy::window::WindowResolution::new(1600, 900),
+            present_mode: bevy::window::PresentMode::AutoNoVsync,
+            ..default()
+        },
+        None => {
+            Window { title: "Offramp".into(), resolution: bevy::window::WindowResolution::new(1366, 768), ..default() }
+        }
+    };
+    app.add_plugins(DefaultPlugins.set(WindowPlugin { primary_window: Some(window), ..default() }))
+        .add_plugins(bevy_egui::EguiPlugin::default())
+        .add_systems(Startup, |mut commands: Commands| {
+            commands.spawn(Camera2d);
+        })
+        .add_plugins((logic_plugin, ui_plugin));
     if let Some(r) = start {
         app.insert_resource(r);
         app.insert_state(Screen::Loading);
+    }
+    if let Some(a) = auto {
+        app.insert_resource(a).add_plugins(auto::plugin);
     }
     if let Some(n) = notice {
         app.world_mut().resource_mut::<library::Library>().notice = Some(n);

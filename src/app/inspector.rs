@@ -1,0 +1,306 @@
+//! The inspector: the explorer's view of the selected address, transaction or cluster, with
+//! fiat values and times, the heuristics' verdicts, and the trainee's tag editor.
+
+use bevy_egui::egui;
+use offramp_core::board::{NodeRef, Side, Tag};
+use offramp_core::forensics::{change, coinjoin};
+use offramp_core::scenario::Category;
+use offramp_core::time::format_instant;
+
+use super::canvas::category_rgb;
+use super::graph::{Graph, GraphAction};
+use super::loading::Case;
+
+pub fn btc(sat: u64) -> String {
+    format!("{:.8} BTC", sat as f64 / 1e8)
+}
+
+fn usd(x: f64) -> String {
+    let whole = x.round() as i64;
+    let s = whole.abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    format!("{}${out}", if whole < 0 { "−" } else { "" })
+}
+
+pub fn when(t: Option<u32>) -> String {
+    t.map_or_else(|| "—".to_string(), |t| format_instant(i64::from(t)))
+}
+
+fn colour32(c: [u8; 3]) -> egui::Color32 {
+    egui::Color32::from_rgb(c[0], c[1], c[2])
+}
+
+/// The tag editor's draft, kept while the trainee types.
+#[derive(Default)]
+pub struct TagDraft {
+    pub key: Option<NodeRef>,
+    pub tag: Tag,
+}
+
+/// Draws the inspector for the selection; actions go out through `out`.
+pub fn show(ui: &mut egui::Ui, case: &Case, graph: &Graph, draft: &mut TagDraft, out: &mut Vec<GraphAction>) {
+    let sel: Vec<NodeRef> = graph.board.selected.iter().copied().collect();
+    match sel.as_slice() {
+        [] => {
+            ui.label("Select a node on the canvas to inspect it.");
+            ui.label("Search or click the intel on the left to put something on the board.");
+        }
+        [k] => {
+            actions(ui, *k, out);
+            ui.separator();
+            egui::ScrollArea::vertical().id_salt("inspector").show(ui, |ui| {
+                match *k {
+                    NodeRef::Addr(a) => address(ui, case, a, out),
+                    NodeRef::Tx(t) => transaction(ui, case, t, out),
+                    NodeRef::Cluster(r) => cluster(ui, case, graph, r),
+                }
+                ui.separator();
+                tag_editor(ui, graph, *k, draft, out);
+            });
+        }
+        many => {
+            ui.strong(format!("{} nodes selected", many.len()));
+            ui.horizontal_wrapped(|ui| {
+                if ui.button("Expand inputs").clicked() {
+                    out.push(GraphAction::Expand(Side::Inputs));
+                }
+                if ui.button("Expand outputs").clicked() {
+                    out.push(GraphAction::Expand(Side::Outputs));
+                }
+                if ui.button("Fold clusters").clicked() {
+                    out.push(GraphAction::ToggleFold);
+                }
+                if ui.button("Unpin").clicked() {
+                    out.push(GraphAction::Unpin);
+                }
+                if ui.button("Remove").clicked() {
+                    out.push(GraphAction::Remove);
+                }
+            });
+        }
+    }
+}
+
+fn actions(ui: &mut egui::Ui, k: NodeRef, out: &mut Vec<GraphAction>) {
+    ui.horizontal_wrapped(|ui| {
+        if ui.button("⬅ Inputs").on_hover_text("Expand where the funds came from (Shift+E)").clicked() {
+            out.push(GraphAction::Expand(Side::Inputs));
+        }
+        if ui.button("Outputs ➡").on_hover_text("Expand where the funds went (E)").clicked() {
+            out.push(GraphAction::Expand(Side::Outputs));
+        }
+        if ui.button("Collapse").on_hover_text("Remove the outputs that hang on this node alone (C)").clicked() {
+            out.push(GraphAction::Collapse(Side::Outputs));
+            out.push(GraphAction::Collapse(Side::Inputs));
+        }
+        let fold = match k {
+            NodeRef::Cluster(_) => Some("Unfold cluster"),
+            NodeRef::Addr(_) => Some("Fold cluster"),
+            NodeRef::Tx(_) => None,
+        };
+        if let Some(f) = fold {
+            if ui.button(f).on_hover_text("F").clicked() {
+                out.push(GraphAction::ToggleFold);
+            }
+        }
+        if ui.button("Remove").on_hover_text("Delete").clicked() {
+            out.push(GraphAction::Remove);
+        }
+    });
+}
+
+fn address(ui: &mut egui::Ui, case: &Case, a: u32, out: &mut Vec<GraphAction>) {
+    let ex = &case.explorer;
+    let v = ex.address_view(a);
+    ui.label(egui::RichText::new(&v.address).monospace().strong());
+    ui.label(format!("{} address", v.script_type));
+    for l in &v.labels {
+        ui.colored_label(colour32(category_rgb(Some(l.category))), format!("{} — {}", l.label, l.category.name()));
+    }
+    let price = ex.price_at(i64::from(v.last_seen.unwrap_or(0)));
+    egui::Grid::new("addr").num_columns(2).show(ui, |ui| {
+        ui.label("Balance");
+        ui.label(format!("{} ({} now)", btc(v.balance), usd(v.balance as f64 / 1e8 * price)));
+        ui.end_row();
+        ui.label("Received");
+        ui.label(btc(v.received));
+        ui.end_row();
+        ui.label("Sent");
+        ui.label(btc(v.sent));
+        ui.end_row();
+        ui.label("Transactions");
+        ui.label(v.tx_count.to_string());
+        ui.end_row();
+        ui.label("First seen");
+        ui.label(when(v.first_seen));
+        ui.end_row();
+        ui.label("Last seen");
+        ui.label(when(v.last_seen));
+        ui.end_row();
+        ui.label("Cluster");
+        ui.label(format!("{} addresses", case.clusters.members(a).len()));
+        ui.end_row();
+    });
+    ui.separator();
+    ui.strong("History");
+    for row in v.history.iter().take(200) {
+        ui.horizontal(|ui| {
+            let sign = if row.delta >= 0 { "+" } else { "−" };
+            ui.label(format!(
+                "{} {sign}{:.8}",
+                format_instant(i64::from(row.time)),
+                row.delta.unsigned_abs() as f64 / 1e8
+            ));
+            if ui.small_button("on board").on_hover_text(&row.txid).clicked() {
+                out.push(GraphAction::Add(row.txid.clone()));
+            }
+        });
+    }
+    if v.history.len() > 200 {
+        ui.label(format!("… and {} more (expand on the canvas to page through them)", v.history.len() - 200));
+    }
+}
+
+fn transaction(ui: &mut egui::Ui, case: &Case, t: u32, out: &mut Vec<GraphAction>) {
+    let ex = &case.explorer;
+    let v = ex.tx_view(t);
+    ui.label(egui::RichText::new(&v.txid).monospace().strong());
+    egui::Grid::new("tx").num_columns(2).show(ui, |ui| {
+        ui.label("Time");
+        ui.label(format_instant(i64::from(v.time)));
+        ui.end_row();
+        ui.label("Block");
+        ui.label(v.height.to_string());
+        ui.end_row();
+        ui.label("Value");
+        ui.label(format!("{} ({})", btc(v.outputs.iter().map(|o| o.value).sum()), usd(v.usd)));
+        ui.end_row();
+        ui.label("Fee");
+        ui.label(format!("{} sat ({:.1} sat/vB)", v.fee, v.fee_rate));
+        ui.end_row();
+        ui.label("Size");
+        ui.label(format!("{} vB, version {}, locktime {}", v.vsize, v.version, v.locktime));
+        ui.end_row();
+    });
+    ui.separator();
+    ui.strong("Heuristics");
+    if let Some(e) = coinjoin::coinjoin(ex, t) {
+        ui.colored_label(colour32(category_rgb(Some(Category::CoinJoin))), format!("CoinJoin: {}", e.summary));
+    }
+    if let Some(e) = coinjoin::mixer_payout(ex, t) {
+        ui.colored_label(colour32(category_rgb(Some(Category::Mixer))), format!("Mixer payout: {}", e.summary));
+    }
+    let verdict = change::detect(ex, t);
+    match verdict.change {
+        Some(vout) => {
+            ui.label(format!("Change: output {vout} (confidence {:.0}%)", verdict.confidence * 100.0));
+        }
+        None => {
+            ui.label("Change: no verdict");
+        }
+    }
+    for vote in &verdict.votes {
+        ui.label(format!("  • {} → output {}: {}", vote.heuristic.name(), vote.vout, vote.reason));
+    }
+    ui.separator();
+    ui.strong(format!("{} inputs", v.inputs.len()));
+    for i in &v.inputs {
+        flow_row(ui, i.address.as_deref(), i.value, false, out);
+    }
+    ui.strong(format!("{} outputs", v.outputs.len()));
+    for (n, o) in v.outputs.iter().enumerate() {
+        let is_change = verdict.change == Some(n as u32);
+        flow_row(ui, o.address.as_deref(), o.value, is_change, out);
+    }
+}
+
+fn flow_row(ui: &mut egui::Ui, address: Option<&str>, value: u64, change: bool, out: &mut Vec<GraphAction>) {
+    ui.horizontal(|ui| {
+        ui.label(format!("{:.8}", value as f64 / 1e8));
+        match address {
+            Some(a) => {
+                let short = if a.len() > 22 { format!("{}…{}", &a[..12], &a[a.len() - 6..]) } else { a.to_string() };
+                if ui.link(short).on_hover_text(a).clicked() {
+                    out.push(GraphAction::Add(a.to_string()));
+                }
+            }
+            None => {
+                ui.label("(data)");
+            }
+        }
+        if change {
+            ui.label("change?");
+        }
+    });
+}
+
+fn cluster(ui: &mut egui::Ui, case: &Case, graph: &Graph, r: u32) {
+    let v = case.clusters.view(&case.explorer, r);
+    ui.strong(format!("Cluster of {} addresses", v.size));
+    ui.label(format!("{} of them on the board", graph.board.members_on_board(r).len()));
+    egui::Grid::new("cluster").num_columns(2).show(ui, |ui| {
+        ui.label("Balance");
+        ui.label(btc(v.balance));
+        ui.end_row();
+        ui.label("Transactions");
+        ui.label(v.tx_count.to_string());
+        ui.end_row();
+        ui.label("First seen");
+        ui.label(when(v.first_seen));
+        ui.end_row();
+        ui.label("Last seen");
+        ui.label(when(v.last_seen));
+        ui.end_row();
+    });
+    for l in v.labels.iter().take(20) {
+        ui.label(format!("{} — {} ({})", l.label, l.category.name(), l.address));
+    }
+}
+
+fn tag_editor(ui: &mut egui::Ui, graph: &Graph, k: NodeRef, draft: &mut TagDraft, out: &mut Vec<GraphAction>) {
+    if draft.key != Some(k) {
+        draft.key = Some(k);
+        draft.tag = graph.board.tag(k).cloned().unwrap_or_default();
+    }
+    ui.strong("Your tag");
+    let d = &mut draft.tag;
+    ui.horizontal(|ui| {
+        ui.label("Label");
+        ui.text_edit_singleline(&mut d.label);
+    });
+    egui::ComboBox::from_label("Category").selected_text(d.category.map_or("(none)", |c| c.name())).show_ui(ui, |ui| {
+        ui.selectable_value(&mut d.category, None, "(none)");
+        for c in Category::ALL {
+            ui.selectable_value(&mut d.category, Some(c), c.name());
+        }
+    });
+    ui.horizontal(|ui| {
+        let mut own = d.colour.is_some();
+        ui.checkbox(&mut own, "Own colour");
+        if own {
+            let mut c = d.colour.unwrap_or(category_rgb(d.category));
+            ui.color_edit_button_srgb(&mut c);
+            d.colour = Some(c);
+        } else {
+            d.colour = None;
+        }
+    });
+    ui.label("Notes");
+    ui.text_edit_multiline(&mut d.note);
+    ui.horizontal(|ui| {
+        let current = graph.board.tag(k).cloned().unwrap_or_default();
+        if ui.add_enabled(*d != current, egui::Button::new("Save tag")).clicked() {
+            out.push(GraphAction::SetTag(k, d.clone()));
+        }
+        if ui.add_enabled(graph.board.tag(k).is_some(), egui::Button::new("Remove tag")).clicked() {
+            *d = Tag::default();
+            out.push(GraphAction::SetTag(k, Tag::default()));
+        }
+    });
+}
