@@ -4,14 +4,20 @@ use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 use bevy::state::app::StatesPlugin;
+use offramp::app::casefile::CasesDir;
+use offramp::app::graph::{Graph, GraphAction};
 use offramp::app::library::Library;
 use offramp::app::loading::{Case, Request};
 use offramp::app::{Screen, investigation, logic_plugin};
+use offramp_core::board::{Board, Side, Tag};
+use offramp_core::scenario::Category;
 use offramp_core::scenario::Scenario;
 
 fn app() -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, StatesPlugin)).add_plugins(logic_plugin);
+    // No test writes into the user's own cases.
+    app.insert_resource(CasesDir(None));
     app
 }
 
@@ -61,11 +67,13 @@ fn opening_a_scenario_generates_it_off_the_main_thread_then_briefs() {
     let case = app.world().resource::<Case>().clone();
     assert!(case.world.chain.txs.len() > 1000);
     assert_eq!(case.trainee, "Sam");
-    // The search finds the intel's address and says what it is.
+    // The search finds the intel's address, labels by name, and says why nonsense is nothing.
     let addr = &case.world.intel.items[1].addresses[0];
-    let shown = investigation::look_up(&case, addr).unwrap();
-    assert!(shown.contains(addr) && shown.contains("balance"));
-    assert!(investigation::look_up(&case, "nonsense").unwrap_err().contains("not a Bitcoin address"));
+    assert_eq!(investigation::search(&case, addr).unwrap(), vec![(addr.clone(), addr.clone())]);
+    let tag = &case.world.intel.tags[0];
+    let found = investigation::search(&case, &tag.label.to_lowercase()).unwrap();
+    assert!(found.iter().any(|(a, l)| a == &tag.address && l == &tag.label), "{found:?}");
+    assert!(investigation::search(&case, "nonsense").unwrap_err().contains("not a Bitcoin address"));
 }
 
 #[test]
@@ -82,15 +90,17 @@ fn a_scenario_that_cannot_be_generated_returns_to_the_library_with_the_reason() 
 }
 
 fn briefed() -> App {
-    let mut app = app();
-    app.insert_resource(Request {
-        scenario: shipped("beginner-careless-vendor.ron"),
-        seed: None,
-        trainee: String::new(),
-    });
+    open(app(), "beginner-careless-vendor.ron", "")
+}
+
+/// Opens a shipped scenario for a trainee and waits for the briefing.
+fn open(mut app: App, scenario: &str, trainee: &str) -> App {
+    app.insert_resource(Request { scenario: shipped(scenario), seed: None, trainee: trainee.into() });
     app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Loading);
     app.update();
     until(&mut app, Screen::Briefing);
+    // The case file is opened on the frame after the world arrives.
+    app.update();
     app
 }
 
@@ -127,4 +137,230 @@ fn a_legal_request_is_answered_after_a_delay_within_the_budget() {
     let r = app.world().resource::<Requests>();
     assert_eq!(r.filed.len(), 3);
     assert!(r.refused.as_deref().unwrap_or_default().contains("budget of 3"), "{:?}", r.refused);
+}
+
+/// An app whose clock moves one second a frame, with case files in `dir`.
+fn clocked(dir: Option<&std::path::Path>) -> App {
+    let mut app = app();
+    app.insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(Duration::from_secs(1)));
+    app.world_mut().resource_mut::<Time<Virtual>>().set_max_delta(Duration::from_secs(10));
+    app.insert_resource(CasesDir(dir.map(|d| d.to_path_buf())));
+    app
+}
+
+fn act(app: &mut App, a: GraphAction) {
+    app.world_mut().write_message(a);
+    app.update();
+}
+
+fn board(app: &App) -> &Board {
+    &app.world().resource::<Graph>().board
+}
+
+fn intel_address(app: &App) -> String {
+    let case = app.world().resource::<Case>();
+    case.world.intel.items.iter().flat_map(|i| i.addresses.iter()).next().unwrap().clone()
+}
+
+fn to_investigation(app: &mut App) {
+    app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Investigation);
+    app.update();
+}
+
+#[test]
+fn selecting_expanding_and_box_selecting_on_the_canvas() {
+    let mut app = open(clocked(None), "beginner-careless-vendor.ron", "");
+    to_investigation(&mut app);
+    let addr = intel_address(&app);
+    act(&mut app, GraphAction::Add(addr.clone()));
+    let start = *board(&app).selected.iter().next().expect("what is added is selected");
+    assert_eq!(board(&app).name(start), addr);
+    act(&mut app, GraphAction::Expand(Side::Outputs));
+    let n = board(&app).cached_view().nodes.len();
+    assert!(
+        n > 1,
+        "expanding added the transactions the address spent in: {:?}",
+        app.world().resource::<Graph>().notice
+    );
+    assert!(app.world().resource::<Graph>().notice.as_deref().unwrap_or("").contains("added"));
+    // Expand those transactions too, by selecting them all.
+    act(&mut app, GraphAction::SelectAll);
+    assert_eq!(board(&app).selected.len(), n);
+    act(&mut app, GraphAction::Expand(Side::Outputs));
+    let grown = board(&app).cached_view().nodes.len();
+    assert!(grown > n);
+    // A box around the start node alone selects it alone.
+    let p = board(&app).position(start).unwrap();
+    let keys =
+        app.world_mut().resource_mut::<Graph>().board.in_rect([p[0] - 1.0, p[1] - 1.0], [p[0] + 1.0, p[1] + 1.0]);
+    act(&mut app, GraphAction::Select { keys, add: false });
+    assert_eq!(board(&app).selected.iter().copied().collect::<Vec<_>>(), vec![start]);
+    // Removing it, then undoing, brings it back; redo takes it away again.
+    act(&mut app, GraphAction::Remove);
+    assert!(!board(&app).holds(start));
+    act(&mut app, GraphAction::Undo);
+    assert!(board(&app).holds(start));
+    act(&mut app, GraphAction::Redo);
+    assert!(!board(&app).holds(start));
+    // Nonsense is refused with the reason, and nothing is added.
+    act(&mut app, GraphAction::Add("not-an-address".into()));
+    assert!(app.world().resource::<Graph>().notice.as_deref().unwrap().contains("not a Bitcoin address"));
+}
+
+#[test]
+fn the_force_layout_steps_frame_by_frame_until_it_settles() {
+    let mut app = open(clocked(None), "beginner-careless-vendor.ron", "");
+    to_investigation(&mut app);
+    let addr = intel_address(&app);
+    act(&mut app, GraphAction::Add(addr));
+    act(&mut app, GraphAction::Expand(Side::Inputs));
+    act(&mut app, GraphAction::Expand(Side::Outputs));
+    act(&mut app, GraphAction::SelectAll);
+    act(&mut app, GraphAction::Expand(Side::Inputs));
+    let before = board(&app).save();
+    act(&mut app, GraphAction::ForceLayout);
+    let mut frames = 0;
+    while board(&app).settling() {
+        app.update();
+        frames += 1;
+        assert!(frames < 2_000, "the layout never settled");
+    }
+    let after = board(&app).save();
+    assert_ne!(before.nodes, after.nodes, "nodes moved");
+    // One undo puts every node back where it was before the layout.
+    act(&mut app, GraphAction::Undo);
+    assert_eq!(board(&app).save().nodes, before.nodes);
+    // The time layout puts later transactions further right.
+    act(&mut app, GraphAction::TimeLayout);
+    let view = board(&app).cached_view();
+    let mut txs: Vec<(u32, f32)> = view.nodes.iter().filter_map(|n| n.time.map(|t| (t, n.pos[0]))).collect();
+    txs.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    assert!(txs.windows(2).all(|w| w[0].1 <= w[1].1));
+}
+
+#[test]
+fn the_case_autosaves_and_reopening_the_scenario_resumes_it() {
+    use offramp::app::casefile::{AUTOSAVE_SECS, CaseFile};
+    use offramp::app::legal::{FileRequest, Requests};
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = open(clocked(Some(dir.path())), "beginner-careless-vendor.ron", "Ana Lima");
+    to_investigation(&mut app);
+    let addr = intel_address(&app);
+    act(&mut app, GraphAction::Add(addr.clone()));
+    act(&mut app, GraphAction::Expand(Side::Outputs));
+    let k = *board(&app).selected.iter().next().unwrap();
+    act(
+        &mut app,
+        GraphAction::SetTag(
+            k,
+            Tag { label: "Ghost payout".into(), category: Some(Category::Vendor), ..Tag::default() },
+        ),
+    );
+    app.world_mut().resource_mut::<CaseFile>().case.notes = "ask Coinbay first".into();
+    app.world_mut().write_message(FileRequest { exchange: "coinbay".into(), address: addr.clone() });
+    for _ in 0..(AUTOSAVE_SECS as usize + 6) {
+        app.update();
+    }
+    let path = app.world().resource::<CaseFile>().path.clone().unwrap();
+    assert!(path.starts_with(dir.path()) && path.to_string_lossy().contains("ana-lima"), "{}", path.display());
+    let text = std::fs::read_to_string(&path).expect("the case was saved without being asked");
+    assert!(text.contains("Ghost payout") && text.contains("ask Coinbay first") && text.contains("coinbay"), "{text}");
+    // Closing the app saves what the last autosave missed.
+    act(&mut app, GraphAction::Expand(Side::Inputs));
+    app.world_mut().write_message(AppExit::Success);
+    app.update();
+    let saved_board = board(&app).save();
+    let spent = app.world().resource::<CaseFile>().seconds();
+    assert!(app.world().resource::<CaseFile>().is_saved());
+    assert!(spent >= 5, "time spent is counted ({spent} s)");
+    // Nothing half-written lies beside it.
+    let names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    drop(app);
+
+    // The same trainee opens the same scenario: everything is back.
+    let again = open(clocked(Some(dir.path())), "beginner-careless-vendor.ron", "Ana Lima");
+    let file = again.world().resource::<CaseFile>();
+    assert!(file.notice.as_deref().unwrap().contains("Resumed"), "{:?}", file.notice);
+    assert_eq!(file.case.notes, "ask Coinbay first");
+    assert!(file.seconds() >= spent);
+    assert_eq!(board(&again).save(), saved_board);
+    assert_eq!(board(&again).tag(k).unwrap().label, "Ghost payout");
+    let requests = again.world().resource::<Requests>();
+    assert_eq!(requests.filed.len(), 1);
+    assert!(requests.filed[0].answer.is_some(), "an answered request keeps its answer");
+    // Another trainee starts a case of their own.
+    drop(again);
+    let other = open(clocked(Some(dir.path())), "beginner-careless-vendor.ron", "Bo");
+    assert!(board(&other).is_empty());
+}
+
+#[test]
+fn a_corrupt_or_foreign_case_file_is_set_aside_with_a_message() {
+    use offramp::app::casefile::{CaseFile, case_path};
+    let dir = tempfile::tempdir().unwrap();
+    let sc = shipped("beginner-careless-vendor.ron");
+    let path = case_path(dir.path(), &sc.meta.id, sc.meta.seed, "Cy");
+    for (bad, why) in [
+        ("Case(scenario: \"beginner-careless-vendor\", answers: {\"deposits\": Addresses([\"x\"]),", ".case.ron:1:"),
+        ("Case(scenario: \"some-other-scenario\")", "some-other-scenario"),
+    ] {
+        std::fs::write(&path, bad).unwrap();
+        let app = open(clocked(Some(dir.path())), "beginner-careless-vendor.ron", "Cy");
+        let file = app.world().resource::<CaseFile>();
+        let notice = file.notice.clone().unwrap();
+        assert!(notice.contains("set aside") && notice.contains(why), "{notice}");
+        // The old file is kept, word for word, under the name the message gives.
+        let aside: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().contains(".unreadable-") && std::fs::read_to_string(p).unwrap() == bad)
+            .collect();
+        assert_eq!(aside.len(), 1, "{notice}");
+        assert!(notice.contains(&aside[0].display().to_string()));
+        std::fs::remove_file(&aside[0]).unwrap();
+        assert!(board(&app).is_empty(), "a new case begins");
+    }
+}
+
+#[test]
+fn submitting_scores_the_case_and_shows_the_results() {
+    use offramp::app::casefile::CaseFile;
+    use offramp::app::findings::{Results, Submit, UnlockHint};
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = open(clocked(Some(dir.path())), "intermediate-two-exchanges.ron", "Dee");
+    to_investigation(&mut app);
+    let case = app.world().resource::<Case>().clone();
+    // The right answer to every objective, and one hint unlocked.
+    {
+        let mut file = app.world_mut().resource_mut::<CaseFile>();
+        for (o, truth) in case.world.scenario.objectives.iter().zip(&case.world.truth.answers) {
+            file.case.answers.insert(o.id.clone(), truth.as_given());
+        }
+    }
+    let hinted = case.world.scenario.objectives.iter().find(|o| !o.hints.is_empty()).expect("an objective with a hint");
+    app.world_mut().write_message(UnlockHint { objective: hinted.id.clone(), hint: 0 });
+    app.update();
+    assert_eq!(app.world().resource::<CaseFile>().case.hints.len(), 1);
+    app.world_mut().write_message(Submit);
+    app.update();
+    app.update();
+    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Results);
+    let report = &app.world().resource::<Results>().0;
+    let cost = hinted.hints[0].cost;
+    assert!((report.earned - (report.possible - cost)).abs() < 1e-6, "{} of {}", report.earned, report.possible);
+    for o in &report.objectives {
+        let expected = if o.id == hinted.id { o.possible - cost } else { o.possible };
+        assert!((o.earned - expected).abs() < 1e-6, "{}: {} {:?}", o.id, o.earned, o.deductions);
+    }
+    // The submitted case is on disk, marked as such, and reopens on its results.
+    let path = app.world().resource::<CaseFile>().path.clone().unwrap();
+    assert!(std::fs::read_to_string(&path).unwrap().contains("submitted: true"));
+    drop(app);
+    let mut again = open(clocked(Some(dir.path())), "intermediate-two-exchanges.ron", "Dee");
+    again.update();
+    assert_eq!(*again.world().resource::<State<Screen>>().get(), Screen::Results);
+    assert!(again.world().get_resource::<Results>().is_some());
+    assert!(again.world().resource::<CaseFile>().case.submitted);
 }

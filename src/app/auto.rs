@@ -60,17 +60,14 @@ pub fn grow(board: &mut Board, case: &Case, want: usize) {
     }
     let mut frontier: Vec<NodeRef> = board.view().nodes.iter().map(|n| n.key).collect();
     let mut seen: std::collections::HashSet<NodeRef> = frontier.iter().copied().collect();
-    while board.view().nodes.len() < want && !frontier.is_empty() {
+    while board.len() < want && !frontier.is_empty() {
         let mut next = Vec::new();
-        for k in frontier {
+        'grow: for k in frontier {
             for side in [Side::Outputs, Side::Inputs] {
                 board.expand(k, side);
-                if board.view().nodes.len() >= want {
-                    break;
+                if board.len() >= want {
+                    break 'grow;
                 }
-            }
-            if board.view().nodes.len() >= want {
-                break;
             }
         }
         for n in &board.view().nodes {
@@ -158,10 +155,10 @@ fn bench(
     if let Some(dt) = dt {
         run.times[phase].push(dt);
     }
-    if phase == 0 {
-        if let Ok(mut t) = camera.single_mut() {
-            t.translation.x += 3.0;
-        }
+    if phase == 0
+        && let Ok(mut t) = camera.single_mut()
+    {
+        t.translation.x += 3.0;
     }
     if run.times[phase].len() >= *frames {
         if phase == 0 {

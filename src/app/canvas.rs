@@ -345,7 +345,7 @@ fn draw(
             NodeRef::Tx(_) if n.category.is_none() => TX_RGB,
             _ => category_rgb(n.category),
         });
-        let size = n.radius * 2.0 * (scale.max(0.35) / 0.35).min(1.0).max(1.0);
+        let size = (n.radius * 2.0).max(4.0 * scale);
         let image = if matches!(n.key, NodeRef::Tx(_)) { Handle::default() } else { assets.disc.clone() };
         let spr = Sprite { image, color: rgb(tint, 1.0), custom_size: Some(Vec2::splat(size)), ..default() };
         let tf = Transform::from_xyz(n.pos[0], n.pos[1], 2.0 + (i as f32 / view.nodes.len() as f32));

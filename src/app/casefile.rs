@@ -38,6 +38,10 @@ pub struct CaseFile {
     pub error: Option<String>,
 }
 
+/// The folder case files live in (`None`: cases are not kept).
+#[derive(Resource, Debug, Clone)]
+pub struct CasesDir(pub Option<PathBuf>);
+
 /// Saves the case now (Ctrl+S, leaving a screen).
 #[derive(Message, Debug, Clone, Copy)]
 pub struct SaveNow;
@@ -63,7 +67,8 @@ pub fn case_path(dir: &Path, scenario: &str, seed: u64, trainee: &str) -> PathBu
 }
 
 pub fn plugin(app: &mut App) {
-    app.add_message::<SaveNow>()
+    app.insert_resource(CasesDir(cases_dir()))
+        .add_message::<SaveNow>()
         .add_systems(Update, resume.run_if(resource_added::<Case>))
         .add_systems(Update, (count_time, autosave).chain().run_if(resource_exists::<CaseFile>))
         .add_systems(OnExit(Screen::Investigation), save_on_leave)
@@ -81,7 +86,7 @@ fn set_aside(path: &Path) -> std::io::Result<PathBuf> {
 }
 
 /// Opens the case of the world just generated: resumes its file, or starts a new one.
-pub fn resume(mut commands: Commands, loaded: Res<Case>, auto: Option<Res<super::auto::Auto>>) {
+pub fn resume(mut commands: Commands, loaded: Res<Case>, dir: Res<CasesDir>, auto: Option<Res<super::auto::Auto>>) {
     let world = &loaded.world;
     let mut board = Board::new(Arc::clone(&loaded.explorer), Arc::clone(&loaded.clusters));
     let fresh = CaseData {
@@ -90,7 +95,9 @@ pub fn resume(mut commands: Commands, loaded: Res<Case>, auto: Option<Res<super:
         trainee: loaded.trainee.clone(),
         ..CaseData::default()
     };
-    let path = cases_dir()
+    let path = dir
+        .0
+        .clone()
         .filter(|_| auto.is_none())
         .map(|d| case_path(&d, &world.scenario.meta.id, world.seed, &loaded.trainee));
     let mut notice = None;
@@ -141,10 +148,10 @@ pub fn resume(mut commands: Commands, loaded: Res<Case>, auto: Option<Res<super:
         },
         Some(_) => {}
     }
-    if let Some(p) = path.as_ref().and_then(|p| p.parent()) {
-        if let Err(e) = std::fs::create_dir_all(p) {
-            notice = Some(format!("Cannot create {} to save the case in: {e}", p.display()));
-        }
+    if let Some(p) = path.as_ref().and_then(|p| p.parent())
+        && let Err(e) = std::fs::create_dir_all(p)
+    {
+        notice = Some(format!("Cannot create {} to save the case in: {e}", p.display()));
     }
     // Requests already filed have had their answers.
     let filed = case

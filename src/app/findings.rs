@@ -48,6 +48,7 @@ fn unlock(mut asked: MessageReader<UnlockHint>, mut file: ResMut<CaseFile>, mut 
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn submit(
     mut asked: MessageReader<Submit>,
     mut file: ResMut<CaseFile>,
@@ -69,9 +70,10 @@ fn submit(
 }
 
 /// A case submitted earlier opens on its results.
-fn show_submitted(file: Res<CaseFile>, loaded: Res<Case>, mut commands: Commands) {
+fn show_submitted(file: Res<CaseFile>, loaded: Res<Case>, mut commands: Commands, mut next: ResMut<NextState<Screen>>) {
     if file.case.submitted {
         commands.insert_resource(Results(score::score(&loaded.world, &file.case)));
+        next.set(Screen::Results);
     }
 }
 

@@ -158,6 +158,8 @@ pub fn apply(mut actions: MessageReader<GraphAction>, mut graph: ResMut<Graph>) 
             GraphAction::Filter(f) => b.set_filter(*f),
         }
     }
+    // Panels read the view as last built: keep it current.
+    graph.board.view();
 }
 
 /// Moves the force layout on, within a few milliseconds of each frame.

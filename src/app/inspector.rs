@@ -20,7 +20,7 @@ fn usd(x: f64) -> String {
     let s = whole.abs().to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -104,10 +104,10 @@ fn actions(ui: &mut egui::Ui, k: NodeRef, out: &mut Vec<GraphAction>) {
             NodeRef::Addr(_) => Some("Fold cluster"),
             NodeRef::Tx(_) => None,
         };
-        if let Some(f) = fold {
-            if ui.button(f).on_hover_text("F").clicked() {
-                out.push(GraphAction::ToggleFold);
-            }
+        if let Some(f) = fold
+            && ui.button(f).on_hover_text("F").clicked()
+        {
+            out.push(GraphAction::ToggleFold);
         }
         if ui.button("Remove").on_hover_text("Delete").clicked() {
             out.push(GraphAction::Remove);

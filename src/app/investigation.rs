@@ -204,10 +204,11 @@ fn investigation_panels(
                 let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if enter || ui.button("Find").clicked() {
                     let found = search(&case, &p.search);
-                    if let Ok(v) = &found {
-                        if v.len() == 1 && v[0].0 == v[0].1 {
-                            out.push(GraphAction::Add(v[0].0.clone()));
-                        }
+                    if let Ok(v) = &found
+                        && v.len() == 1
+                        && v[0].0 == v[0].1
+                    {
+                        out.push(GraphAction::Add(v[0].0.clone()));
                     }
                     p.found = Some(found);
                 }
@@ -313,32 +314,32 @@ fn canvas_overlay(
         let colour = if n.labelled { egui::Color32::from_gray(235) } else { egui::Color32::from_gray(170) };
         painter.text(pos + egui::vec2(4.0, 0.0), egui::Align2::LEFT_CENTER, &n.label, font.clone(), colour);
     }
-    if let Some(k) = hovered {
-        if let (Some(n), Some(pos)) = (view.node(k), view.node(k).and_then(|n| to_screen(n.pos))) {
-            let what = match k {
-                NodeRef::Addr(_) => "address",
-                NodeRef::Tx(_) => "transaction",
-                NodeRef::Cluster(_) => "cluster",
-            };
-            let text = match n.time {
-                Some(t) => format!("{what} · {}", inspector::when(Some(t))),
-                None if n.members > 1 => format!("{what} · {} addresses on the board", n.members),
-                None => what.to_string(),
-            };
-            painter.text(pos + egui::vec2(0.0, -16.0), egui::Align2::CENTER_BOTTOM, text, font, egui::Color32::WHITE);
-        }
+    if let Some(k) = hovered
+        && let (Some(n), Some(pos)) = (view.node(k), view.node(k).and_then(|n| to_screen(n.pos)))
+    {
+        let what = match k {
+            NodeRef::Addr(_) => "address",
+            NodeRef::Tx(_) => "transaction",
+            NodeRef::Cluster(_) => "cluster",
+        };
+        let text = match n.time {
+            Some(t) => format!("{what} · {}", inspector::when(Some(t))),
+            None if n.members > 1 => format!("{what} · {} addresses on the board", n.members),
+            None => what.to_string(),
+        };
+        painter.text(pos + egui::vec2(0.0, -16.0), egui::Align2::CENTER_BOTTOM, text, font, egui::Color32::WHITE);
     }
-    if let Drag::Box { start, now } = canvas.drag {
-        if let (Some(a), Some(b)) = (to_screen([start.x, start.y]), to_screen([now.x, now.y])) {
-            let r = egui::Rect::from_two_pos(a, b);
-            painter.rect_filled(r, 0.0, egui::Color32::from_rgba_unmultiplied(120, 170, 255, 30));
-            painter.rect_stroke(
-                r,
-                0.0,
-                egui::Stroke::new(1.0, egui::Color32::from_rgb(120, 170, 255)),
-                egui::StrokeKind::Inside,
-            );
-        }
+    if let Drag::Box { start, now } = canvas.drag
+        && let (Some(a), Some(b)) = (to_screen([start.x, start.y]), to_screen([now.x, now.y]))
+    {
+        let r = egui::Rect::from_two_pos(a, b);
+        painter.rect_filled(r, 0.0, egui::Color32::from_rgba_unmultiplied(120, 170, 255, 30));
+        painter.rect_stroke(
+            r,
+            0.0,
+            egui::Stroke::new(1.0, egui::Color32::from_rgb(120, 170, 255)),
+            egui::StrokeKind::Inside,
+        );
     }
     Ok(())
 }

@@ -119,10 +119,10 @@ pub fn tab(
     );
     ui.add(egui::TextEdit::singleline(&mut form.address).hint_text("address").desired_width(f32::INFINITY));
     ui.horizontal(|ui| {
-        if let Some(a) = selected {
-            if ui.button("Use the selected address").clicked() {
-                form.address = a;
-            }
+        if let Some(a) = selected
+            && ui.button("Use the selected address").clicked()
+        {
+            form.address = a;
         }
         let spent = requests.filed.len() >= intel.legal.budget as usize;
         if ui.add_enabled(!form.address.trim().is_empty() && !spent, egui::Button::new("File the request")).clicked() {

@@ -66,16 +66,16 @@ pub fn tracing(ui: &mut egui::Ui, case: &Case, graph: &Graph, f: &mut TraceForm,
     });
     ui.add(egui::Slider::new(&mut f.depth, 1..=16).text("hops"));
     ui.checkbox(&mut f.stop_at_exchanges, "Stop at exchanges");
-    if ui.add_enabled(from.is_some(), egui::Button::new("Trace")).clicked() {
-        if let Some(a) = from {
-            let opts = TraceOptions {
-                method: f.method,
-                direction: f.direction,
-                depth: f.depth,
-                stop_at: if f.stop_at_exchanges { vec![Category::Exchange] } else { Vec::new() },
-            };
-            f.trace = Some(taint::trace(&case.explorer, a, &opts).map_err(|e| e.to_string()));
-        }
+    if ui.add_enabled(from.is_some(), egui::Button::new("Trace")).clicked()
+        && let Some(a) = from
+    {
+        let opts = TraceOptions {
+            method: f.method,
+            direction: f.direction,
+            depth: f.depth,
+            stop_at: if f.stop_at_exchanges { vec![Category::Exchange] } else { Vec::new() },
+        };
+        f.trace = Some(taint::trace(&case.explorer, a, &opts).map_err(|e| e.to_string()));
     }
     if let Some(r) = &f.trace {
         match r {
@@ -88,7 +88,7 @@ pub fn tracing(ui: &mut egui::Ui, case: &Case, graph: &Graph, f: &mut TraceForm,
                     ui.label("(stopped at the size limit)");
                 }
                 let mut top: Vec<_> = t.reached.iter().collect();
-                top.sort_by(|a, b| b.amount.cmp(&a.amount));
+                top.sort_by_key(|r| std::cmp::Reverse(r.amount));
                 for r in top.iter().take(12) {
                     let cat = r.category.map_or(String::new(), |c| format!(" [{}]", c.name()));
                     ui.horizontal(|ui| {
@@ -115,17 +115,17 @@ pub fn tracing(ui: &mut egui::Ui, case: &Case, graph: &Graph, f: &mut TraceForm,
     if f.target.is_none() {
         ui.text_edit_singleline(&mut f.target_text);
     }
-    if ui.add_enabled(from.is_some(), egui::Button::new("Find a path")).clicked() {
-        if let Some(a) = from {
-            let target = match f.target {
-                Some(c) => Ok(Target::Category(c)),
-                None => case.explorer.address(&f.target_text).map(Target::Address).map_err(|e| e.to_string()),
-            };
-            f.path = Some(target.and_then(|t| {
-                path::find(&case.explorer, a, t, PathOptions { depth: f.depth, ..PathOptions::default() })
-                    .map_err(|e| e.to_string())
-            }));
-        }
+    if ui.add_enabled(from.is_some(), egui::Button::new("Find a path")).clicked()
+        && let Some(a) = from
+    {
+        let target = match f.target {
+            Some(c) => Ok(Target::Category(c)),
+            None => case.explorer.address(&f.target_text).map(Target::Address).map_err(|e| e.to_string()),
+        };
+        f.path = Some(target.and_then(|t| {
+            path::find(&case.explorer, a, t, PathOptions { depth: f.depth, ..PathOptions::default() })
+                .map_err(|e| e.to_string())
+        }));
     }
     if let Some(r) = &f.path {
         match r {

@@ -162,6 +162,11 @@ impl Board {
         self.selected = keep;
     }
 
+    /// How many addresses and transactions are on the board (folded ones included).
+    pub fn len(&self) -> usize {
+        self.state.addrs.len() + self.state.txs.len()
+    }
+
     /// Whether the board is empty.
     pub fn is_empty(&self) -> bool {
         self.state.addrs.is_empty() && self.state.txs.is_empty()
