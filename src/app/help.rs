@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use bevy::prelude::*;
-use bevy_egui::input::EguiWantsInput;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use offramp_core::board::Side;
 use serde::{Deserialize, Serialize};
@@ -94,10 +93,10 @@ impl Settings {
 }
 
 pub fn ui(app: &mut App) {
-    app.insert_resource(Settings::load())
-        .add_systems(Update, keys.run_if(in_state(Screen::Investigation).and_then(resource_exists::<Graph>)))
-        .add_systems(Update, scale_keys)
-        .add_systems(EguiPrimaryContextPass, (apply_scale, overlay));
+    app.insert_resource(Settings::load()).add_systems(Update, scale_keys).add_systems(
+        EguiPrimaryContextPass,
+        (apply_scale, overlay, keys.run_if(in_state(Screen::Investigation).and_then(resource_exists::<Graph>))),
+    );
 }
 
 fn scale_keys(keys: Res<ButtonInput<KeyCode>>, mut settings: ResMut<Settings>) {
@@ -130,19 +129,21 @@ fn apply_scale(mut contexts: EguiContexts, settings: Res<Settings>, mut last: Lo
     Ok(())
 }
 
+/// The shortcuts, unless the trainee is typing in a text field (a focused button or link
+/// does not count: clicking one gives it focus).
 #[allow(clippy::too_many_arguments)]
 fn keys(
+    mut contexts: EguiContexts,
     keys: Res<ButtonInput<KeyCode>>,
-    wants: Option<Res<EguiWantsInput>>,
     graph: Res<Graph>,
     mut settings: ResMut<Settings>,
     mut canvas: ResMut<CanvasState>,
     mut out: MessageWriter<GraphAction>,
     mut save: MessageWriter<SaveNow>,
-) {
+) -> Result {
+    let typing = contexts.ctx_mut()?.text_edit_focused();
     let ctrl = keys.pressed(KeyCode::ControlLeft) || keys.pressed(KeyCode::ControlRight);
     let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
-    let typing = wants.as_ref().is_some_and(|w| w.wants_keyboard_input());
     let pressed = |k: KeyCode| keys.just_pressed(k);
     if pressed(KeyCode::F1) || (!typing && shift && pressed(KeyCode::Slash)) {
         settings.show_help = !settings.show_help;
@@ -162,7 +163,7 @@ fn keys(
             settings.focus_search = true;
         }
         if typing {
-            return;
+            return Ok(());
         }
         if pressed(KeyCode::KeyZ) {
             out.write(if shift { GraphAction::Redo } else { GraphAction::Undo });
@@ -173,10 +174,10 @@ fn keys(
         if pressed(KeyCode::KeyA) {
             out.write(GraphAction::SelectAll);
         }
-        return;
+        return Ok(());
     }
     if typing {
-        return;
+        return Ok(());
     }
     if pressed(KeyCode::KeyE) {
         out.write(GraphAction::Expand(if shift { Side::Inputs } else { Side::Outputs }));
@@ -204,6 +205,7 @@ fn keys(
     if pressed(KeyCode::Home) {
         canvas.fit = true;
     }
+    Ok(())
 }
 
 fn overlay(mut contexts: EguiContexts, mut settings: ResMut<Settings>) -> Result {
