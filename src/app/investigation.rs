@@ -300,6 +300,15 @@ fn canvas_overlay(
     let selected = graph.board.selected.clone();
     let view = graph.board.view();
     let font = egui::FontId::proportional(11.0);
+    if view.nodes.is_empty() {
+        painter.text(
+            screen.center(),
+            egui::Align2::CENTER_CENTER,
+            "The board is empty.\nClick an address or transaction in the intel, or search, to put it here.\nF1 lists the shortcuts.",
+            egui::FontId::proportional(15.0),
+            egui::Color32::from_gray(150),
+        );
+    }
     let mut drawn = 0;
     for n in view.nodes.iter().filter(|n| !n.hidden) {
         let wanted = n.labelled || selected.contains(&n.key) || hovered == Some(n.key) || (scale < 0.5 && drawn < 400);
