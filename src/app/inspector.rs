@@ -36,6 +36,17 @@ fn colour32(c: [u8; 3]) -> egui::Color32 {
     egui::Color32::from_rgb(c[0], c[1], c[2])
 }
 
+/// Rows of a name and a value.
+pub fn grid(ui: &mut egui::Ui, id: impl std::hash::Hash + std::fmt::Debug, rows: &[(&str, String)]) {
+    egui::Grid::new(id).num_columns(2).show(ui, |ui| {
+        for (k, v) in rows {
+            ui.label(*k);
+            ui.label(v);
+            ui.end_row();
+        }
+    });
+}
+
 /// The tag editor's draft, kept while the trainee types.
 #[derive(Default)]
 pub struct TagDraft {
@@ -124,29 +135,19 @@ fn address(ui: &mut egui::Ui, case: &Case, a: u32, out: &mut Vec<GraphAction>) {
         ui.colored_label(colour32(category_rgb(Some(l.category))), format!("{} — {}", l.label, l.category.name()));
     }
     let price = ex.price_at(i64::from(v.last_seen.unwrap_or(0)));
-    egui::Grid::new("addr").num_columns(2).show(ui, |ui| {
-        ui.label("Balance");
-        ui.label(format!("{} ({} now)", btc(v.balance), usd(v.balance as f64 / 1e8 * price)));
-        ui.end_row();
-        ui.label("Received");
-        ui.label(btc(v.received));
-        ui.end_row();
-        ui.label("Sent");
-        ui.label(btc(v.sent));
-        ui.end_row();
-        ui.label("Transactions");
-        ui.label(v.tx_count.to_string());
-        ui.end_row();
-        ui.label("First seen");
-        ui.label(when(v.first_seen));
-        ui.end_row();
-        ui.label("Last seen");
-        ui.label(when(v.last_seen));
-        ui.end_row();
-        ui.label("Cluster");
-        ui.label(format!("{} addresses", case.clusters.members(a).len()));
-        ui.end_row();
-    });
+    grid(
+        ui,
+        "addr",
+        &[
+            ("Balance", format!("{} ({} now)", btc(v.balance), usd(v.balance as f64 / 1e8 * price))),
+            ("Received", btc(v.received)),
+            ("Sent", btc(v.sent)),
+            ("Transactions", v.tx_count.to_string()),
+            ("First seen", when(v.first_seen)),
+            ("Last seen", when(v.last_seen)),
+            ("Cluster", format!("{} addresses", case.clusters.members(a).len())),
+        ],
+    );
     ui.separator();
     ui.strong("History");
     for row in v.history.iter().take(200) {
@@ -171,23 +172,17 @@ fn transaction(ui: &mut egui::Ui, case: &Case, t: u32, out: &mut Vec<GraphAction
     let ex = &case.explorer;
     let v = ex.tx_view(t);
     ui.label(egui::RichText::new(&v.txid).monospace().strong());
-    egui::Grid::new("tx").num_columns(2).show(ui, |ui| {
-        ui.label("Time");
-        ui.label(format_instant(i64::from(v.time)));
-        ui.end_row();
-        ui.label("Block");
-        ui.label(v.height.to_string());
-        ui.end_row();
-        ui.label("Value");
-        ui.label(format!("{} ({})", btc(v.outputs.iter().map(|o| o.value).sum()), usd(v.usd)));
-        ui.end_row();
-        ui.label("Fee");
-        ui.label(format!("{} sat ({:.1} sat/vB)", v.fee, v.fee_rate));
-        ui.end_row();
-        ui.label("Size");
-        ui.label(format!("{} vB, version {}, locktime {}", v.vsize, v.version, v.locktime));
-        ui.end_row();
-    });
+    grid(
+        ui,
+        "tx",
+        &[
+            ("Time", format_instant(i64::from(v.time))),
+            ("Block", v.height.to_string()),
+            ("Value", format!("{} ({})", btc(v.outputs.iter().map(|o| o.value).sum()), usd(v.usd))),
+            ("Fee", format!("{} sat ({:.1} sat/vB)", v.fee, v.fee_rate)),
+            ("Size", format!("{} vB, version {}, locktime {}", v.vsize, v.version, v.locktime)),
+        ],
+    );
     ui.separator();
     ui.strong("Heuristics");
     if let Some(e) = coinjoin::coinjoin(ex, t) {
@@ -244,20 +239,16 @@ fn cluster(ui: &mut egui::Ui, case: &Case, graph: &Graph, r: u32) {
     let v = case.clusters.view(&case.explorer, r);
     ui.strong(format!("Cluster of {} addresses", v.size));
     ui.label(format!("{} of them on the board", graph.board.members_on_board(r).len()));
-    egui::Grid::new("cluster").num_columns(2).show(ui, |ui| {
-        ui.label("Balance");
-        ui.label(btc(v.balance));
-        ui.end_row();
-        ui.label("Transactions");
-        ui.label(v.tx_count.to_string());
-        ui.end_row();
-        ui.label("First seen");
-        ui.label(when(v.first_seen));
-        ui.end_row();
-        ui.label("Last seen");
-        ui.label(when(v.last_seen));
-        ui.end_row();
-    });
+    grid(
+        ui,
+        "cluster",
+        &[
+            ("Balance", btc(v.balance)),
+            ("Transactions", v.tx_count.to_string()),
+            ("First seen", when(v.first_seen)),
+            ("Last seen", when(v.last_seen)),
+        ],
+    );
     for l in v.labels.iter().take(20) {
         ui.label(format!("{} — {} ({})", l.label, l.category.name(), l.address));
     }

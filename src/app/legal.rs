@@ -157,8 +157,10 @@ pub fn tab(
                 ui.label("One of the exchange's own wallets, not a customer's.");
             }
             Some(Ok(Reply::Records(r))) => {
-                egui::Grid::new(("kyc", &f.address, &f.exchange)).num_columns(2).show(ui, |ui| {
-                    for (k, v) in [
+                super::inspector::grid(
+                    ui,
+                    ("kyc", &f.address, &f.exchange),
+                    &[
                         ("Account", r.account_id.clone()),
                         ("Name", r.name.clone().unwrap_or_else(|| "(no KYC)".into())),
                         ("Nationality", r.nationality.clone().unwrap_or_else(|| "—".into())),
@@ -166,12 +168,8 @@ pub fn tab(
                         ("Bank account", r.bank_account.clone().unwrap_or_else(|| "—".into())),
                         ("E-mail", r.email.clone()),
                         ("Opened", r.opened.clone()),
-                    ] {
-                        ui.label(k);
-                        ui.label(v);
-                        ui.end_row();
-                    }
-                });
+                    ],
+                );
                 ui.label(format!("{} deposit addresses:", r.deposit_addresses.len()));
                 for a in &r.deposit_addresses {
                     ui.monospace(super::tools::short(a)).on_hover_text(a);
