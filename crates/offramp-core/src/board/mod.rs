@@ -373,15 +373,7 @@ impl Board {
                 gone.push(k);
             }
         }
-        if gone.is_empty() {
-            return 0;
-        }
-        self.checkpoint();
-        for k in &gone {
-            self.delete(*k);
-        }
-        self.touched();
-        gone.len()
+        self.remove(&gone)
     }
 
     fn delete(&mut self, k: NodeRef) {
@@ -418,18 +410,6 @@ impl Board {
         }
         self.touched();
         keys.len()
-    }
-
-    /// Empties the board (undoable).
-    pub fn clear(&mut self) {
-        if self.is_empty() {
-            return;
-        }
-        self.checkpoint();
-        let tags = std::mem::take(&mut self.state.tags);
-        self.state = State { tags, ..State::default() };
-        self.selected.clear();
-        self.touched();
     }
 
     /// Folds the cluster of an address (every member on the board becomes one node at their
@@ -558,8 +538,7 @@ impl Board {
             let txs: Vec<u32> = r.path.iter().filter_map(|t| ex.txid(t).ok()).collect();
             for w in txs.windows(2) {
                 let (t0, t1) = (w[0], w[1]);
-                for (o, out) in c.outputs[c.txs[t0 as usize].outputs()].iter().enumerate() {
-                    let _ = o;
+                for out in &c.outputs[c.txs[t0 as usize].outputs()] {
                     if out.spent_by != NONE && c.inputs[out.spent_by as usize].tx == t1 && out.addr != NONE {
                         keys.push(NodeRef::Addr(out.addr));
                     }
