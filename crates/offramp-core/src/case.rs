@@ -44,6 +44,10 @@ pub struct Case {
     /// Whether the trainee submitted the case (it is then read-only in the app).
     #[serde(default)]
     pub submitted: bool,
+    /// The score the app's referee gave on submission, (earned, possible), for the trainee's
+    /// own library. Informative only: an instructor scores the answers again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<(f64, f64)>,
 }
 
 /// A hint the trainee unlocked: objective id and the hint's position (from 0).

@@ -245,6 +245,26 @@ impl Board {
         })
     }
 
+    /// The free place nearest to `p` (no node within an edge's length), searched on rings
+    /// around it: where a node added while the trainee looks at `p` can go and be seen.
+    pub fn free_spot_near(&self, p: [f32; 2]) -> [f32; 2] {
+        let free = |q: [f32; 2]| {
+            self.state.pos.values().all(|o| (o[0] - q[0]).powi(2) + (o[1] - q[1]).powi(2) >= IDEAL_EDGE * IDEAL_EDGE)
+        };
+        for ring in 0..12 {
+            let r = ring as f32 * IDEAL_EDGE;
+            let steps = if ring == 0 { 1 } else { 6 * ring };
+            for s in 0..steps {
+                let a = s as f32 / steps as f32 * std::f32::consts::TAU;
+                let q = [p[0] + r * a.cos(), p[1] + r * a.sin()];
+                if free(q) {
+                    return q;
+                }
+            }
+        }
+        p
+    }
+
     /// A place to the right of everything on the board.
     fn free_spot(&self) -> [f32; 2] {
         if self.state.pos.is_empty() {
