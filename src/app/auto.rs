@@ -14,7 +14,7 @@ use offramp_core::scenario::Category;
 use super::Screen;
 use super::canvas::CanvasState;
 use super::graph::Graph;
-use super::loading::Case;
+use super::investigation::Evidence;
 
 /// What to do without a person.
 #[derive(Resource, Debug, Clone)]
@@ -45,8 +45,8 @@ fn skip_briefing(mut next: ResMut<NextState<Screen>>) {
 }
 
 /// Grows a board breadth-first from the intel until it shows at least `want` nodes.
-pub fn grow(board: &mut Board, case: &Case, want: usize) {
-    for item in &case.world.intel.items {
+pub fn grow(board: &mut Board, case: &Evidence, want: usize) {
+    for item in &case.intel.items {
         for a in item.addresses.iter().chain(&item.txids) {
             let _ = board.add_text(a, None);
         }
@@ -79,7 +79,7 @@ pub fn grow(board: &mut Board, case: &Case, want: usize) {
     }
 }
 
-fn fill(auto: Option<Res<Auto>>, case: Res<Case>, mut graph: ResMut<Graph>, mut canvas: ResMut<CanvasState>) {
+fn fill(auto: Option<Res<Auto>>, case: Res<Evidence>, mut graph: ResMut<Graph>, mut canvas: ResMut<CanvasState>) {
     let Some(auto) = auto else { return };
     let want = match *auto {
         Auto::Screenshot { .. } => 60,

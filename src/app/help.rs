@@ -12,6 +12,7 @@ use super::Screen;
 use super::canvas::CanvasState;
 use super::casefile::SaveNow;
 use super::graph::{Graph, GraphAction};
+use egui::Key;
 
 /// Every shortcut, as the help overlay lists it.
 pub const SHORTCUTS: &[(&str, &str)] = &[
@@ -24,6 +25,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("L", "force-directed layout (again: stop it)"),
     ("T", "time layout, left to right"),
     ("Home", "frame everything"),
+    ("U", "edge values in dollars at the time, or in bitcoin"),
     ("Ctrl+A", "select everything shown"),
     ("Esc", "clear the selection; close this help"),
     ("Ctrl+Z", "undo"),
@@ -47,6 +49,15 @@ pub const MOUSE: &[(&str, &str)] = &[
 #[derive(Resource, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     pub ui_scale: f32,
+    /// The trainee's name, asked once in the library; it goes on every case file.
+    #[serde(default)]
+    pub trainee: String,
+    /// Edge labels in dollars at the time instead of bitcoin.
+    #[serde(default)]
+    pub show_usd: bool,
+    /// Where they are kept (`None`: not kept, as in tests).
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
     #[serde(skip)]
     pub show_help: bool,
     #[serde(skip)]
@@ -55,7 +66,14 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { ui_scale: 1.0, show_help: false, focus_search: false }
+        Settings {
+            ui_scale: 1.0,
+            trainee: String::new(),
+            show_usd: false,
+            path: None,
+            show_help: false,
+            focus_search: false,
+        }
     }
 }
 
@@ -68,57 +86,74 @@ fn settings_path() -> Option<PathBuf> {
 }
 
 impl Settings {
-    /// The saved settings, or the defaults.
+    /// The saved settings, or the defaults; kept where they were found.
     pub fn load() -> Settings {
-        settings_path()
+        let path = settings_path();
+        let mut s = path
+            .as_ref()
             .and_then(|p| std::fs::read_to_string(p).ok())
             .and_then(|t| ron::from_str::<Settings>(&t).ok())
-            .map(|mut s| {
-                s.ui_scale = s.ui_scale.clamp(*SCALES.start(), *SCALES.end());
-                s
-            })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        s.ui_scale = s.ui_scale.clamp(*SCALES.start(), *SCALES.end());
+        s.path = path;
+        s
     }
 
-    fn save(&self) {
-        if let Some(p) = settings_path() {
+    /// Keeps the settings for the next run (atomically; a failure only loses the settings).
+    pub fn save(&self) {
+        if let Some(p) = &self.path {
             if let Some(dir) = p.parent() {
                 let _ = std::fs::create_dir_all(dir);
             }
             if let Ok(text) = ron::to_string(self) {
-                let _ = offramp_core::case::write_atomic(&p, text.as_bytes());
+                let _ = offramp_core::case::write_atomic(p, text.as_bytes());
             }
         }
     }
 }
 
 pub fn ui(app: &mut App) {
-    app.insert_resource(Settings::load()).add_systems(Update, scale_keys).add_systems(
+    app.insert_resource(Settings::load()).add_systems(
         EguiPrimaryContextPass,
-        (apply_scale, overlay, keys.run_if(in_state(Screen::Investigation).and_then(resource_exists::<Graph>))),
+        (
+            (apply_scale, scale_keys).chain(),
+            overlay,
+            // After the panels, so that a text field focused this frame counts.
+            keys.after(super::investigation::panels::investigation_panels)
+                .run_if(in_state(Screen::Investigation).and_then(resource_exists::<Graph>)),
+        ),
     );
 }
 
-fn scale_keys(keys: Res<ButtonInput<KeyCode>>, mut settings: ResMut<Settings>) {
-    let ctrl = keys.pressed(KeyCode::ControlLeft) || keys.pressed(KeyCode::ControlRight);
-    if !ctrl {
-        return;
-    }
+/// Ctrl+= and Ctrl+− change the UI scale, Ctrl+0 resets it, on every screen.
+fn scale_keys(mut contexts: EguiContexts, mut settings: ResMut<Settings>) -> Result {
+    let ctx = contexts.ctx_mut()?;
     let s = settings.ui_scale;
-    let new = if keys.just_pressed(KeyCode::Equal) || keys.just_pressed(KeyCode::NumpadAdd) {
-        s + 0.1
-    } else if keys.just_pressed(KeyCode::Minus) || keys.just_pressed(KeyCode::NumpadSubtract) {
-        s - 0.1
-    } else if keys.just_pressed(KeyCode::Digit0) {
-        1.0
-    } else {
-        return;
-    };
-    settings.ui_scale = new.clamp(*SCALES.start(), *SCALES.end());
+    let new = ctx.input(|i| {
+        if !i.modifiers.command {
+            None
+        } else if i.key_pressed(Key::Equals) || i.key_pressed(Key::Plus) {
+            Some(s + 0.1)
+        } else if i.key_pressed(Key::Minus) {
+            Some(s - 0.1)
+        } else if i.key_pressed(Key::Num0) {
+            Some(1.0)
+        } else {
+            None
+        }
+    });
+    if let Some(new) = new {
+        settings.ui_scale = new.clamp(*SCALES.start(), *SCALES.end());
+    }
+    Ok(())
 }
 
 fn apply_scale(mut contexts: EguiContexts, settings: Res<Settings>, mut last: Local<Option<f32>>) -> Result {
     let ctx = contexts.ctx_mut()?;
+    if last.is_none() {
+        // The scale keys are ours, kept in the settings; egui's own would fight them.
+        ctx.options_mut(|o| o.zoom_with_keyboard = false);
+    }
     if *last != Some(settings.ui_scale) {
         ctx.set_zoom_factor(settings.ui_scale);
         if last.is_some() {
@@ -129,49 +164,58 @@ fn apply_scale(mut contexts: EguiContexts, settings: Res<Settings>, mut last: Lo
     Ok(())
 }
 
-/// The shortcuts, unless the trainee is typing in a text field (a focused button or link
-/// does not count: clicking one gives it focus).
-#[allow(clippy::too_many_arguments)]
+/// The investigation's shortcuts, read from egui's input: the keys reach them only when the
+/// trainee is not typing in a text field (a focused button or link does not count: clicking
+/// one gives it focus).
 fn keys(
     mut contexts: EguiContexts,
-    keys: Res<ButtonInput<KeyCode>>,
     graph: Res<Graph>,
     mut settings: ResMut<Settings>,
-    mut canvas: ResMut<CanvasState>,
+    canvas: Option<ResMut<CanvasState>>,
     mut out: MessageWriter<GraphAction>,
     mut save: MessageWriter<SaveNow>,
 ) -> Result {
-    let typing = contexts.ctx_mut()?.text_edit_focused();
-    let ctrl = keys.pressed(KeyCode::ControlLeft) || keys.pressed(KeyCode::ControlRight);
-    let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
-    let pressed = |k: KeyCode| keys.just_pressed(k);
-    if pressed(KeyCode::F1) || (!typing && shift && pressed(KeyCode::Slash)) {
+    let ctx = contexts.ctx_mut()?;
+    let typing = ctx.text_edit_focused();
+    let (mods, pressed): (egui::Modifiers, Vec<Key>) = ctx.input(|i| {
+        let keys = i
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                egui::Event::Key { key, pressed: true, .. } => Some(*key),
+                _ => None,
+            })
+            .collect();
+        (i.modifiers, keys)
+    });
+    let hit = |k: Key| pressed.contains(&k);
+    if hit(Key::F1) || (!typing && hit(Key::Questionmark)) {
         settings.show_help = !settings.show_help;
     }
-    if pressed(KeyCode::Escape) {
+    if hit(Key::Escape) {
         if settings.show_help {
             settings.show_help = false;
         } else if !typing {
             out.write(GraphAction::ClearSelection);
         }
     }
-    if ctrl {
-        if pressed(KeyCode::KeyS) {
+    if mods.command {
+        if hit(Key::S) {
             save.write(SaveNow);
         }
-        if pressed(KeyCode::KeyF) {
+        if hit(Key::F) {
             settings.focus_search = true;
         }
         if typing {
             return Ok(());
         }
-        if pressed(KeyCode::KeyZ) {
-            out.write(if shift { GraphAction::Redo } else { GraphAction::Undo });
+        if hit(Key::Z) {
+            out.write(if mods.shift { GraphAction::Redo } else { GraphAction::Undo });
         }
-        if pressed(KeyCode::KeyY) {
+        if hit(Key::Y) {
             out.write(GraphAction::Redo);
         }
-        if pressed(KeyCode::KeyA) {
+        if hit(Key::A) {
             out.write(GraphAction::SelectAll);
         }
         return Ok(());
@@ -179,31 +223,35 @@ fn keys(
     if typing {
         return Ok(());
     }
-    if pressed(KeyCode::KeyE) {
-        out.write(GraphAction::Expand(if shift { Side::Inputs } else { Side::Outputs }));
+    if hit(Key::E) {
+        out.write(GraphAction::Expand(if mods.shift { Side::Inputs } else { Side::Outputs }));
     }
-    if pressed(KeyCode::KeyC) {
+    if hit(Key::C) {
         out.write(GraphAction::Collapse(Side::Outputs));
         out.write(GraphAction::Collapse(Side::Inputs));
     }
-    if pressed(KeyCode::KeyF) {
+    if hit(Key::F) {
         out.write(GraphAction::ToggleFold);
     }
-    if pressed(KeyCode::Delete) || pressed(KeyCode::Backspace) {
+    if hit(Key::Delete) || hit(Key::Backspace) {
         out.write(GraphAction::Remove);
     }
-    if pressed(KeyCode::KeyP) {
+    if hit(Key::P) {
         out.write(GraphAction::Unpin);
     }
-    if pressed(KeyCode::KeyL) {
+    if hit(Key::U) {
+        settings.show_usd = !settings.show_usd;
+    }
+    if hit(Key::L) {
         out.write(if graph.board.settling() { GraphAction::StopLayout } else { GraphAction::ForceLayout });
     }
-    if pressed(KeyCode::KeyT) {
+    let mut fit = hit(Key::Home);
+    if hit(Key::T) {
         out.write(GraphAction::TimeLayout);
-        canvas.fit = true;
+        fit = true;
     }
-    if pressed(KeyCode::Home) {
-        canvas.fit = true;
+    if fit && let Some(mut c) = canvas {
+        c.fit = true;
     }
     Ok(())
 }

@@ -5,32 +5,15 @@
 //! the logic headless, without a window or a GPU.
 
 pub mod auto;
-pub mod briefing;
-pub mod canvas;
-pub mod casefile;
-pub mod findings;
-pub mod graph;
 pub mod help;
-pub mod inspector;
 pub mod investigation;
-pub mod legal;
-pub mod library;
-pub mod loading;
-pub mod tools;
+pub mod screens;
+
+pub use investigation::{canvas, casefile, findings, graph, inspector, legal, referee, tools};
+pub use screens::{Screen, library, loading};
 
 use bevy::prelude::*;
 use bevy_egui::egui;
-
-/// Which screen the app shows.
-#[derive(States, Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Screen {
-    #[default]
-    Library,
-    Loading,
-    Briefing,
-    Investigation,
-    Results,
-}
 
 /// The whole window as an egui `Ui`, to lay panels out in (egui 0.36 shows panels in a `Ui`).
 pub fn root_ui(ctx: &egui::Context) -> egui::Ui {
@@ -44,27 +27,45 @@ pub fn root_ui(ctx: &egui::Context) -> egui::Ui {
 /// Everything but the panels: what the headless tests run.
 pub fn logic_plugin(app: &mut App) {
     app.init_state::<Screen>();
-    app.add_plugins((
-        library::plugin,
-        loading::plugin,
-        legal::plugin,
-        graph::plugin,
-        casefile::plugin,
-        findings::plugin,
-    ));
+    app.add_plugins((screens::plugin, investigation::plugin));
 }
 
-/// The egui panels of every screen.
+/// egui's fonts with DejaVu Sans behind them, for the arrows, crosses and marks egui's own
+/// fonts lack (they would be drawn as empty boxes).
+pub fn install_fonts(ctx: &egui::Context) {
+    ctx.set_fonts(font_definitions());
+}
+
+/// The fonts the app draws with, each family's fallback chain in order.
+pub fn font_definitions() -> egui::FontDefinitions {
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert(
+        "dejavu-sans".into(),
+        std::sync::Arc::new(egui::FontData::from_static(include_bytes!("../../assets/fonts/DejaVuSans.ttf"))),
+    );
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts.families.entry(family).or_default().push("dejavu-sans".into());
+    }
+    fonts
+}
+
+fn fonts(mut contexts: bevy_egui::EguiContexts, mut done: Local<bool>) -> Result {
+    if !*done {
+        install_fonts(contexts.ctx_mut()?);
+        *done = true;
+    }
+    Ok(())
+}
+
+/// The egui panels of every screen and the canvas's input (egui decides what reaches the
+/// canvas): what the tests of input run, without a GPU.
+pub fn panels_plugin(app: &mut App) {
+    app.add_systems(bevy_egui::EguiPrimaryContextPass, fonts).add_plugins((screens::ui, investigation::ui, help::ui));
+}
+
+/// Everything a person sees: the panels and the canvas drawn on the GPU.
 pub fn ui_plugin(app: &mut App) {
-    app.add_plugins((
-        library::ui,
-        loading::ui,
-        briefing::ui,
-        investigation::ui,
-        findings::ui,
-        help::ui,
-        canvas::plugin,
-    ));
+    app.add_plugins((panels_plugin, canvas::draw_plugin));
 }
 
 /// Opens the app on the library with a message (a scenario that failed to load).

@@ -8,9 +8,9 @@ use offramp_core::forensics::taint::{self, Direction, Method, TraceOptions, Trac
 use offramp_core::scenario::Category;
 use offramp_core::time::format_instant;
 
+use super::Evidence;
 use super::graph::{Graph, GraphAction};
 use super::inspector::btc;
-use super::loading::Case;
 
 /// The tracing tab's settings and last results.
 pub struct TraceForm {
@@ -47,7 +47,7 @@ fn origin(graph: &Graph) -> Option<u32> {
     }
 }
 
-pub fn tracing(ui: &mut egui::Ui, case: &Case, graph: &Graph, f: &mut TraceForm, out: &mut Vec<GraphAction>) {
+pub fn tracing(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, f: &mut TraceForm, out: &mut Vec<GraphAction>) {
     let from = origin(graph);
     match from {
         Some(a) => ui.label(format!("From {}", case.explorer.chain.address_string(a))),
@@ -155,6 +155,13 @@ pub fn tracing(ui: &mut egui::Ui, case: &Case, graph: &Graph, f: &mut TraceForm,
     }
 }
 
+/// Points as a person writes them: "5", "2.5", "0.25".
+pub fn points(x: f64) -> String {
+    let s = format!("{:.2}", x.abs());
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if x < 0.0 { format!("−{s}") } else { s.to_string() }
+}
+
 pub fn short(s: &str) -> String {
     if s.len() > 20 { format!("{}…{}", &s[..10], &s[s.len() - 6..]) } else { s.to_string() }
 }
@@ -179,7 +186,7 @@ pub fn tags(ui: &mut egui::Ui, graph: &Graph, notes: &mut String, out: &mut Vec<
         }
     }
     if !any {
-        ui.label("Tag a node in the inspector (G) to list it here.");
+        ui.label("Select a node and fill in \"Your tag\" in the inspector to list it here.");
     }
     ui.separator();
     ui.strong("Case notes");
@@ -187,7 +194,7 @@ pub fn tags(ui: &mut egui::Ui, graph: &Graph, notes: &mut String, out: &mut Vec<
 }
 
 /// The timeline filter: a date range over the world's span.
-pub fn timeline(ui: &mut egui::Ui, case: &Case, graph: &Graph, out: &mut Vec<GraphAction>) {
+pub fn timeline(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, out: &mut Vec<GraphAction>) {
     let c = &case.explorer.chain;
     let (Some(first), Some(last)) = (c.blocks.first(), c.blocks.last()) else { return };
     let (lo, hi) = (first.time, last.time);

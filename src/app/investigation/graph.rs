@@ -66,13 +66,19 @@ fn plural(n: usize, one: &str) -> String {
 }
 
 /// Applies the actions of this frame, in order.
-pub fn apply(mut actions: MessageReader<GraphAction>, mut graph: ResMut<Graph>) {
+pub fn apply(
+    mut actions: MessageReader<GraphAction>,
+    mut graph: ResMut<Graph>,
+    canvas: Option<Res<super::canvas::CanvasState>>,
+) {
+    // New nodes go where the trainee is looking, never under a panel.
+    let centre = canvas.map(|c| c.centre);
     for action in actions.read() {
         let g = &mut *graph;
         let b = &mut g.board;
         let selected: Vec<NodeRef> = b.selected.iter().copied().collect();
         match action {
-            GraphAction::Add(text) => match b.add_text(text, None) {
+            GraphAction::Add(text) => match b.add_text(text, centre.map(|c| b.free_spot_near(c))) {
                 Ok(k) => {
                     b.selected.clear();
                     b.selected.insert(k);

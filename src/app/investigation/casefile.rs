@@ -9,12 +9,14 @@ use std::sync::Arc;
 use bevy::prelude::*;
 use offramp_core::board::Board;
 use offramp_core::case::{self, Case as CaseData};
-use offramp_core::legal;
 
+use super::Evidence;
 use super::Screen;
+use super::canvas::CanvasState;
 use super::graph::Graph;
 use super::legal::{Filed, Requests};
-use super::loading::Case;
+use super::panels::Panels;
+use super::referee::RefereeHandle;
 
 /// How often the case is saved while it changes.
 pub const AUTOSAVE_SECS: f64 = 3.0;
@@ -69,9 +71,9 @@ pub fn case_path(dir: &Path, scenario: &str, seed: u64, trainee: &str) -> PathBu
 pub fn plugin(app: &mut App) {
     app.insert_resource(CasesDir(cases_dir()))
         .add_message::<SaveNow>()
-        .add_systems(Update, resume.run_if(resource_added::<Case>))
+        .add_systems(Update, resume.run_if(resource_added::<Evidence>))
         .add_systems(Update, (count_time, autosave).chain().run_if(resource_exists::<CaseFile>))
-        .add_systems(OnExit(Screen::Investigation), save_on_leave)
+        .add_systems(OnExit(Screen::Investigation), save_now)
         .add_systems(Last, save_on_exit.run_if(resource_exists::<CaseFile>));
 }
 
@@ -85,22 +87,29 @@ fn set_aside(path: &Path) -> std::io::Result<PathBuf> {
     Ok(aside)
 }
 
-/// Opens the case of the world just generated: resumes its file, or starts a new one.
-pub fn resume(mut commands: Commands, loaded: Res<Case>, dir: Res<CasesDir>, auto: Option<Res<super::auto::Auto>>) {
-    let world = &loaded.world;
-    let mut board = Board::new(Arc::clone(&loaded.explorer), Arc::clone(&loaded.clusters));
+/// Opens the case of the world just generated: resumes its file, or starts a new one. This
+/// begins the investigation's session: its board, requests, panels and canvas start here.
+pub fn resume(
+    mut commands: Commands,
+    evidence: Res<Evidence>,
+    referee: Res<RefereeHandle>,
+    dir: Res<CasesDir>,
+    auto: Option<Res<super::super::auto::Auto>>,
+    library: Option<ResMut<crate::app::library::Library>>,
+) {
+    let backup = library.and_then(|mut l| l.backup.take());
+    let mut board = Board::new(Arc::clone(&evidence.explorer), Arc::clone(&evidence.clusters));
+    let (scenario, seed) = (evidence.scenario(), evidence.seed());
     let fresh = CaseData {
-        scenario: world.scenario.meta.id.clone(),
-        seed: Some(world.seed),
-        trainee: loaded.trainee.clone(),
+        scenario: scenario.to_string(),
+        seed: Some(seed),
+        trainee: evidence.trainee.clone(),
         ..CaseData::default()
     };
-    let path = dir
-        .0
-        .clone()
-        .filter(|_| auto.is_none())
-        .map(|d| case_path(&d, &world.scenario.meta.id, world.seed, &loaded.trainee));
-    let mut notice = None;
+    let path = dir.0.clone().filter(|_| auto.is_none()).map(|d| case_path(&d, scenario, seed, &evidence.trainee));
+    commands.insert_resource(Panels::default());
+    commands.insert_resource(CanvasState { fit: true, ..CanvasState::default() });
+    let mut notice = backup;
     let mut case = fresh.clone();
     match &path {
         None if auto.is_some() => {}
@@ -108,8 +117,8 @@ pub fn resume(mut commands: Commands, loaded: Res<Case>, dir: Res<CasesDir>, aut
             notice =
                 Some("There is no home folder to save the case in (set OFFRAMP_CASES): it will not be kept.".into())
         }
-        Some(p) if p.exists() => match CaseData::load(p, &world.scenario) {
-            Ok(c) if c.seed.is_none_or(|s| s == world.seed) => {
+        Some(p) if p.exists() => match referee.read_case(p) {
+            Ok(c) if c.seed.is_none_or(|s| s == seed) => {
                 let unknown = board.restore(&c.board);
                 notice = Some(if unknown.is_empty() {
                     format!("Resumed your case from {}.", p.display())
@@ -124,8 +133,8 @@ pub fn resume(mut commands: Commands, loaded: Res<Case>, dir: Res<CasesDir>, aut
             }
             other => {
                 let why = match other {
-                    Err(d) => d.0.first().map_or_else(|| "unreadable".to_string(), ToString::to_string),
-                    Ok(c) => format!("it is for seed {}, not {}", c.seed.unwrap_or_default(), world.seed),
+                    Err(e) => e,
+                    Ok(c) => format!("it is for seed {}, not {seed}", c.seed.unwrap_or_default()),
                 };
                 notice = Some(match set_aside(p) {
                     Ok(aside) => format!(
@@ -138,8 +147,7 @@ pub fn resume(mut commands: Commands, loaded: Res<Case>, dir: Res<CasesDir>, aut
                 });
                 if p.exists() {
                     // Never write over a file the trainee may still need.
-                    let filed = Requests::default();
-                    commands.insert_resource(filed);
+                    commands.insert_resource(Requests::default());
                     commands.insert_resource(Graph { board, notice: None });
                     commands.insert_resource(CaseFile::new(None, case, notice));
                     return;
@@ -161,7 +169,7 @@ pub fn resume(mut commands: Commands, loaded: Res<Case>, dir: Res<CasesDir>, aut
             exchange: r.exchange.clone(),
             address: r.address.clone(),
             due: 0.0,
-            answer: Some(legal::request(world, &r.exchange, &r.address).map_err(|e| e.to_string())),
+            answer: Some(referee.legal(&r.exchange, &r.address)),
         })
         .collect();
     commands.insert_resource(Requests { filed, refused: None });
@@ -231,11 +239,12 @@ fn count_time(mut file: ResMut<CaseFile>, time: Res<Time>, screen: Res<State<Scr
 
 fn autosave(
     mut file: ResMut<CaseFile>,
-    graph: Res<Graph>,
-    requests: Res<Requests>,
+    graph: Option<Res<Graph>>,
+    requests: Option<Res<Requests>>,
     time: Res<Time>,
     mut now: MessageReader<SaveNow>,
 ) {
+    let (Some(graph), Some(requests)) = (graph, requests) else { return };
     let t = time.elapsed_secs_f64();
     let asked = now.read().count() > 0;
     if asked || t - file.last_save >= AUTOSAVE_SECS {
@@ -244,8 +253,14 @@ fn autosave(
     }
 }
 
-fn save_on_leave(file: Option<ResMut<CaseFile>>, graph: Option<Res<Graph>>, requests: Res<Requests>, time: Res<Time>) {
-    if let (Some(mut file), Some(graph)) = (file, graph) {
+/// Saves the open case, if any (leaving the investigation, ending the session).
+pub fn save_now(
+    file: Option<ResMut<CaseFile>>,
+    graph: Option<Res<Graph>>,
+    requests: Option<Res<Requests>>,
+    time: Res<Time>,
+) {
+    if let (Some(mut file), Some(graph), Some(requests)) = (file, graph, requests) {
         file.gather(&graph, &requests);
         file.save(time.elapsed_secs_f64());
     }
@@ -255,11 +270,11 @@ fn save_on_exit(
     mut exit: MessageReader<AppExit>,
     mut file: ResMut<CaseFile>,
     graph: Option<Res<Graph>>,
-    requests: Res<Requests>,
+    requests: Option<Res<Requests>>,
     time: Res<Time>,
 ) {
     if exit.read().count() > 0 {
-        if let Some(graph) = graph {
+        if let (Some(graph), Some(requests)) = (graph, requests) {
             file.gather(&graph, &requests);
         }
         file.save(time.elapsed_secs_f64());

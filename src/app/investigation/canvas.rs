@@ -3,15 +3,11 @@
 //! mesh for all edges (width after value, colour after tag or category, an arrowhead showing
 //! the way the money went). The mouse pans, zooms, selects, box-selects, drags and expands.
 
-use std::time::Duration;
-
 use bevy::asset::RenderAssetUsages;
-use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
-use bevy::window::PrimaryWindow;
-use bevy_egui::input::EguiWantsInput;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use offramp_core::board::{NodeRef, Side};
 use offramp_core::scenario::Category;
 
@@ -48,15 +44,52 @@ pub enum Drag {
     Box { start: Vec2, now: Vec2 },
 }
 
-/// The canvas's view and pointer state.
+/// The canvas's view and pointer state, for one investigation.
 #[derive(Resource, Debug, Default)]
 pub struct CanvasState {
     pub drag: Drag,
     /// The node under the pointer.
     pub hovered: Option<NodeRef>,
-    last_click: Option<(NodeRef, Duration)>,
     /// Ask the camera to frame everything (on entering, or the Home key).
     pub fit: bool,
+    /// What egui gave the canvas this frame: the space between the panels, and the pointer
+    /// there that no panel, window or popup took. Set by the panels, read by [`input`].
+    pub area: Option<egui::Response>,
+    /// The board point at the middle of the visible canvas, where new nodes go.
+    pub centre: [f32; 2],
+}
+
+/// How board coordinates map to the screen: the camera's centre and scale, the middle of
+/// the window and the UI zoom (egui points are `zoom` logical pixels).
+#[derive(Debug, Clone, Copy)]
+pub struct ScreenMap {
+    pub camera: Vec2,
+    pub scale: f32,
+    pub screen_centre: egui::Pos2,
+    pub zoom: f32,
+}
+
+impl ScreenMap {
+    pub fn new(camera: Vec2, scale: f32, screen: egui::Rect, zoom: f32) -> ScreenMap {
+        ScreenMap { camera, scale, screen_centre: screen.center(), zoom: zoom.max(0.01) }
+    }
+
+    /// The board point under a screen point.
+    pub fn to_board(&self, p: egui::Pos2) -> Vec2 {
+        let d = (p - self.screen_centre) * self.zoom * self.scale;
+        Vec2::new(self.camera.x + d.x, self.camera.y - d.y)
+    }
+
+    /// The screen point of a board point.
+    pub fn to_screen(&self, p: [f32; 2]) -> egui::Pos2 {
+        let k = 1.0 / (self.zoom * self.scale);
+        self.screen_centre + egui::vec2((p[0] - self.camera.x) * k, (self.camera.y - p[1]) * k)
+    }
+
+    /// Board units per screen point.
+    pub fn units_per_point(&self) -> f32 {
+        self.zoom * self.scale
+    }
 }
 
 #[derive(Resource)]
@@ -80,18 +113,27 @@ struct Drawn {
 #[derive(Component)]
 struct EdgeMesh;
 
-pub fn plugin(app: &mut App) {
-    app.init_resource::<CanvasState>()
-        .init_resource::<Drawn>()
+/// The canvas's input: what egui leaves to it, after the panels took theirs.
+pub fn input_plugin(app: &mut App) {
+    app.add_systems(
+        EguiPrimaryContextPass,
+        (input, fit)
+            .chain()
+            .after(super::panels::investigation_panels)
+            .before(super::panels::canvas_overlay)
+            .run_if(in_state(Screen::Investigation).and_then(resource_exists::<Graph>)),
+    );
+}
+
+/// The canvas drawn on the GPU.
+pub fn draw_plugin(app: &mut App) {
+    app.init_resource::<Drawn>()
         .add_systems(Startup, make_assets)
         .add_systems(OnEnter(Screen::Investigation), enter)
         .add_systems(OnExit(Screen::Investigation), leave)
         .add_systems(
             Update,
-            (pointer, fit, draw)
-                .chain()
-                .after(super::graph::apply)
-                .run_if(in_state(Screen::Investigation).and_then(resource_exists::<Graph>)),
+            draw.after(super::graph::apply).run_if(in_state(Screen::Investigation).and_then(resource_exists::<Graph>)),
         );
 }
 
@@ -144,7 +186,12 @@ fn edge_mesh(pos: Vec<[f32; 3]>, col: Vec<[f32; 4]>, idx: Vec<u32>) -> Mesh {
         .with_inserted_indices(Indices::U32(idx))
 }
 
-fn enter(mut commands: Commands, assets: Res<CanvasAssets>, mut drawn: ResMut<Drawn>, mut state: ResMut<CanvasState>) {
+fn enter(
+    mut commands: Commands,
+    assets: Res<CanvasAssets>,
+    mut drawn: ResMut<Drawn>,
+    state: Option<ResMut<CanvasState>>,
+) {
     commands.spawn((
         EdgeMesh,
         Mesh2d(assets.edges.clone()),
@@ -153,7 +200,9 @@ fn enter(mut commands: Commands, assets: Res<CanvasAssets>, mut drawn: ResMut<Dr
         DespawnOnExit(Screen::Investigation),
     ));
     *drawn = Drawn { revision: u64::MAX, ..Drawn::default() };
-    state.fit = true;
+    if let Some(mut state) = state {
+        state.fit = true;
+    }
 }
 
 fn leave(mut drawn: ResMut<Drawn>) {
@@ -161,147 +210,150 @@ fn leave(mut drawn: ResMut<Drawn>) {
     *drawn = Drawn::default();
 }
 
-type CameraQuery<'w, 's> = Query<
-    'w,
-    's,
-    (&'static Camera, &'static GlobalTransform, &'static mut Transform, &'static mut Projection),
-    With<Camera2d>,
->;
+type CameraQuery<'w, 's> = Query<'w, 's, (&'static mut Transform, &'static mut Projection), With<Camera2d>>;
 
-fn scale_of(p: &Projection) -> f32 {
+pub fn scale_of(p: &Projection) -> f32 {
     match p {
         Projection::Orthographic(o) => o.scale,
         _ => 1.0,
     }
 }
 
-/// Mouse on the canvas: wheel zooms about the pointer, right or middle button pans, left
-/// button selects, drags the selection or draws a selection box, double-click expands.
-#[allow(clippy::too_many_arguments)]
-fn pointer(
-    buttons: Res<ButtonInput<MouseButton>>,
-    keys: Res<ButtonInput<KeyCode>>,
-    scroll: Res<AccumulatedMouseScroll>,
-    motion: Res<AccumulatedMouseMotion>,
-    windows: Query<&Window, With<PrimaryWindow>>,
+/// The smallest and largest zoom (board units per logical pixel).
+const SCALES: (f32, f32) = (0.02, 80.0);
+
+/// The pointer on the canvas, as egui reports it where no panel, window or popup took it:
+/// the wheel zooms about the pointer, right or middle drag pans, a click selects (Shift adds,
+/// Ctrl toggles), a drag from a node moves the selection, a drag from empty space draws a
+/// selection box, a double click expands (Shift: inputs).
+pub fn input(
+    mut contexts: EguiContexts,
     mut camera: CameraQuery,
-    wants: Option<Res<EguiWantsInput>>,
-    time: Res<Time<Real>>,
     mut graph: ResMut<Graph>,
     mut state: ResMut<CanvasState>,
     mut actions: MessageWriter<GraphAction>,
-) {
-    let Ok(window) = windows.single() else { return };
-    let Ok((cam, gt, mut tf, mut proj)) = camera.single_mut() else { return };
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let Some(r) = state.area.clone() else { return Ok(()) };
+    let Ok((mut tf, mut proj)) = camera.single_mut() else { return Ok(()) };
     let scale = scale_of(&proj);
-    let over_panels = wants.as_ref().is_some_and(|w| w.is_pointer_over_area() || w.wants_pointer_input());
-    let busy = !matches!(state.drag, Drag::None);
-    let cursor = window.cursor_position();
-    let world = cursor.and_then(|c| cam.viewport_to_world_2d(gt, c).ok());
-    state.hovered = match (world, over_panels) {
-        (Some(w), false) => graph.board.hit([w.x, w.y], 3.0 * scale),
-        _ => None,
-    };
-    // Panning.
-    if (buttons.pressed(MouseButton::Right) || buttons.pressed(MouseButton::Middle)) && (!over_panels || busy) {
-        let d = motion.delta;
-        tf.translation.x -= d.x * scale;
-        tf.translation.y += d.y * scale;
+    let map = ScreenMap::new(tf.translation.truncate(), scale, ctx.content_rect(), ctx.zoom_factor());
+    state.centre = map.to_board(r.rect.center()).into();
+    let (mods, scroll, pinch, origin) =
+        ctx.input(|i| (i.modifiers, i.smooth_scroll_delta, i.zoom_delta(), i.pointer.press_origin()));
+    let board_at = |p: egui::Pos2| -> [f32; 2] { map.to_board(p).into() };
+    state.hovered = r.hover_pos().and_then(|p| graph.board.hit(board_at(p), 3.0 * map.units_per_point()));
+
+    // Panning with the right or middle button.
+    if r.dragged_by(egui::PointerButton::Secondary) || r.dragged_by(egui::PointerButton::Middle) {
+        let d = r.drag_delta() * map.units_per_point();
+        tf.translation.x -= d.x;
+        tf.translation.y += d.y;
     }
-    // Zooming about the pointer.
-    if scroll.delta.y != 0.0 && !over_panels {
-        let notches = match scroll.unit {
-            MouseScrollUnit::Line => scroll.delta.y,
-            MouseScrollUnit::Pixel => scroll.delta.y / 40.0,
-        };
-        let new_scale = (scale * 1.15f32.powf(-notches)).clamp(0.02, 80.0);
-        if let (Some(w), Projection::Orthographic(o)) = (world, &mut *proj) {
-            let t = tf.translation.truncate();
-            let moved = w + (t - w) * (new_scale / scale);
-            tf.translation.x = moved.x;
-            tf.translation.y = moved.y;
-            o.scale = new_scale;
-        }
+    // Zooming about the pointer: the wheel, or a pinch (Ctrl+wheel).
+    if r.hovered()
+        && (scroll.y != 0.0 || pinch != 1.0)
+        && let (Some(p), Projection::Orthographic(o)) = (r.hover_pos(), &mut *proj)
+    {
+        let new_scale = (scale * 1.15f32.powf(-scroll.y / 40.0) / pinch).clamp(SCALES.0, SCALES.1);
+        let w = map.to_board(p);
+        let t = tf.translation.truncate();
+        let moved = w + (t - w) * (new_scale / scale);
+        tf.translation.x = moved.x;
+        tf.translation.y = moved.y;
+        o.scale = new_scale;
     }
-    let Some(w) = world else { return };
-    let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
-    let ctrl = keys.pressed(KeyCode::ControlLeft) || keys.pressed(KeyCode::ControlRight);
-    if buttons.just_pressed(MouseButton::Left) && !over_panels {
-        match state.hovered {
+
+    let add = mods.shift || mods.command;
+    if r.drag_started_by(egui::PointerButton::Primary) {
+        let from = origin.unwrap_or(r.rect.center());
+        match graph.board.hit(board_at(from), 3.0 * map.units_per_point()) {
             Some(k) => {
-                let now = time.elapsed();
-                let double = state.last_click.is_some_and(|(n, t)| n == k && now - t < Duration::from_millis(400));
-                state.last_click = Some((k, now));
-                if double {
-                    actions.write(GraphAction::Select { keys: vec![k], add: false });
-                    actions.write(GraphAction::Expand(if shift { Side::Inputs } else { Side::Outputs }));
-                } else if ctrl && graph.board.selected.contains(&k) {
-                    graph.board.selected.remove(&k);
-                } else if !graph.board.selected.contains(&k) {
-                    actions.write(GraphAction::Select { keys: vec![k], add: shift || ctrl });
+                if !graph.board.selected.contains(&k) {
+                    actions.write(GraphAction::Select { keys: vec![k], add });
                 }
-                state.drag = Drag::Move { begun: false };
+                actions.write(GraphAction::BeginMove);
+                state.drag = Drag::Move { begun: true };
             }
-            None => state.drag = Drag::Box { start: w, now: w },
+            None => {
+                let b = map.to_board(from);
+                state.drag = Drag::Box { start: b, now: b };
+            }
         }
-    } else if buttons.pressed(MouseButton::Left) {
+    } else if r.dragged_by(egui::PointerButton::Primary) {
+        let d = r.drag_delta() * map.units_per_point();
         match &mut state.drag {
-            Drag::Move { begun } => {
-                let d = motion.delta;
-                if d != Vec2::ZERO {
-                    if !*begun {
-                        actions.write(GraphAction::BeginMove);
-                        *begun = true;
-                    }
-                    actions.write(GraphAction::MoveBy([d.x * scale, -d.y * scale]));
+            Drag::Move { .. } if d != egui::Vec2::ZERO => {
+                actions.write(GraphAction::MoveBy([d.x, -d.y]));
+            }
+            Drag::Box { now, .. } => {
+                if let Some(p) = r.interact_pointer_pos() {
+                    *now = map.to_board(p);
                 }
             }
-            Drag::Box { now, .. } => *now = w,
-            Drag::None => {}
+            _ => {}
         }
     }
-    if buttons.just_released(MouseButton::Left) {
+    if r.drag_stopped_by(egui::PointerButton::Primary) {
         if let Drag::Box { start, now } = state.drag {
-            if (start - now).length() < 2.0 * scale {
-                if !shift {
-                    actions.write(GraphAction::ClearSelection);
-                }
-            } else {
-                let keys = graph.board.in_rect([start.x, start.y], [now.x, now.y]);
-                actions.write(GraphAction::Select { keys, add: shift || ctrl });
-            }
+            let keys = graph.board.in_rect(start.into(), now.into());
+            actions.write(GraphAction::Select { keys, add });
         }
         state.drag = Drag::None;
     }
+
+    if r.clicked_by(egui::PointerButton::Primary)
+        && let Some(p) = r.interact_pointer_pos()
+    {
+        match graph.board.hit(board_at(p), 3.0 * map.units_per_point()) {
+            Some(k) if r.double_clicked() => {
+                actions.write(GraphAction::Select { keys: vec![k], add: false });
+                actions.write(GraphAction::Expand(if mods.shift { Side::Inputs } else { Side::Outputs }));
+            }
+            Some(k) if mods.command && graph.board.selected.contains(&k) => {
+                graph.board.selected.remove(&k);
+            }
+            Some(k) => {
+                actions.write(GraphAction::Select { keys: vec![k], add });
+            }
+            None if !mods.shift => {
+                actions.write(GraphAction::ClearSelection);
+            }
+            None => {}
+        }
+    }
+    Ok(())
 }
 
-/// Frames everything on the board (on entering the screen, or when asked).
+/// Frames everything on the board inside the visible canvas (on entering the screen, the
+/// Home key, a new layout).
 fn fit(
+    mut contexts: EguiContexts,
     mut state: ResMut<CanvasState>,
     mut graph: ResMut<Graph>,
-    windows: Query<&Window, With<PrimaryWindow>>,
     mut camera: CameraQuery,
-) {
+) -> Result {
     if !state.fit {
-        return;
+        return Ok(());
     }
+    let ctx = contexts.ctx_mut()?;
+    let Some(area) = state.area.as_ref().map(|r| r.rect) else { return Ok(()) };
     state.fit = false;
-    let Ok(window) = windows.single() else { return };
-    let Ok((_, _, mut tf, mut proj)) = camera.single_mut() else { return };
-    let Some((lo, hi)) = graph.board.view().bounds() else {
-        tf.translation.x = 0.0;
-        tf.translation.y = 0.0;
-        return;
-    };
-    let (w, h) = (window.width().max(1.0), window.height().max(1.0));
-    // Leave room for the side panels.
-    let span_x = (hi[0] - lo[0]).max(200.0) / (w * 0.5);
-    let span_y = (hi[1] - lo[1]).max(200.0) / (h * 0.75);
+    let Ok((mut tf, mut proj)) = camera.single_mut() else { return Ok(()) };
+    let zoom = ctx.zoom_factor().max(0.01);
+    let (lo, hi) = graph.board.view().bounds().unwrap_or(([0.0; 2], [0.0; 2]));
+    let span_x = (hi[0] - lo[0]).max(200.0) / (area.width().max(50.0) * zoom);
+    let span_y = (hi[1] - lo[1]).max(200.0) / (area.height().max(50.0) * zoom);
+    let scale = (span_x.max(span_y) * 1.15).clamp(SCALES.0, SCALES.1);
     if let Projection::Orthographic(o) = &mut *proj {
-        o.scale = (span_x.max(span_y) * 1.1).clamp(0.02, 80.0);
+        o.scale = scale;
     }
-    tf.translation.x = (lo[0] + hi[0]) / 2.0;
-    tf.translation.y = (lo[1] + hi[1]) / 2.0;
+    // The middle of the board goes to the middle of the canvas, not of the window.
+    let off = (area.center() - ctx.content_rect().center()) * zoom * scale;
+    tf.translation.x = (lo[0] + hi[0]) / 2.0 - off.x;
+    tf.translation.y = (lo[1] + hi[1]) / 2.0 + off.y;
+    state.centre = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
+    Ok(())
 }
 
 /// The width of an edge carrying `value` satoshis, in pixels at scale 1.

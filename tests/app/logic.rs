@@ -1,40 +1,19 @@
-//! The app without a window: its logic plugins under MinimalPlugins, driven frame by frame.
+//! The app's logic under MinimalPlugins, driven frame by frame: loading, the board's
+//! actions, legal requests, the case file, submission.
 
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
-use bevy::state::app::StatesPlugin;
-use offramp::app::casefile::CasesDir;
 use offramp::app::graph::{Graph, GraphAction};
+use offramp::app::investigation::Evidence;
 use offramp::app::library::Library;
-use offramp::app::loading::{Case, Request};
-use offramp::app::{Screen, investigation, logic_plugin};
-use offramp_core::board::{Board, Side, Tag};
+use offramp::app::loading::Request;
+use offramp::app::{Screen, investigation};
+use offramp_core::board::{Side, Tag};
 use offramp_core::scenario::Category;
 use offramp_core::scenario::Scenario;
 
-fn app() -> App {
-    let mut app = App::new();
-    app.add_plugins((MinimalPlugins, StatesPlugin)).add_plugins(logic_plugin);
-    // No test writes into the user's own cases.
-    app.insert_resource(CasesDir(None));
-    app
-}
-
-fn shipped(name: &str) -> Scenario {
-    let (n, text) = offramp::library::SHIPPED.iter().find(|(n, _)| *n == name).expect("shipped");
-    Scenario::parse(text, n).unwrap()
-}
-
-/// Runs frames until the screen is `want` (or fails after a minute).
-fn until(app: &mut App, want: Screen) {
-    let t = Instant::now();
-    while *app.world().resource::<State<Screen>>().get() != want {
-        assert!(t.elapsed() < Duration::from_secs(120), "never reached {want:?}");
-        app.update();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
+use super::common::*;
 
 #[test]
 fn the_library_lists_every_shipped_scenario() {
@@ -64,16 +43,16 @@ fn opening_a_scenario_generates_it_off_the_main_thread_then_briefs() {
     app.update();
     app.update();
     until(&mut app, Screen::Briefing);
-    let case = app.world().resource::<Case>().clone();
-    assert!(case.world.chain.txs.len() > 1000);
+    let case = app.world().resource::<Evidence>().clone();
+    assert!(case.explorer.chain.txs.len() > 1000);
     assert_eq!(case.trainee, "Sam");
     // The search finds the intel's address, labels by name, and says why nonsense is nothing.
-    let addr = &case.world.intel.items[1].addresses[0];
-    assert_eq!(investigation::search(&case, addr).unwrap(), vec![(addr.clone(), addr.clone())]);
-    let tag = &case.world.intel.tags[0];
-    let found = investigation::search(&case, &tag.label.to_lowercase()).unwrap();
+    let addr = &case.intel.items[1].addresses[0];
+    assert_eq!(investigation::panels::search(&case, addr).unwrap(), vec![(addr.clone(), addr.clone())]);
+    let tag = &case.intel.tags[0];
+    let found = investigation::panels::search(&case, &tag.label.to_lowercase()).unwrap();
     assert!(found.iter().any(|(a, l)| a == &tag.address && l == &tag.label), "{found:?}");
-    assert!(investigation::search(&case, "nonsense").unwrap_err().contains("not a Bitcoin address"));
+    assert!(investigation::panels::search(&case, "nonsense").unwrap_err().contains("not a Bitcoin address"));
 }
 
 #[test]
@@ -93,26 +72,15 @@ fn briefed() -> App {
     open(app(), "beginner-careless-vendor.ron", "")
 }
 
-/// Opens a shipped scenario for a trainee and waits for the briefing.
-fn open(mut app: App, scenario: &str, trainee: &str) -> App {
-    app.insert_resource(Request { scenario: shipped(scenario), seed: None, trainee: trainee.into() });
-    app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Loading);
-    app.update();
-    until(&mut app, Screen::Briefing);
-    // The case file is opened on the frame after the world arrives.
-    app.update();
-    app
-}
-
 #[test]
 fn a_legal_request_is_answered_after_a_delay_within_the_budget() {
     use offramp::app::legal::{AnswerDelay, FileRequest, Requests};
     use offramp_core::legal::Reply;
     let mut app = briefed();
     app.insert_resource(AnswerDelay(Duration::from_millis(200)));
-    let case = app.world().resource::<Case>().clone();
-    let i = case.world.scenario.objectives.iter().position(|o| o.id == "deposits").unwrap();
-    let offramp_core::answer::Resolved::Addresses(deposits) = &case.world.truth.answers[i] else { panic!() };
+    let world = world_of(&app);
+    let i = world.scenario.objectives.iter().position(|o| o.id == "deposits").unwrap();
+    let offramp_core::answer::Resolved::Addresses(deposits) = &world.truth.answers[i] else { panic!() };
     app.world_mut().write_message(FileRequest { exchange: "coinbay".into(), address: deposits[0].clone() });
     app.update();
     {
@@ -137,34 +105,6 @@ fn a_legal_request_is_answered_after_a_delay_within_the_budget() {
     let r = app.world().resource::<Requests>();
     assert_eq!(r.filed.len(), 3);
     assert!(r.refused.as_deref().unwrap_or_default().contains("budget of 3"), "{:?}", r.refused);
-}
-
-/// An app whose clock moves one second a frame, with case files in `dir`.
-fn clocked(dir: Option<&std::path::Path>) -> App {
-    let mut app = app();
-    app.insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(Duration::from_secs(1)));
-    app.world_mut().resource_mut::<Time<Virtual>>().set_max_delta(Duration::from_secs(10));
-    app.insert_resource(CasesDir(dir.map(|d| d.to_path_buf())));
-    app
-}
-
-fn act(app: &mut App, a: GraphAction) {
-    app.world_mut().write_message(a);
-    app.update();
-}
-
-fn board(app: &App) -> &Board {
-    &app.world().resource::<Graph>().board
-}
-
-fn intel_address(app: &App) -> String {
-    let case = app.world().resource::<Case>();
-    case.world.intel.items.iter().flat_map(|i| i.addresses.iter()).next().unwrap().clone()
-}
-
-fn to_investigation(app: &mut App) {
-    app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Investigation);
-    app.update();
 }
 
 #[test]
@@ -331,15 +271,15 @@ fn submitting_scores_the_case_and_shows_the_results() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = open(clocked(Some(dir.path())), "intermediate-two-exchanges.ron", "Dee");
     to_investigation(&mut app);
-    let case = app.world().resource::<Case>().clone();
+    let world = world_of(&app);
     // The right answer to every objective, and one hint unlocked.
     {
         let mut file = app.world_mut().resource_mut::<CaseFile>();
-        for (o, truth) in case.world.scenario.objectives.iter().zip(&case.world.truth.answers) {
+        for (o, truth) in world.scenario.objectives.iter().zip(&world.truth.answers) {
             file.case.answers.insert(o.id.clone(), truth.as_given());
         }
     }
-    let hinted = case.world.scenario.objectives.iter().find(|o| !o.hints.is_empty()).expect("an objective with a hint");
+    let hinted = world.scenario.objectives.iter().find(|o| !o.hints.is_empty()).expect("an objective with a hint");
     app.world_mut().write_message(UnlockHint { objective: hinted.id.clone(), hint: 0 });
     app.update();
     assert_eq!(app.world().resource::<CaseFile>().case.hints.len(), 1);
@@ -363,4 +303,39 @@ fn submitting_scores_the_case_and_shows_the_results() {
     assert_eq!(*again.world().resource::<State<Screen>>().get(), Screen::Results);
     assert!(again.world().get_resource::<Results>().is_some());
     assert!(again.world().resource::<CaseFile>().case.submitted);
+}
+
+#[test]
+fn every_path_answer_including_branches_can_be_built_from_the_canvas_selection() {
+    use offramp::app::findings::hops_between;
+    use offramp_core::answer::{Given, Resolved};
+    let mut paths = 0;
+    for (name, _) in offramp::library::SHIPPED {
+        let app = open(app(), name, "");
+        let world = world_of(&app);
+        let ev = app.world().resource::<Evidence>().clone();
+        for (o, truth) in world.scenario.objectives.iter().zip(&world.truth.answers) {
+            let Resolved::Path(hops) = truth else { continue };
+            paths += 1;
+            // The trainee selects every address of the path on the canvas and adds its hops.
+            let mut addrs: Vec<u32> =
+                hops.iter().flat_map(|(a, b)| [a, b]).map(|a| ev.explorer.address(a).unwrap()).collect();
+            addrs.sort();
+            addrs.dedup();
+            let built = hops_between(&ev.explorer, &addrs);
+            let mut case = offramp_core::case::Case { scenario: world.scenario.meta.id.clone(), ..Default::default() };
+            case.answers.insert(o.id.clone(), Given::Hops(built.clone()));
+            let report = offramp_core::score::score(&world, &case);
+            let got = report.objectives.iter().find(|r| r.id == o.id).unwrap();
+            assert!(
+                (got.earned - got.possible).abs() < 1e-9,
+                "{name} {}: {} of {} from the selected addresses: {:?}",
+                o.id,
+                got.earned,
+                got.possible,
+                got.deductions
+            );
+        }
+    }
+    assert!(paths >= 2, "the shipped scenarios ask for paths");
 }

@@ -1,16 +1,18 @@
-//! Findings: an answer per objective, hints unlocked at their cost, the submission, and the
-//! results screen with what was right and what was not.
+//! Findings: an answer per objective, hints unlocked at their cost, and the submission,
+//! which the referee scores.
 
 use bevy::prelude::*;
-use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use bevy_egui::egui;
 use offramp_core::case::HintUse;
-use offramp_core::score::{self, Report};
+use offramp_core::forensics::Explorer;
+use offramp_core::score::Report;
 
+use super::Evidence;
 use super::Screen;
 use super::casefile::{CaseFile, SaveNow};
 use super::graph::Graph;
 use super::legal::Requests;
-use super::loading::Case;
+use super::referee::RefereeHandle;
 
 /// Unlocks a hint (its cost comes off the objective's points).
 #[derive(Message, Debug, Clone)]
@@ -34,10 +36,6 @@ pub fn plugin(app: &mut App) {
         .add_systems(Update, show_submitted.run_if(resource_added::<CaseFile>));
 }
 
-pub fn ui(app: &mut App) {
-    app.add_systems(EguiPrimaryContextPass, results_screen.run_if(in_state(Screen::Results)));
-}
-
 fn unlock(mut asked: MessageReader<UnlockHint>, mut file: ResMut<CaseFile>, mut save: MessageWriter<SaveNow>) {
     for h in asked.read() {
         let used = HintUse { objective: h.objective.clone(), hint: h.hint };
@@ -52,7 +50,7 @@ fn unlock(mut asked: MessageReader<UnlockHint>, mut file: ResMut<CaseFile>, mut 
 fn submit(
     mut asked: MessageReader<Submit>,
     mut file: ResMut<CaseFile>,
-    loaded: Res<Case>,
+    referee: Res<RefereeHandle>,
     graph: Res<Graph>,
     requests: Res<Requests>,
     time: Res<Time>,
@@ -64,94 +62,42 @@ fn submit(
     }
     file.gather(&graph, &requests);
     file.case.submitted = true;
+    let report = referee.score(&file.case);
+    file.case.result = Some((report.earned, report.possible));
     file.save(time.elapsed_secs_f64());
-    commands.insert_resource(Results(score::score(&loaded.world, &file.case)));
+    commands.insert_resource(Results(report));
     next.set(Screen::Results);
 }
 
 /// A case submitted earlier opens on its results.
-fn show_submitted(file: Res<CaseFile>, loaded: Res<Case>, mut commands: Commands, mut next: ResMut<NextState<Screen>>) {
+fn show_submitted(
+    file: Res<CaseFile>,
+    referee: Res<RefereeHandle>,
+    mut commands: Commands,
+    mut next: ResMut<NextState<Screen>>,
+) {
     if file.case.submitted {
-        commands.insert_resource(Results(score::score(&loaded.world, &file.case)));
+        commands.insert_resource(Results(referee.score(&file.case)));
         next.set(Screen::Results);
     }
 }
 
-/// Hints of an objective: (text, cost, unlocked).
-pub fn hints_of(loaded: &Case, file: &CaseFile, objective: &str) -> Vec<(String, f64, bool)> {
-    let Some(o) = loaded.world.scenario.objectives.iter().find(|o| o.id == objective) else { return Vec::new() };
-    o.hints
+/// Hints of an objective: (cost, the text once unlocked).
+pub fn hints_of(
+    evidence: &Evidence,
+    referee: &RefereeHandle,
+    file: &CaseFile,
+    objective: &str,
+) -> Vec<(f64, Option<String>)> {
+    let Some(o) = evidence.intel.objectives.iter().find(|o| o.id == objective) else { return Vec::new() };
+    o.hint_costs
         .iter()
         .enumerate()
-        .map(|(i, h)| {
+        .map(|(i, cost)| {
             let used = file.case.hints.iter().any(|u| u.objective == objective && u.hint as usize == i);
-            (h.text.clone(), h.cost, used)
+            (*cost, used.then(|| referee.hint(objective, i as u32)).flatten())
         })
         .collect()
-}
-
-fn results_screen(
-    mut contexts: EguiContexts,
-    results: Option<Res<Results>>,
-    file: Option<Res<CaseFile>>,
-    mut next: ResMut<NextState<Screen>>,
-) -> Result {
-    let ctx = contexts.ctx_mut()?;
-    let mut root = super::root_ui(ctx);
-    let Some(results) = results else { return Ok(()) };
-    let r = &results.0;
-    egui::CentralPanel::default().show(&mut root, |ui| {
-        ui.heading(format!("Results: {:.1} of {:.0} points", r.earned, r.possible));
-        if let Some(f) = &file {
-            let s = f.seconds();
-            ui.label(format!("{} · {} min {:02} s on the case", r.trainee, s / 60, s % 60));
-        }
-        ui.separator();
-        egui::ScrollArea::vertical().max_height(ui.available_height() - 50.0).show(ui, |ui| {
-            for o in &r.objectives {
-                let full = o.earned + 1e-9 >= o.possible;
-                let colour = if full {
-                    egui::Color32::from_rgb(90, 200, 120)
-                } else if o.earned > 0.0 {
-                    egui::Color32::from_rgb(230, 190, 80)
-                } else {
-                    egui::Color32::from_rgb(230, 100, 100)
-                };
-                ui.horizontal(|ui| {
-                    ui.colored_label(colour, format!("{:>5.1} / {:<3.0}", o.earned, o.possible));
-                    ui.strong(&o.prompt);
-                });
-                if let (Some(p), Some(rc)) = (o.precision, o.recall) {
-                    ui.label(format!("    precision {:.0}% · recall {:.0}%", p * 100.0, rc * 100.0));
-                }
-                for d in &o.deductions {
-                    ui.label(format!("    − {d}"));
-                }
-                if full && o.deductions.is_empty() {
-                    ui.label("    right");
-                }
-                ui.add_space(6.0);
-            }
-            ui.separator();
-            ui.strong(format!("Legal requests: {} of {} used", r.legal.requests, r.legal.budget));
-            if r.legal.penalty > 0.0 {
-                ui.label(format!("    − {:.1} points", r.legal.penalty));
-            }
-            for d in &r.legal.deductions {
-                ui.label(format!("    − {d}"));
-            }
-        });
-        ui.separator();
-        ui.horizontal(|ui| {
-            if ui.button("Review the investigation").clicked() {
-                next.set(Screen::Investigation);
-            }
-            if ui.button("Back to the library").clicked() {
-                next.set(Screen::Library);
-            }
-        });
-    });
-    Ok(())
 }
 
 /// The findings tab's inputs.
@@ -159,6 +105,8 @@ fn results_screen(
 pub struct FindingsForm {
     pub paste: std::collections::HashMap<String, String>,
     pub confirm: bool,
+    /// What the last path edit did ("3 hops added").
+    pub said: Option<String>,
 }
 
 /// The hops of the highlighted path on the board: each lit transaction joins every lit
@@ -185,6 +133,55 @@ pub fn highlighted_hops(graph: &mut Graph) -> Vec<(String, String)> {
     hops
 }
 
+/// Every hop between the given addresses: `a → b` wherever a transaction spends from `a` and
+/// pays `b`. Selecting the addresses of a path, branches and all, gives its hops.
+pub fn hops_between(explorer: &Explorer, addresses: &[u32]) -> Vec<(String, String)> {
+    let set: std::collections::BTreeSet<u32> = addresses.iter().copied().collect();
+    let c = &explorer.chain;
+    let mut hops = Vec::new();
+    for &a in &set {
+        for &t in explorer.txs_of(a) {
+            if explorer.flows(a, t).1 == 0 {
+                continue;
+            }
+            let r = &c.txs[t as usize];
+            for o in &c.outputs[r.outputs()] {
+                if o.addr != a && set.contains(&o.addr) {
+                    hops.push((c.address_string(a), c.address_string(o.addr)));
+                }
+            }
+        }
+    }
+    hops.sort();
+    hops.dedup();
+    hops
+}
+
+/// The addresses the selection stands for (a folded cluster: its members on the board).
+fn selected_addresses(graph: &Graph) -> Vec<u32> {
+    use offramp_core::board::NodeRef;
+    let mut out = Vec::new();
+    for k in &graph.board.selected {
+        match *k {
+            NodeRef::Addr(a) => out.push(a),
+            NodeRef::Cluster(r) => out.extend(graph.board.members_on_board(r)),
+            NodeRef::Tx(_) => {}
+        }
+    }
+    out
+}
+
+/// Adds hops to a list, once each, keeping its order.
+fn merge_hops(list: &mut Vec<(String, String)>, more: Vec<(String, String)>) -> usize {
+    let before = list.len();
+    for h in more {
+        if !list.contains(&h) {
+            list.push(h);
+        }
+    }
+    list.len() - before
+}
+
 fn split_list(text: &str) -> Vec<String> {
     text.split(|c: char| c.is_whitespace() || c == ',' || c == ';')
         .filter(|s| !s.is_empty())
@@ -193,9 +190,11 @@ fn split_list(text: &str) -> Vec<String> {
 }
 
 /// The findings tab: an input per objective that fits its answer, hints, and the submission.
+#[allow(clippy::too_many_arguments)]
 pub fn tab(
     ui: &mut egui::Ui,
-    loaded: &Case,
+    evidence: &Evidence,
+    referee: &RefereeHandle,
     file: &mut CaseFile,
     graph: &mut Graph,
     form: &mut FindingsForm,
@@ -210,7 +209,7 @@ pub fn tab(
     if done {
         ui.label("This case was submitted; its answers can be read but not changed.");
     }
-    let intel = loaded.world.intel.clone();
+    let intel = &evidence.intel;
     let mut entity_names: Vec<String> = intel.exchanges.iter().map(|x| x.name.clone()).collect();
     for t in &intel.tags {
         if !entity_names.contains(&t.label) {
@@ -325,25 +324,47 @@ pub fn tab(
                 given = set.then_some(Given::Amount(x));
             }
             AnswerKind::Path => {
-                let hops = given.as_ref().map(Given::hops).unwrap_or_default();
-                ui.label(format!("{} hops marked", hops.len()));
-                for (a, b) in hops.iter().take(8) {
-                    ui.label(format!("{} → {}", super::tools::short(a), super::tools::short(b)));
+                let mut hops = given.as_ref().map(Given::hops).unwrap_or_default();
+                ui.label(format!("{} hops in your answer", hops.len()));
+                let mut remove = None;
+                egui::ScrollArea::vertical().id_salt(("hops", &o.id)).max_height(180.0).show(ui, |ui| {
+                    for (i, (a, b)) in hops.iter().enumerate() {
+                        ui.horizontal(|ui| {
+                            if ui.small_button("✕").on_hover_text("Remove this hop").clicked() {
+                                remove = Some(i);
+                            }
+                            ui.monospace(format!("{} → {}", super::tools::short(a), super::tools::short(b)))
+                                .on_hover_text(format!("{a}\n→ {b}"));
+                        });
+                    }
+                });
+                if let Some(i) = remove {
+                    hops.remove(i);
                 }
-                if hops.len() > 8 {
-                    ui.label(format!("… and {} more", hops.len() - 8));
-                }
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     if ui
-                        .button("Use the highlighted path")
-                        .on_hover_text("Show a path or trace on the canvas (Tracing tab), then take it as the answer")
+                        .button("Add the selected hops")
+                        .on_hover_text(
+                            "Every hop between the selected addresses: select the addresses of the path (branches too) and add",
+                        )
                         .clicked()
                     {
-                        let h = highlighted_hops(graph);
-                        given = (!h.is_empty()).then_some(Given::Hops(h));
+                        let found = hops_between(&evidence.explorer, &selected_addresses(graph));
+                        form.said = Some(match merge_hops(&mut hops, found) {
+                            0 => "No hop joins the selected addresses: select at least two, one paying the other.".into(),
+                            n => format!("{n} hops added."),
+                        });
                     }
-                    if ui.button("Clear").clicked() {
-                        given = None;
+                    if ui
+                        .button("Add the highlighted path")
+                        .on_hover_text("Show a path or trace on the canvas (Tracing tab), then take its hops")
+                        .clicked()
+                    {
+                        let n = merge_hops(&mut hops, highlighted_hops(graph));
+                        form.said = Some(format!("{n} hops added."));
+                    }
+                    if ui.add_enabled(!hops.is_empty(), egui::Button::new("Clear")).clicked() {
+                        hops.clear();
                     }
                 });
                 let paste = form.paste.entry(o.id.clone()).or_default();
@@ -352,12 +373,16 @@ pub fn tab(
                         .hint_text("or paste addresses in the order the funds went")
                         .desired_rows(2),
                 );
-                if ui.button("Use these addresses").clicked() {
+                if ui.button("Add these addresses as hops").clicked() {
                     let list = split_list(paste);
-                    if list.len() >= 2 {
-                        given = Some(Given::Path(list));
-                    }
+                    let n = merge_hops(&mut hops, list.windows(2).map(|w| (w[0].clone(), w[1].clone())).collect());
+                    form.said = Some(format!("{n} hops added."));
+                    paste.clear();
                 }
+                if let Some(said) = &form.said {
+                    ui.label(said);
+                }
+                given = (!hops.is_empty()).then_some(Given::Hops(hops));
             }
             AnswerKind::Text => {
                 let mut t = match &given {
@@ -380,11 +405,14 @@ pub fn tab(
                 }
             }
         }
-        for (i, (text, cost, used)) in hints_of(loaded, file, &o.id).into_iter().enumerate() {
-            if used {
+        for (i, (cost, text)) in hints_of(evidence, referee, file, &o.id).into_iter().enumerate() {
+            if let Some(text) = text {
                 ui.label(format!("Hint {}: {text}", i + 1));
             } else if ui
-                .add_enabled(!done, egui::Button::new(format!("Unlock hint {} (−{cost} points)", i + 1)))
+                .add_enabled(
+                    !done,
+                    egui::Button::new(format!("Unlock hint {} (−{} points)", i + 1, super::tools::points(cost))),
+                )
                 .clicked()
             {
                 hints.push(UnlockHint { objective: o.id.clone(), hint: i as u32 });

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use bevy::prelude::*;
 use bevy_egui::egui;
-use offramp_core::legal::{self, Reply};
+use offramp_core::legal::Reply;
 
-use super::loading::Case;
+use super::Evidence;
+use super::referee::RefereeHandle;
 
 /// A request the trainee files.
 #[derive(Message, Debug, Clone)]
@@ -53,19 +54,18 @@ pub struct LegalForm {
 
 pub fn plugin(app: &mut App) {
     app.add_message::<FileRequest>()
-        .init_resource::<Requests>()
         .init_resource::<AnswerDelay>()
-        .add_systems(Update, (file, answer).chain().run_if(resource_exists::<Case>));
+        .add_systems(Update, (file, answer).chain().run_if(resource_exists::<Requests>));
 }
 
 fn file(
     mut incoming: MessageReader<FileRequest>,
     mut requests: ResMut<Requests>,
-    case: Res<Case>,
+    evidence: Res<Evidence>,
     delay: Res<AnswerDelay>,
     time: Res<Time>,
 ) {
-    let budget = case.world.intel.legal.budget as usize;
+    let budget = evidence.intel.legal.budget as usize;
     for r in incoming.read() {
         if requests.filed.len() >= budget {
             requests.refused = Some(format!("the budget of {budget} legal requests is spent"));
@@ -81,25 +81,31 @@ fn file(
     }
 }
 
-fn answer(mut requests: ResMut<Requests>, case: Res<Case>, time: Res<Time>) {
+fn answer(mut requests: ResMut<Requests>, referee: Res<RefereeHandle>, time: Res<Time>) {
     let now = time.elapsed_secs_f64();
     for f in requests.filed.iter_mut().filter(|f| f.answer.is_none() && f.due <= now) {
-        f.answer = Some(legal::request(&case.world, &f.exchange, &f.address).map_err(|e| e.to_string()));
+        f.answer = Some(referee.legal(&f.exchange, &f.address));
     }
 }
 
 /// The legal tab: pick an exchange and an address, file, and read the answers.
 pub fn tab(
     ui: &mut egui::Ui,
-    case: &Case,
+    evidence: &Evidence,
     requests: &Requests,
     form: &mut LegalForm,
     selected: Option<String>,
     out: &mut Vec<FileRequest>,
 ) {
-    let intel = &case.world.intel;
+    let intel = &evidence.intel;
     ui.strong(format!("{} of {} requests used", requests.filed.len(), intel.legal.budget));
     ui.label("An exchange that holds an address answers with the customer's record.");
+    if intel.legal.wrong_request_penalty > 0.0 {
+        ui.label(format!(
+            "A request that brings no record (no records, the exchange's own wallet, refused) costs {} points.",
+            super::tools::points(intel.legal.wrong_request_penalty)
+        ));
+    }
     let names: Vec<String> = intel
         .exchanges
         .iter()

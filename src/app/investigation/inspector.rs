@@ -7,15 +7,16 @@ use offramp_core::forensics::{change, coinjoin};
 use offramp_core::scenario::Category;
 use offramp_core::time::format_instant;
 
+use super::Evidence;
 use super::canvas::category_rgb;
 use super::graph::{Graph, GraphAction};
-use super::loading::Case;
 
 pub fn btc(sat: u64) -> String {
     format!("{:.8} BTC", sat as f64 / 1e8)
 }
 
-fn usd(x: f64) -> String {
+/// Dollars, whole, with thousands separators ("$12,345").
+pub fn usd(x: f64) -> String {
     let whole = x.round() as i64;
     let s = whole.abs().to_string();
     let mut out = String::new();
@@ -47,6 +48,9 @@ pub fn grid(ui: &mut egui::Ui, id: impl std::hash::Hash + std::fmt::Debug, rows:
     });
 }
 
+/// The id of the tag editor's label field.
+pub const TAG_LABEL: &str = "tag-label";
+
 /// The tag editor's draft, kept while the trainee types.
 #[derive(Default)]
 pub struct TagDraft {
@@ -55,7 +59,7 @@ pub struct TagDraft {
 }
 
 /// Draws the inspector for the selection; actions go out through `out`.
-pub fn show(ui: &mut egui::Ui, case: &Case, graph: &Graph, draft: &mut TagDraft, out: &mut Vec<GraphAction>) {
+pub fn show(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, draft: &mut TagDraft, out: &mut Vec<GraphAction>) {
     let sel: Vec<NodeRef> = graph.board.selected.iter().copied().collect();
     match sel.as_slice() {
         [] => {
@@ -126,7 +130,7 @@ fn actions(ui: &mut egui::Ui, k: NodeRef, out: &mut Vec<GraphAction>) {
     });
 }
 
-fn address(ui: &mut egui::Ui, case: &Case, a: u32, out: &mut Vec<GraphAction>) {
+fn address(ui: &mut egui::Ui, case: &Evidence, a: u32, out: &mut Vec<GraphAction>) {
     let ex = &case.explorer;
     let v = ex.address_view(a);
     ui.label(egui::RichText::new(&v.address).monospace().strong());
@@ -168,7 +172,7 @@ fn address(ui: &mut egui::Ui, case: &Case, a: u32, out: &mut Vec<GraphAction>) {
     }
 }
 
-fn transaction(ui: &mut egui::Ui, case: &Case, t: u32, out: &mut Vec<GraphAction>) {
+fn transaction(ui: &mut egui::Ui, case: &Evidence, t: u32, out: &mut Vec<GraphAction>) {
     let ex = &case.explorer;
     let v = ex.tx_view(t);
     ui.label(egui::RichText::new(&v.txid).monospace().strong());
@@ -235,7 +239,7 @@ fn flow_row(ui: &mut egui::Ui, address: Option<&str>, value: u64, change: bool, 
     });
 }
 
-fn cluster(ui: &mut egui::Ui, case: &Case, graph: &Graph, r: u32) {
+fn cluster(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, r: u32) {
     let v = case.clusters.view(&case.explorer, r);
     ui.strong(format!("Cluster of {} addresses", v.size));
     ui.label(format!("{} of them on the board", graph.board.members_on_board(r).len()));
@@ -263,7 +267,7 @@ fn tag_editor(ui: &mut egui::Ui, graph: &Graph, k: NodeRef, draft: &mut TagDraft
     let d = &mut draft.tag;
     ui.horizontal(|ui| {
         ui.label("Label");
-        ui.text_edit_singleline(&mut d.label);
+        ui.add(egui::TextEdit::singleline(&mut d.label).id(egui::Id::new(TAG_LABEL)));
     });
     egui::ComboBox::from_label("Category").selected_text(d.category.map_or("(none)", |c| c.name())).show_ui(ui, |ui| {
         ui.selectable_value(&mut d.category, None, "(none)");

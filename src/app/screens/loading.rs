@@ -13,6 +13,8 @@ use offramp_core::sim::{self, Options, Phase, World};
 
 use super::Screen;
 use super::library::Library;
+use crate::app::investigation::Evidence;
+use crate::app::referee::{LocalReferee, RefereeHandle};
 
 /// The phase number of indexing, after the generator's own phases.
 const INDEXING: u64 = 100;
@@ -38,15 +40,6 @@ pub struct Loaded {
     world: World,
     explorer: Explorer,
     clusters: Clusters,
-}
-
-/// The world being investigated and its explorer (public data and intel only).
-#[derive(Resource, Clone)]
-pub struct Case {
-    pub world: Arc<World>,
-    pub explorer: Arc<Explorer>,
-    pub clusters: Arc<Clusters>,
-    pub trainee: String,
 }
 
 pub fn plugin(app: &mut App) {
@@ -98,10 +91,12 @@ fn finish(
     match result {
         Ok(Loaded { world, explorer, clusters }) => {
             let trainee = request.map(|r| r.trainee.clone()).unwrap_or_default();
-            commands.insert_resource(Case {
-                world: Arc::new(world),
+            let intel = Arc::new(world.intel.clone());
+            commands.insert_resource(RefereeHandle(Arc::new(LocalReferee::new(Arc::new(world)))));
+            commands.insert_resource(Evidence {
                 explorer: Arc::new(explorer),
                 clusters: Arc::new(clusters),
+                intel,
                 trainee,
             });
             next.set(Screen::Briefing);
@@ -115,7 +110,7 @@ fn finish(
 
 fn progress_panel(mut contexts: EguiContexts, job: Option<Res<Job>>) -> Result {
     let ctx = contexts.ctx_mut()?;
-    let mut root = super::root_ui(ctx);
+    let mut root = crate::app::root_ui(ctx);
     let Some(job) = job else { return Ok(()) };
     let phase = match job.phase.load(Ordering::Relaxed) {
         0 => "Simulating the market and its users…",

@@ -1,0 +1,74 @@
+//! The referee: the one party of an investigation that knows the truth. The panels see the
+//! explorer and the intel (what a trainee may see) and ask the referee for the rest: a legal
+//! request's answer, a hint's text, a case file checked against the objectives, a score. In
+//! self-paced practice the referee runs in-process over the generated world; a classroom
+//! server can take its place without a panel changing.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use bevy::prelude::*;
+use offramp_core::case::Case as CaseData;
+use offramp_core::legal::{self, Reply};
+use offramp_core::score::{self, Report};
+use offramp_core::sim::World;
+
+/// What the trainee's app may ask of whoever holds the truth.
+pub trait Referee: Send + Sync + 'static {
+    /// Reads a case file of this investigation, checked against its objectives.
+    ///
+    /// # Errors
+    /// Why it cannot be read, with file, line and column where there is one.
+    fn read_case(&self, path: &Path) -> Result<CaseData, String>;
+    /// The exchange's answer to a legal request about `address`.
+    ///
+    /// # Errors
+    /// When no exchange of the scenario is called `exchange`.
+    fn legal(&self, exchange: &str, address: &str) -> Result<Reply, String>;
+    /// The text of hint `hint` of objective `objective`, once the trainee unlocked it.
+    fn hint(&self, objective: &str, hint: u32) -> Option<String>;
+    /// Scores a case.
+    fn score(&self, case: &CaseData) -> Report;
+}
+
+/// The referee of the open investigation.
+#[derive(Resource, Clone)]
+pub struct RefereeHandle(pub Arc<dyn Referee>);
+
+impl std::ops::Deref for RefereeHandle {
+    type Target = dyn Referee;
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
+/// The referee of self-paced practice: the world generated on this machine.
+pub struct LocalReferee {
+    world: Arc<World>,
+}
+
+impl LocalReferee {
+    pub fn new(world: Arc<World>) -> LocalReferee {
+        LocalReferee { world }
+    }
+}
+
+impl Referee for LocalReferee {
+    fn read_case(&self, path: &Path) -> Result<CaseData, String> {
+        CaseData::load(path, &self.world.scenario)
+            .map_err(|d| d.0.first().map_or_else(|| "unreadable".to_string(), ToString::to_string))
+    }
+
+    fn legal(&self, exchange: &str, address: &str) -> Result<Reply, String> {
+        legal::request(&self.world, exchange, address).map_err(|e| e.to_string())
+    }
+
+    fn hint(&self, objective: &str, hint: u32) -> Option<String> {
+        let o = self.world.scenario.objectives.iter().find(|o| o.id == objective)?;
+        o.hints.get(hint as usize).map(|h| h.text.clone())
+    }
+
+    fn score(&self, case: &CaseData) -> Report {
+        score::score(&self.world, case)
+    }
+}
