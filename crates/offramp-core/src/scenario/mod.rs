@@ -5,6 +5,7 @@
 //! [`Scenario`] the rest of Offramp uses. Every problem is reported as
 //! `FILE:LINE:COL: message`.
 
+mod answerable;
 pub mod raw;
 mod validate;
 pub use validate::{default_population_profiles, personal_profile, service_profile};

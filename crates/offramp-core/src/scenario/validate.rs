@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::answerable;
 use super::raw::*;
 use super::*;
 use crate::diag::{Diagnostic, Diagnostics, suggestion};
@@ -131,7 +132,7 @@ impl V<'_> {
         let background = raw.background.map(|b| self.background(b, &entities));
         let story = self.story(raw.story, &entities, &meta);
         let intel = self.intel(raw.intel, &entities, &story);
-        let objectives = self.objectives(raw.objectives, &entities, &story);
+        let objectives = self.objectives(raw.objectives, &entities, &story, &meta);
         if raw.legal.budget > 1000 {
             self.err(p!["legal", "budget"], "a legal-request budget above 1000 is not a budget");
         }
@@ -976,7 +977,13 @@ impl V<'_> {
                     if first == Some(0) {
                         self.err(&rp("first"), "first must be at least 1");
                     }
-                    Reveal::Addresses { of: self.entity_ref(&of, ents, &all, &rp("of")).unwrap_or(0), role, first }
+                    let of = self.entity_ref(&of, ents, &all, &rp("of"));
+                    if let Some(of) = of
+                        && let Some(why) = answerable::role_problem(of, Some(role), ents, story)
+                    {
+                        self.err(&rp("role"), why);
+                    }
+                    Reveal::Addresses { of: of.unwrap_or(0), role, first }
                 }
                 RawReveal::Tag { of, roles, label, category } => {
                     let of_idx = self.entity_ref(&of, ents, &all, &rp("of")).unwrap_or(0);
@@ -996,6 +1003,19 @@ impl V<'_> {
                 }
                 RawReveal::Transaction { step, index } => {
                     let k = self.step_ref(&step, story, &rp("step"));
+                    if let Some(k) = k {
+                        let most = answerable::most_transactions(k, ents, story);
+                        if u64::from(index) >= most {
+                            self.err(
+                                &rp("index"),
+                                format!(
+                                    "step \"{}\" makes at most {most} transactions, so there is no transaction {index} (index counts from 0: 0 to {})",
+                                    story[k].id,
+                                    most - 1
+                                ),
+                            );
+                        }
+                    }
                     Reveal::Transaction { step: k.unwrap_or(0), index }
                 }
             };
@@ -1015,7 +1035,7 @@ impl V<'_> {
         }
     }
 
-    fn objectives(&mut self, raw: Vec<RawObjective>, ents: &[Entity], story: &[Step]) -> Vec<Objective> {
+    fn objectives(&mut self, raw: Vec<RawObjective>, ents: &[Entity], story: &[Step], meta: &Meta) -> Vec<Objective> {
         if raw.is_empty() {
             self.err(p!["objectives"], "there are no objectives; trainees need something to find");
         }
@@ -1052,13 +1072,31 @@ impl V<'_> {
                     Answer::DepositAddresses { of, at }
                 }
                 RawAnswer::CashOutServices { of } => {
-                    Answer::CashOutServices { of: self.entity_ref(&of, ents, &launderers, &ap("of")).unwrap_or(0) }
+                    let of = self.entity_ref(&of, ents, &launderers, &ap("of"));
+                    if let Some(of) = of
+                        && let Some(why) = answerable::cash_out_problem(of, None, ents, story)
+                    {
+                        self.err(&ap("of"), why);
+                    }
+                    Answer::CashOutServices { of: of.unwrap_or(0) }
                 }
-                RawAnswer::CashedOut { of, at, unit } => Answer::CashedOut {
-                    of: self.entity_ref(&of, ents, &launderers, &ap("of")).unwrap_or(0),
-                    at: at.and_then(|a| self.entity_ref(&a, ents, &["Exchange", "Otc"], &ap("at"))),
-                    unit,
-                },
+                RawAnswer::CashedOut { of, at, unit } => {
+                    let at_given = at.is_some();
+                    let of = self.entity_ref(&of, ents, &launderers, &ap("of"));
+                    let at = at.and_then(|a| self.entity_ref(&a, ents, &["Exchange", "Otc"], &ap("at")));
+                    if let Some(of) = of
+                        && at.is_some() == at_given
+                        && let Some(why) = answerable::cash_out_problem(of, at, ents, story)
+                    {
+                        let place = if at.is_some() && !answerable::cash_out_services(of, story).is_empty() {
+                            ap("at")
+                        } else {
+                            ap("of")
+                        };
+                        self.err(&place, why);
+                    }
+                    Answer::CashedOut { of: of.unwrap_or(0), at, unit }
+                }
                 RawAnswer::FundsPath { steps } => {
                     if steps.is_empty() {
                         self.err(&ap("steps"), "steps is empty: name the story steps the path runs through");
@@ -1076,20 +1114,41 @@ impl V<'_> {
                             ks.push(k);
                         }
                     }
+                    if ks.len() == steps.len()
+                        && let Some(why) = answerable::path_problem(&ks, story)
+                    {
+                        self.err(&ap("steps"), why);
+                    }
                     Answer::FundsPath { steps: ks }
                 }
                 RawAnswer::Cluster { of } => {
-                    Answer::Cluster { of: self.entity_ref(&of, ents, &all, &ap("of")).unwrap_or(0) }
+                    let of = self.entity_ref(&of, ents, &all, &ap("of"));
+                    if let Some(of) = of
+                        && let Some(why) = answerable::role_problem(of, None, ents, story)
+                    {
+                        self.err(&ap("of"), why);
+                    }
+                    Answer::Cluster { of: of.unwrap_or(0) }
                 }
                 RawAnswer::Identity { of } => {
-                    let of = self.entity_ref(&of, ents, &launderers, &ap("of")).unwrap_or(0);
-                    if !ents.is_empty() && !has_kyc_account(of, ents, story) {
-                        self.err(&ap("of"), format!("\"{}\" never deposits at a KYC exchange that cooperates, so no legal request can name them", ents.get(of).map_or("?", |e| &e.id)));
+                    let of = self.entity_ref(&of, ents, &launderers, &ap("of"));
+                    if let Some(of) = of
+                        && let Some(why) = answerable::identity_problem(of, ents, story, meta)
+                    {
+                        self.err(&ap("of"), why);
                     }
-                    Answer::Identity { of }
+                    Answer::Identity { of: of.unwrap_or(0) }
                 }
                 RawAnswer::Addresses { of, role } => {
-                    Answer::Addresses { of: self.entity_ref(&of, ents, &all, &ap("of")).unwrap_or(0), role }
+                    let of = self.entity_ref(&of, ents, &all, &ap("of"));
+                    if let Some(of) = of
+                        && let Some(why) = answerable::role_problem(of, Some(role), ents, story)
+                    {
+                        let place =
+                            if answerable::possible_roles(of, ents, story).is_empty() { ap("of") } else { ap("role") };
+                        self.err(&place, why);
+                    }
+                    Answer::Addresses { of: of.unwrap_or(0), role }
                 }
                 RawAnswer::Service { step } => {
                     let k = self.step_ref(&step, story, &ap("step"));
@@ -1248,22 +1307,6 @@ fn deposits_at(s: &Step, of: EntityIdx, at: Option<EntityIdx>) -> bool {
         Action::PeelChain { to, .. } => at.is_none_or(|a| to.contains(&a)),
         _ => false,
     }
-}
-
-/// Whether some KYC exchange that cooperates holds an account of `of`.
-fn has_kyc_account(of: EntityIdx, ents: &[Entity], story: &[Step]) -> bool {
-    let kyc =
-        |x: EntityIdx| matches!(ents.get(x).map(|e| &e.kind), Some(EntityKind::Exchange(e)) if e.kyc && e.cooperates);
-    if let Some(EntityKind::Otc(o)) = ents.get(of).map(|e| &e.kind)
-        && o.deposits_to.is_some_and(kyc)
-    {
-        return true;
-    }
-    story.iter().filter(|s| s.holder == of).any(|s| match &s.action {
-        Action::CashOut { exchange, .. } => kyc(*exchange),
-        Action::PeelChain { to, .. } => to.iter().any(|&x| kyc(x)),
-        _ => false,
-    })
 }
 
 fn one_of(want: &[&str]) -> String {

@@ -167,3 +167,176 @@ fn every_truncation_and_corruption_of_a_scenario_is_an_error_not_a_panic() {
     }
     assert!(checked > 200);
 }
+
+/// A shipped scenario with each `(from, to)` edit made once, and its diagnostics.
+fn shipped_with(name: &str, edits: &[(&str, &str)]) -> (String, String) {
+    let mut text = std::fs::read_to_string(crate::common::scenarios_dir().join(name)).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "test setup: {from}");
+        text = text.replacen(from, to, 1);
+    }
+    match Scenario::parse(&text, "s.ron") {
+        Ok(_) => panic!("accepted {name} with {edits:?}"),
+        Err(d) => (text, d.to_string()),
+    }
+}
+
+/// `s.ron:LINE:COL` of `value` on the first line that contains `line_with`.
+fn place(text: &str, line_with: &str, value: &str) -> String {
+    let (i, line) = text.lines().enumerate().find(|(_, l)| l.contains(line_with)).expect("test setup: line");
+    let col = line.find(value).expect("test setup: value") + 1;
+    format!("s.ron:{}:{col}", i + 1)
+}
+
+/// The diagnostic at `at`, which must exist.
+fn message_at<'a>(errors: &'a str, at: &str) -> &'a str {
+    errors
+        .lines()
+        .find_map(|l| l.strip_prefix(at).and_then(|m| m.strip_prefix(": ")))
+        .unwrap_or_else(|| panic!("no problem reported at {at}:\n{errors}"))
+}
+
+/// The advanced scenario without the step that sells coins to the OTC broker (nor what asks
+/// about that sale): the broker only sells.
+const BROKER_ONLY_SELLS: &[(&str, &str)] = &[
+    (
+        "        (id: \"sell\", window: (\"30d\", \"33d\"), action: OtcCashOut(from: [\"join\"], otc: \"sasha\", payments: 3, amount: Fraction(0.6))),\n",
+        "",
+    ),
+    (
+        "answer: CashedOut(of: \"greendragon\", at: \"sasha\", unit: Btc)",
+        "answer: CashedOut(of: \"greendragon\", at: \"nordex\", unit: Btc)",
+    ),
+    ("FundsPath(steps: [\"join\", \"sell\", \"bank\"])", "FundsPath(steps: [\"join\", \"bank\"])"),
+];
+
+#[test]
+fn an_otc_broker_who_only_sells_has_no_kyc_file_and_validation_says_so() {
+    let (text, e) = shipped_with("advanced-mixer-otc.ron", BROKER_ONLY_SELLS);
+    let m = message_at(&e, &place(&text, "Identity(of: \"sasha\")", "\"sasha\""));
+    assert!(m.contains("\"sasha\" only sells coins: no OtcCashOut step sells it any"), "{m}");
+    assert!(m.contains("never deposits at \"coinvault\""), "{m}");
+    assert!(m.contains("add an OtcCashOut step with otc: \"sasha\""), "{m}");
+    assert_eq!(e.lines().count(), 1, "only the broker's identity is unanswerable:\n{e}");
+}
+
+#[test]
+fn an_otc_broker_who_can_never_deposit_is_refused_with_the_reason() {
+    let at = |text: &str| place(text, "Identity(of: \"sasha\")", "\"sasha\"");
+    // Nowhere to deposit.
+    let (text, e) = shipped_with("advanced-mixer-otc.ron", &[("deposits_to: \"coinvault\", ", "")]);
+    let m = message_at(&e, &at(&text));
+    assert!(m.contains("has no deposits_to") && m.contains("deposits_to: \"coinvault\""), "{m}");
+    // An exchange that never answers.
+    let (text, e) = shipped_with(
+        "advanced-mixer-otc.ron",
+        &[("name: \"CoinVault\", kyc: true, cooperates: true", "name: \"CoinVault\", kyc: true, cooperates: false")],
+    );
+    let m = message_at(&e, &at(&text));
+    assert!(m.contains("deposits only at \"coinvault\", which does not answer legal requests"), "{m}");
+    assert!(m.contains("(e.g. \"nordex\")"), "{m}");
+    // Sold too little to reach its first deposit (0.01 BTC).
+    let (text, e) = shipped_with(
+        "advanced-mixer-otc.ron",
+        &[("otc: \"sasha\", payments: 3, amount: Fraction(0.6)", "otc: \"sasha\", payments: 3, amount: Btc(0.009)")],
+    );
+    let m = message_at(&e, &at(&text));
+    assert!(m.contains("at most 0.00900000 BTC") && m.contains("only once it holds 0.01 BTC"), "{m}");
+    // Its first deposit would come after the world stops.
+    let (text, e) = shipped_with("advanced-mixer-otc.ron", &[("deposit_every: \"4d\"", "deposit_every: \"100d\"")]);
+    let m = message_at(&e, &at(&text));
+    assert!(m.contains("first deposit would come 50d after the start"), "{m}");
+}
+
+#[test]
+fn cash_outs_asked_about_that_never_happen_are_refused_at_the_objective() {
+    // The vendor sells to the broker and deposits at Nordex, never at CoinVault.
+    let (text, e) = shipped_with(
+        "advanced-mixer-otc.ron",
+        &[(
+            "CashedOut(of: \"greendragon\", at: \"sasha\", unit: Btc)",
+            "CashedOut(of: \"greendragon\", at: \"coinvault\", unit: Btc)",
+        )],
+    );
+    let m = message_at(&e, &place(&text, "at: \"coinvault\", unit: Btc", "\"coinvault\", unit"));
+    assert!(
+        m.contains("\"greendragon\" never cashes out at \"coinvault\": its cash-outs go to \"sasha\" and \"nordex\""),
+        "{m}"
+    );
+    // A vendor whose story ends in hops never cashes out at all.
+    let (text, e) = shipped_with(
+        "beginner-careless-vendor.ron",
+        &[(
+            "action: CashOut(from: [\"hops\"], exchange: \"coinbay\", deposits: 2)",
+            "action: Hops(from: [\"hops\"], hops: 1)",
+        )],
+    );
+    for line in ["CashOutServices(of: \"frosty\")", "CashedOut(of: \"frosty\""] {
+        let m = message_at(&e, &place(&text, line, "\"frosty\""));
+        assert!(
+            m.contains("\"frosty\" never cashes out: no CashOut, PeelChain or OtcCashOut step moves its funds"),
+            "{m}"
+        );
+    }
+}
+
+#[test]
+fn addresses_of_a_role_an_entity_never_has_are_refused() {
+    // Intel: a vendor's addresses are payouts, hops, change and mixer outputs, never Receive.
+    let (text, e) = shipped_with(
+        "beginner-careless-vendor.ron",
+        &[("Addresses(of: \"frosty\", role: Payout, first: 1)", "Addresses(of: \"frosty\", role: Receive, first: 1)")],
+    );
+    let m = message_at(&e, &place(&text, "role: Receive, first: 1", "Receive"));
+    assert!(
+        m.contains(
+            "\"frosty\" never has Receive addresses: the steps it holds give it Payout, Hop and Change addresses"
+        ),
+        "{m}"
+    );
+    // Objective: an exchange has deposit, hot and cold addresses.
+    let (text, e) = shipped_with(
+        "beginner-careless-vendor.ron",
+        &[(
+            "answer: CashOutServices(of: \"frosty\"), rule: Exact(points: 10)",
+            "answer: Addresses(of: \"coinbay\", role: Receive), rule: Set(points: 10)",
+        )],
+    );
+    let m = message_at(&e, &place(&text, "role: Receive)", "Receive"));
+    assert!(m.contains("\"coinbay\" is an Exchange, whose addresses are Deposit, Hot and Cold, never Receive"), "{m}");
+    // A vendor the story never pays has no address at all.
+    let (text, e) = shipped_with(
+        "beginner-careless-vendor.ron",
+        &[
+            ("        Buyers(id: \"buyers\"", "        Vendor(id: \"ghost\"),\n        Buyers(id: \"buyers\""),
+            (
+                "answer: CashOutServices(of: \"frosty\"), rule: Exact(points: 10)",
+                "answer: Cluster(of: \"ghost\"), rule: Set(points: 10)",
+            ),
+        ],
+    );
+    let m = message_at(&e, &place(&text, "Cluster(of: \"ghost\")", "\"ghost\""));
+    assert!(m.contains("\"ghost\" holds no step of the story, so it never has an address"), "{m}");
+}
+
+#[test]
+fn a_funds_path_through_steps_that_spend_no_story_coins_is_refused() {
+    let (text, e) = shipped_with(
+        "beginner-careless-vendor.ron",
+        &[("FundsPath(steps: [\"withdraw\", \"hops\", \"cashout\"])", "FundsPath(steps: [\"sales\", \"withdraw\"])")],
+    );
+    let m = message_at(&e, &place(&text, "FundsPath(", "[\"sales\""));
+    assert!(m.contains("\"sales\" and \"withdraw\" spend no coins of the story"), "{m}");
+    assert!(m.contains("add the steps that move the funds on (\"hops\")"), "{m}");
+}
+
+#[test]
+fn intel_naming_a_transaction_the_step_never_makes_is_refused() {
+    let (text, e) = shipped_with(
+        "intermediate-two-exchanges.ron",
+        &[("Transaction(step: \"withdraw\", index: 0)", "Transaction(step: \"withdraw\", index: 5)")],
+    );
+    let m = message_at(&e, &place(&text, "Transaction(step: \"withdraw\"", "5)"));
+    assert!(m.contains("step \"withdraw\" makes at most 5 transactions, so there is no transaction 5"), "{m}");
+    assert!(m.contains("index counts from 0: 0 to 4"), "{m}");
+}
