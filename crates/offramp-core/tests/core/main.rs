@@ -9,6 +9,7 @@ mod chain;
 mod determinism;
 mod export;
 mod forensics;
+mod kyc;
 mod scoring;
 mod signed;
 mod validation;
