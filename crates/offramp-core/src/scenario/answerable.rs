@@ -16,6 +16,18 @@ use crate::time::format_duration;
 /// The least an OTC trader deposits at its exchange, in satoshis (see `sim::services`).
 const OTC_MIN_DEPOSIT_SAT: u64 = 1_000_000;
 
+/// Whether every wallet of `e` puts change back on an input's address (`change: ReuseInput`),
+/// so that it gets a change address only as a CoinJoin participant.
+fn change_to_input(e: &Entity) -> bool {
+    let reuse = |p: &Profile| p.change == Change::ReuseInput;
+    match &e.kind {
+        EntityKind::Vendor(v) => reuse(&v.profile),
+        EntityKind::Otc(o) => reuse(&o.profile),
+        EntityKind::Buyers(b) => !b.profiles.is_empty() && b.profiles.iter().all(reuse),
+        _ => false,
+    }
+}
+
 /// The roles the addresses of `of` can have in any generated world: those of its kind, and
 /// those the story steps it holds make.
 pub(super) fn possible_roles(of: EntityIdx, ents: &[Entity], story: &[Step]) -> Vec<AddrRole> {
@@ -51,6 +63,11 @@ pub(super) fn possible_roles(of: EntityIdx, ents: &[Entity], story: &[Step]) -> 
             }
         }
     }
+    // A CoinJoin round gives its participants fresh change whatever their wallet does.
+    let joins = story.iter().any(|s| s.holder == of && matches!(s.action, Action::CoinJoin { .. }));
+    if ents.get(of).is_some_and(change_to_input) && !joins {
+        roles.retain(|r| *r != Change);
+    }
     roles
 }
 
@@ -70,7 +87,10 @@ pub(super) fn role_problem(of: EntityIdx, role: Option<AddrRole>, ents: &[Entity
         return None;
     }
     let names: Vec<String> = roles.iter().map(|r| format!("{r:?}")).collect();
-    let hint = crate::diag::suggestion(&format!("{role:?}"), names.iter().map(String::as_str));
+    let mut hint = crate::diag::suggestion(&format!("{role:?}"), names.iter().map(String::as_str));
+    if role == AddrRole::Change && change_to_input(e) {
+        hint.push_str(" (its wallet sends change back to an input's address: change: ReuseInput)");
+    }
     Some(match e.kind {
         EntityKind::Vendor(_) => format!(
             "\"{}\" never has {role:?} addresses: the steps it holds give it {} addresses{hint}",

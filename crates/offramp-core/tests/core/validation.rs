@@ -320,6 +320,26 @@ fn addresses_of_a_role_an_entity_never_has_are_refused() {
 }
 
 #[test]
+fn change_addresses_of_a_wallet_that_reuses_its_inputs_for_change_are_refused() {
+    // The broker's wallet sends change back to the input's address: it never has a Change address.
+    let (text, e) = shipped_with(
+        "advanced-mixer-otc.ron",
+        &[("Addresses(of: \"sasha\", role: Receive, first: 1)", "Addresses(of: \"sasha\", role: Change, first: 1)")],
+    );
+    let m = message_at(&e, &place(&text, "role: Change, first: 1", "Change"));
+    assert!(m.contains("\"sasha\" is an Otc, whose addresses are Receive, never Change"), "{m}");
+    assert!(m.contains("change: ReuseInput"), "{m}");
+    // The vendor's wallet makes fresh change, and its CoinJoin round makes change whatever it does.
+    let vendor_change =
+        [("Addresses(of: \"sasha\", role: Receive, first: 1)", "Addresses(of: \"greendragon\", role: Change)")];
+    let mut ok = std::fs::read_to_string(crate::common::scenarios_dir().join("advanced-mixer-otc.ron")).unwrap();
+    for (from, to) in vendor_change.iter().chain(&[("change: FreshOfType(P2TR)", "change: ReuseInput")]) {
+        ok = ok.replacen(from, to, 1);
+    }
+    assert!(Scenario::parse(&ok, "s.ron").is_ok());
+}
+
+#[test]
 fn a_funds_path_through_steps_that_spend_no_story_coins_is_refused() {
     let (text, e) = shipped_with(
         "beginner-careless-vendor.ron",
