@@ -4,7 +4,10 @@
 use std::io::Write;
 
 fn main() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    // Read when the script runs, not when it was compiled: cargo may reuse one compiled build
+    // script for copies of the project in other directories.
+    let root = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = std::path::Path::new(&root).join("scenarios");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
         .expect("scenarios/ exists")
