@@ -177,18 +177,19 @@ fn keys(
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let typing = ctx.text_edit_focused();
-    let (mods, pressed): (egui::Modifiers, Vec<Key>) = ctx.input(|i| {
-        let keys = i
-            .events
+    // Each key with the modifiers held when it went down (a fast Ctrl+A can come and go
+    // within one frame).
+    let pressed: Vec<(Key, egui::Modifiers)> = ctx.input(|i| {
+        i.events
             .iter()
             .filter_map(|e| match e {
-                egui::Event::Key { key, pressed: true, .. } => Some(*key),
+                egui::Event::Key { key, pressed: true, repeat: false, modifiers, .. } => Some((*key, *modifiers)),
                 _ => None,
             })
-            .collect();
-        (i.modifiers, keys)
+            .collect()
     });
-    let hit = |k: Key| pressed.contains(&k);
+    let mods = pressed.iter().fold(ctx.input(|i| i.modifiers), |m, (_, k)| m | *k);
+    let hit = |k: Key| pressed.iter().any(|(p, _)| *p == k);
     if hit(Key::F1) || (!typing && hit(Key::Questionmark)) {
         settings.show_help = !settings.show_help;
     }

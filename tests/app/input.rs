@@ -349,3 +349,25 @@ fn edges_carry_their_value_and_date_and_no_label_overlaps_another_or_a_panel() {
     let labels = p.app.world().resource::<CanvasLabels>().clone();
     assert!(!labels.edges.is_empty() && labels.edges.iter().all(|(_, t)| t.starts_with('$')), "{:?}", labels.edges);
 }
+
+#[test]
+fn nodes_added_by_an_expansion_are_brought_into_view() {
+    use offramp_core::board::Side;
+    let mut p = Person::investigate("beginner-careless-vendor.ron");
+    p.add_intel();
+    for _ in 0..3 {
+        act(&mut p.app, GraphAction::SelectAll);
+        act(&mut p.app, GraphAction::Expand(Side::Outputs));
+        p.frames(2);
+    }
+    let keys: Vec<NodeRef> = board(&p.app).cached_view().nodes.iter().map(|n| n.key).collect();
+    assert!(keys.len() > 3, "the expansions added nodes");
+    let (l, r) = (p.panels().left, p.panels().right);
+    for k in keys {
+        let at = p.node_on_screen(k);
+        assert!(
+            l.max.x <= at.x && at.x <= r.min.x && l.min.y <= at.y && at.y <= l.max.y,
+            "{k:?} is out of view at {at:?}"
+        );
+    }
+}

@@ -326,21 +326,30 @@ pub fn input(
 }
 
 /// Frames everything on the board inside the visible canvas (on entering the screen, the
-/// Home key, a new layout).
+/// Home key, a new layout, nodes added out of view).
 fn fit(
     mut contexts: EguiContexts,
     mut state: ResMut<CanvasState>,
     mut graph: ResMut<Graph>,
     mut camera: CameraQuery,
 ) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let Some(area) = state.area.as_ref().map(|r| r.rect) else { return Ok(()) };
+    let Ok((mut tf, mut proj)) = camera.single_mut() else { return Ok(()) };
+    let zoom = ctx.zoom_factor().max(0.01);
+    if graph.reveal {
+        // New nodes outside the view: frame the board again so that they are seen.
+        graph.reveal = false;
+        let map = ScreenMap::new(tf.translation.truncate(), scale_of(&proj), ctx.content_rect(), zoom);
+        let (lo, hi) = (map.to_board(area.left_bottom()), map.to_board(area.right_top()));
+        if let Some((a, b)) = graph.board.view().bounds() {
+            state.fit |= a[0] < lo.x || a[1] < lo.y || b[0] > hi.x || b[1] > hi.y;
+        }
+    }
     if !state.fit {
         return Ok(());
     }
-    let ctx = contexts.ctx_mut()?;
-    let Some(area) = state.area.as_ref().map(|r| r.rect) else { return Ok(()) };
     state.fit = false;
-    let Ok((mut tf, mut proj)) = camera.single_mut() else { return Ok(()) };
-    let zoom = ctx.zoom_factor().max(0.01);
     let (lo, hi) = graph.board.view().bounds().unwrap_or(([0.0; 2], [0.0; 2]));
     let span_x = (hi[0] - lo[0]).max(200.0) / (area.width().max(50.0) * zoom);
     let span_y = (hi[1] - lo[1]).max(200.0) / (area.height().max(50.0) * zoom);

@@ -148,7 +148,7 @@ pub fn resume(
                 if p.exists() {
                     // Never write over a file the trainee may still need.
                     commands.insert_resource(Requests::default());
-                    commands.insert_resource(Graph { board, notice: None });
+                    commands.insert_resource(Graph::new(board));
                     commands.insert_resource(CaseFile::new(None, case, notice));
                     return;
                 }
@@ -173,7 +173,7 @@ pub fn resume(
         })
         .collect();
     commands.insert_resource(Requests { filed, refused: None });
-    commands.insert_resource(Graph { board, notice: None });
+    commands.insert_resource(Graph::new(board));
     commands.insert_resource(CaseFile::new(path, case, notice));
 }
 

@@ -14,6 +14,14 @@ pub struct Graph {
     pub board: Board,
     /// What the last action did, when worth saying ("40 of 1,234 transactions added").
     pub notice: Option<String>,
+    /// Nodes were added: the canvas should show them if they fell outside its view.
+    pub reveal: bool,
+}
+
+impl Graph {
+    pub fn new(board: Board) -> Graph {
+        Graph { board, notice: None, reveal: false }
+    }
 }
 
 /// Something the trainee does to the graph.
@@ -80,6 +88,7 @@ pub fn apply(
         match action {
             GraphAction::Add(text) => match b.add_text(text, centre.map(|c| b.free_spot_near(c))) {
                 Ok(k) => {
+                    g.reveal = true;
                     b.selected.clear();
                     b.selected.insert(k);
                     g.notice = None;
@@ -105,6 +114,7 @@ pub fn apply(
                     added += e.added;
                     more += e.more;
                 }
+                g.reveal |= added > 0;
                 g.notice = Some(match (added, more) {
                     (0, 0) => "nothing more on that side".to_string(),
                     (a, 0) => format!("{} added", plural(a, "node")),

@@ -407,19 +407,32 @@ pub fn canvas_overlay(
         let colour = if n.labelled { egui::Color32::from_gray(235) } else { egui::Color32::from_gray(175) };
         let galley = painter.layout_no_wrap(n.label.clone(), font.clone(), colour);
         let c = map.to_screen(n.pos);
-        let r = (n.radius / upp).max(2.0) + 3.0;
-        let size = galley.size();
-        // Right of the node, else left, above, below.
-        let spots = [
-            egui::pos2(c.x + r, c.y - size.y / 2.0),
-            egui::pos2(c.x - r - size.x, c.y - size.y / 2.0),
-            egui::pos2(c.x - size.x / 2.0, c.y - r - size.y),
-            egui::pos2(c.x - size.x / 2.0, c.y + r),
-        ];
-        if let Some(rect) = spots.iter().map(|p| egui::Rect::from_min_size(*p, size)).find(|r| placer.fits(*r)) {
+        // Clear of the selection and highlight rings (1.5 radii).
+        let r = (1.7 * n.radius / upp).max(2.0) + 3.0;
+        // Right of the node, else left, above, below; a long name shortened if it fits
+        // nowhere whole.
+        let spots = |size: egui::Vec2| {
+            [
+                egui::pos2(c.x + r, c.y - size.y / 2.0),
+                egui::pos2(c.x - r - size.x, c.y - size.y / 2.0),
+                egui::pos2(c.x - size.x / 2.0, c.y - r - size.y),
+                egui::pos2(c.x - size.x / 2.0, c.y + r),
+                egui::pos2(c.x - r, c.y - r - size.y),
+                egui::pos2(c.x - r, c.y + r),
+            ]
+            .map(|p| egui::Rect::from_min_size(p, size))
+        };
+        let mut found =
+            spots(galley.size()).into_iter().find(|r| placer.fits(*r)).map(|r| (r, galley, n.label.clone()));
+        if found.is_none() && n.label.chars().count() > 24 {
+            let short: String = n.label.chars().take(22).collect::<String>() + "…";
+            let g = painter.layout_no_wrap(short.clone(), font.clone(), colour);
+            found = spots(g.size()).into_iter().find(|r| placer.fits(*r)).map(|r| (r, g, short));
+        }
+        if let Some((rect, galley, text)) = found {
             placer.place(rect);
             painter.galley(rect.min, galley, colour);
-            labels.nodes.push((rect, n.label.clone()));
+            labels.nodes.push((rect, text));
         }
     }
     // Edge labels: value and day at the middle, the largest amounts first.

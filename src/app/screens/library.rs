@@ -219,42 +219,44 @@ fn library_panel(
             cache.read = Some(std::time::Instant::now());
         }
         egui::ScrollArea::vertical().show(ui, |ui| {
-            egui::Grid::new("library").striped(true).num_columns(5).spacing([16.0, 8.0]).show(ui, |ui| {
-                ui.strong("Scenario");
-                ui.strong("Difficulty");
-                ui.strong("Time");
-                ui.strong("Your case");
-                ui.label("");
-                ui.end_row();
-                for (i, e) in library.entries.iter().enumerate() {
-                    let Ok(s) = &e.parsed else { continue };
-                    ui.vertical(|ui| {
-                        ui.strong(&s.meta.title);
-                        ui.label(egui::RichText::new(summary(&s.meta.briefing)).weak());
-                    });
-                    ui.label(format!("{:?}", s.meta.difficulty));
-                    ui.label(format!("~{} min, {} objectives", s.meta.estimated_minutes, s.objectives.len()));
-                    let (path, progress) = cache.rows.get(i).cloned().unwrap_or((None, Progress::NotStarted));
-                    ui.label(progress.describe());
+            for (i, e) in library.entries.iter().enumerate() {
+                let Ok(s) = &e.parsed else { continue };
+                let (path, progress) = cache.rows.get(i).cloned().unwrap_or((None, Progress::NotStarted));
+                egui::Frame::group(ui.style()).show(ui, |ui| {
+                    ui.set_width(ui.available_width());
                     ui.horizontal(|ui| {
-                        let started = !matches!(progress, Progress::NotStarted);
-                        let open = if started { "Continue" } else { "Start" };
-                        if ui.add_enabled(named, egui::Button::new(open)).clicked() {
-                            chosen = Some(Choice::Open(i));
-                        }
-                        if started
-                            && let Some(p) = path
-                            && ui
-                                .add_enabled(named, egui::Button::new("Start over"))
-                                .on_hover_text("Keeps the current case file as a backup beside it")
-                                .clicked()
-                        {
-                            chosen = Some(Choice::StartOver(i, p));
-                        }
+                        ui.vertical(|ui| {
+                            ui.set_max_width((ui.available_width() - 260.0).max(300.0));
+                            ui.label(egui::RichText::new(&s.meta.title).strong().size(16.0));
+                            ui.label(egui::RichText::new(summary(&s.meta.briefing)).weak());
+                            ui.label(format!(
+                                "{:?} · about {} min · {} objectives · your case: {}",
+                                s.meta.difficulty,
+                                s.meta.estimated_minutes,
+                                s.objectives.len(),
+                                progress.describe()
+                            ));
+                        });
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                            let started = !matches!(progress, Progress::NotStarted);
+                            if started
+                                && let Some(p) = path
+                                && ui
+                                    .add_enabled(named, egui::Button::new("Start over"))
+                                    .on_hover_text("Keeps the current case file as a backup beside it")
+                                    .clicked()
+                            {
+                                chosen = Some(Choice::StartOver(i, p));
+                            }
+                            let open = if started { "Continue" } else { "Start" };
+                            if ui.add_enabled(named, egui::Button::new(open)).clicked() {
+                                chosen = Some(Choice::Open(i));
+                            }
+                        });
                     });
-                    ui.end_row();
-                }
-            });
+                });
+                ui.add_space(4.0);
+            }
             let invalid: Vec<&Entry> = library.entries.iter().filter(|e| e.parsed.is_err()).collect();
             if !invalid.is_empty() {
                 ui.add_space(12.0);
