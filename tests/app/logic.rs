@@ -339,3 +339,17 @@ fn every_path_answer_including_branches_can_be_built_from_the_canvas_selection()
     }
     assert!(paths >= 2, "the shipped scenarios ask for paths");
 }
+
+#[test]
+fn a_price_lookup_answers_for_any_date_of_the_case_and_explains_the_rest() {
+    use offramp::app::tools::price_lookup;
+    let app = briefed();
+    let ev = app.world().resource::<Evidence>().clone();
+    let day = &ev.intel.prices[ev.intel.prices.len() / 2].date[..10];
+    let got = price_lookup(&ev, day).unwrap();
+    assert!(got.starts_with("1 BTC = $") && got.contains(day), "{got}");
+    let at_hour = price_lookup(&ev, &format!("{day} 14:00")).unwrap();
+    assert!(at_hour.contains("14:00"), "{at_hour}");
+    assert!(price_lookup(&ev, "next tuesday").unwrap_err().contains("2025-03-05"));
+    assert!(price_lookup(&ev, "1999-01-01").unwrap_err().contains("market data"));
+}

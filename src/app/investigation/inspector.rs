@@ -72,7 +72,7 @@ pub fn show(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, draft: &mut TagDr
             egui::ScrollArea::vertical().id_salt("inspector").show(ui, |ui| {
                 match *k {
                     NodeRef::Addr(a) => address(ui, case, a, out),
-                    NodeRef::Tx(t) => transaction(ui, case, t, out),
+                    NodeRef::Tx(t) => transaction(ui, case, graph, t, out),
                     NodeRef::Cluster(r) => cluster(ui, case, graph, r),
                 }
                 ui.separator();
@@ -143,7 +143,7 @@ fn address(ui: &mut egui::Ui, case: &Evidence, a: u32, out: &mut Vec<GraphAction
         ui,
         "addr",
         &[
-            ("Balance", format!("{} ({} now)", btc(v.balance), usd(v.balance as f64 / 1e8 * price))),
+            ("Balance", format!("{} ({} at its last use)", btc(v.balance), usd(v.balance as f64 / 1e8 * price))),
             ("Received", btc(v.received)),
             ("Sent", btc(v.sent)),
             ("Transactions", v.tx_count.to_string()),
@@ -157,11 +157,9 @@ fn address(ui: &mut egui::Ui, case: &Evidence, a: u32, out: &mut Vec<GraphAction
     for row in v.history.iter().take(200) {
         ui.horizontal(|ui| {
             let sign = if row.delta >= 0 { "+" } else { "−" };
-            ui.label(format!(
-                "{} {sign}{:.8}",
-                format_instant(i64::from(row.time)),
-                row.delta.unsigned_abs() as f64 / 1e8
-            ));
+            let amount = row.delta.unsigned_abs() as f64 / 1e8;
+            ui.label(format!("{} {sign}{amount:.8}", format_instant(i64::from(row.time))));
+            ui.weak(usd(amount * ex.price_at(i64::from(row.time))));
             if ui.small_button("on board").on_hover_text(&row.txid).clicked() {
                 out.push(GraphAction::Add(row.txid.clone()));
             }
@@ -172,7 +170,7 @@ fn address(ui: &mut egui::Ui, case: &Evidence, a: u32, out: &mut Vec<GraphAction
     }
 }
 
-fn transaction(ui: &mut egui::Ui, case: &Evidence, t: u32, out: &mut Vec<GraphAction>) {
+fn transaction(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, t: u32, out: &mut Vec<GraphAction>) {
     let ex = &case.explorer;
     let v = ex.tx_view(t);
     ui.label(egui::RichText::new(&v.txid).monospace().strong());
@@ -208,25 +206,54 @@ fn transaction(ui: &mut egui::Ui, case: &Evidence, t: u32, out: &mut Vec<GraphAc
         ui.label(format!("  • {} → output {}: {}", vote.heuristic.name(), vote.vout, vote.reason));
     }
     ui.separator();
+    let price = ex.price_at(i64::from(v.time));
     ui.strong(format!("{} inputs", v.inputs.len()));
     for i in &v.inputs {
-        flow_row(ui, i.address.as_deref(), i.value, false, out);
+        flow_row(ui, case, graph, i.address.as_deref(), i.value, price, false, out);
     }
     ui.strong(format!("{} outputs", v.outputs.len()));
     for (n, o) in v.outputs.iter().enumerate() {
         let is_change = verdict.change == Some(n as u32);
-        flow_row(ui, o.address.as_deref(), o.value, is_change, out);
+        flow_row(ui, case, graph, o.address.as_deref(), o.value, price, is_change, out);
     }
 }
 
-fn flow_row(ui: &mut egui::Ui, address: Option<&str>, value: u64, change: bool, out: &mut Vec<GraphAction>) {
-    ui.horizontal(|ui| {
+/// What is known of an address, for a transaction's rows: its public labels and the
+/// trainee's own tag ("CoinBay hot wallet [exchange]; your tag: Ghost payout").
+pub fn known_as(case: &Evidence, graph: &Graph, address: &str) -> Option<String> {
+    let a = case.explorer.address(address).ok()?;
+    let mut parts: Vec<String> =
+        case.explorer.labels(a).iter().map(|l| format!("{} [{}]", l.label, l.category.name())).collect();
+    if let Some(t) = graph.board.tag(NodeRef::Addr(a)).filter(|t| !t.label.is_empty()) {
+        parts.push(format!("your tag: {}", t.label));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// One input or output: value in bitcoin and in dollars at the block's time, the address
+/// (a link that puts it on the board), what is known of it, and the change verdict.
+#[allow(clippy::too_many_arguments)]
+fn flow_row(
+    ui: &mut egui::Ui,
+    case: &Evidence,
+    graph: &Graph,
+    address: Option<&str>,
+    value: u64,
+    price: f64,
+    change: bool,
+    out: &mut Vec<GraphAction>,
+) {
+    ui.horizontal_wrapped(|ui| {
         ui.label(format!("{:.8}", value as f64 / 1e8));
+        ui.weak(usd(value as f64 / 1e8 * price));
         match address {
             Some(a) => {
                 let short = if a.len() > 22 { format!("{}…{}", &a[..12], &a[a.len() - 6..]) } else { a.to_string() };
                 if ui.link(short).on_hover_text(a).clicked() {
                     out.push(GraphAction::Add(a.to_string()));
+                }
+                if let Some(known) = known_as(case, graph, a) {
+                    ui.colored_label(egui::Color32::from_rgb(200, 200, 140), known);
                 }
             }
             None => {

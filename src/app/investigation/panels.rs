@@ -40,6 +40,8 @@ pub struct Panels {
     findings: FindingsForm,
     legal: LegalForm,
     pub draft: TagDraft,
+    pub price_date: String,
+    pub price: Option<Result<String, String>>,
     /// Where the side panels were drawn last.
     pub left: egui::Rect,
     pub right: egui::Rect,
@@ -55,6 +57,8 @@ impl Default for Panels {
             findings: FindingsForm::default(),
             legal: LegalForm::default(),
             draft: TagDraft::default(),
+            price_date: String::new(),
+            price: None,
             left: egui::Rect::NOTHING,
             right: egui::Rect::NOTHING,
         }
@@ -267,6 +271,26 @@ pub fn investigation_panels(
                     }
                     if !intel.tags.is_empty() {
                         ui.label(format!("{} addresses carry public labels (search their names).", intel.tags.len()));
+                    }
+                    ui.separator();
+                    ui.strong("BTC/USD price");
+                    let r = ui.add(
+                        egui::TextEdit::singleline(&mut p.price_date)
+                            .hint_text("a date: 2025-03-05 or 2025-03-05 14:00")
+                            .desired_width(f32::INFINITY),
+                    );
+                    let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    if enter || ui.button("Look up").clicked() {
+                        p.price = Some(tools::price_lookup(&case, &p.price_date));
+                    }
+                    match &p.price {
+                        Some(Ok(t)) => {
+                            ui.label(t);
+                        }
+                        Some(Err(e)) => {
+                            ui.colored_label(egui::Color32::LIGHT_RED, e);
+                        }
+                        None => {}
                     }
                 }
                 Tab::Trace => tools::tracing(ui, &case, &graph, &mut p.trace, &mut out),

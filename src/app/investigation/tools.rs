@@ -155,6 +155,32 @@ pub fn tracing(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, f: &mut TraceF
     }
 }
 
+/// The BTC/USD price at a date or date-time the trainee types ("2025-03-05", "2025-03-05
+/// 14:00"), from the scenario's public market data.
+///
+/// # Errors
+/// Why the text is not a date, or that the date is outside the scenario's market data.
+pub fn price_lookup(case: &Evidence, text: &str) -> Result<String, String> {
+    let t = text.trim();
+    let with_seconds = if t.len() == 16 { format!("{t}:00Z") } else { t.to_string() };
+    let at = offramp_core::time::parse_instant(&with_seconds)
+        .map_err(|_| format!("\"{t}\" is not a date: write it as 2025-03-05 or 2025-03-05 14:00 (UTC)"))?;
+    let prices = &case.intel.prices;
+    let span =
+        |p: Option<&offramp_core::intel::PricePoint>| p.and_then(|p| offramp_core::time::parse_instant(&p.date).ok());
+    if let (Some(first), Some(last)) = (span(prices.first()), span(prices.last()))
+        && (at < first - 86_400 || at > last + 86_400)
+    {
+        return Err(format!(
+            "the market data of this case runs from {} to {}",
+            &prices[0].date[..10],
+            &prices[prices.len() - 1].date[..10]
+        ));
+    }
+    let usd = case.explorer.price_at(at);
+    Ok(format!("1 BTC = {} on {}", super::inspector::usd(usd), &format_instant(at)[..16].replace('T', " ")))
+}
+
 /// Points as a person writes them: "5", "2.5", "0.25".
 pub fn points(x: f64) -> String {
     let s = format!("{:.2}", x.abs());
