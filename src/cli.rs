@@ -140,8 +140,10 @@ enum Inspect {
         method: MethodArg,
         #[arg(long, value_enum, default_value_t = DirectionArg::Forward)]
         direction: DirectionArg,
-        #[arg(long, default_value_t = 6)]
-        depth: u32,
+        /// The most transactions from the address (no limit when absent: a trace stops at the
+        /// stop categories, or after reaching 2,000,000 outputs, and says so).
+        #[arg(long)]
+        depth: Option<u32>,
         /// Categories the trace stops at (reached, not traced through).
         #[arg(long, value_parser = parse_category, value_delimiter = ',', default_value = "exchange")]
         stop: Vec<Category>,
@@ -155,8 +157,10 @@ enum Inspect {
         to: Option<String>,
         #[arg(long, value_parser = parse_category)]
         to_category: Option<Category>,
-        #[arg(long, default_value_t = 10)]
-        depth: u32,
+        /// The most transactions a path may pass through (no limit when absent: the search
+        /// stops after visiting 2,000,000 outputs, and says so).
+        #[arg(long)]
+        depth: Option<u32>,
         #[arg(long, default_value_t = 50)]
         breadth: usize,
     },
@@ -607,7 +611,7 @@ fn inspect(dir: &Path, what: Inspect, json: bool) -> Outcome {
                     DirectionArg::Forward => taint::Direction::Forward,
                     DirectionArg::Backward => taint::Direction::Backward,
                 },
-                depth,
+                depth: depth.unwrap_or(taint::NO_DEPTH_LIMIT),
                 stop_at: stop,
             };
             let r = taint::trace(&ex, a, &opts).map_err(|x| format!("offramp: {x}"))?;
@@ -615,14 +619,14 @@ fn inspect(dir: &Path, what: Inspect, json: bool) -> Outcome {
                 return print_json(&r);
             }
             println!(
-                "{:?} {:?} trace from {} ({} BTC), depth {}: {} addresses reached{}",
+                "{:?} {:?} trace from {} ({} BTC), {}: {} addresses reached{}",
                 r.method,
                 r.direction,
                 r.origin,
                 btc(r.start_amount),
-                r.depth,
+                r.depth.map_or("no depth limit".to_string(), |d| format!("depth {d}")),
                 r.reached.len(),
-                if r.truncated { " (stopped at the size limit)" } else { "" }
+                if r.truncated { " (stopped at the work limit)" } else { "" }
             );
             for x in r.reached.iter().take(top) {
                 let tag = match (x.category, x.stopped) {
@@ -640,16 +644,17 @@ fn inspect(dir: &Path, what: Inspect, json: bool) -> Outcome {
                 (None, Some(c)) => path::Target::Category(c),
                 _ => return Err("offramp: give either a destination address or --to-category, not both".into()),
             };
-            let r = path::find(&ex, a, target, path::PathOptions { depth, breadth })
-                .map_err(|x| format!("offramp: {x}"))?;
+            let opts = path::PathOptions { depth: depth.unwrap_or(path::NO_DEPTH_LIMIT), breadth };
+            let r = path::find(&ex, a, target, opts).map_err(|x| format!("offramp: {x}"))?;
             if json {
                 return print_json(&r);
             }
             if !r.found {
                 println!(
-                    "no path within depth {depth} and breadth {breadth} ({} outputs visited{})",
+                    "no path {}with breadth {breadth} ({} outputs visited{})",
+                    depth.map_or(String::new(), |d| format!("within depth {d} ")),
                     r.visited,
-                    if r.truncated { ", stopped at the limit" } else { "" }
+                    if r.truncated { ", stopped at the work limit" } else { "" }
                 );
                 return Ok(());
             }

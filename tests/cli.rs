@@ -253,8 +253,8 @@ fn inspect_refuses_bad_requests_with_exit_one() {
         (vec!["address", "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"], "does not appear in this chain"),
         (vec!["tx", "1234"], "is not a txid"),
         (vec!["tx", "00000000000000000000000000000000000000000000000000000000000000aa"], "is not in this chain"),
-        (vec!["trace", deposit, "--depth", "10000"], "the most is 50"),
-        (vec!["path", deposit, "--depth", "5000", "--to-category", "exchange"], "the most is 30"),
+        (vec!["trace", deposit, "--depth", "0"], "a depth of 0 traces nothing"),
+        (vec!["path", deposit, "--breadth", "0", "--to-category", "exchange"], "must be at least 1"),
         (vec!["block", "99999999"], "no block at height"),
     ] {
         let mut a = vec!["inspect", dir.as_str()];

@@ -1,6 +1,7 @@
 //! Path search: how funds could have gone from one address to another, or from an address
 //! to any address labelled with a category ("where did this reach an exchange?"). The search
-//! follows outputs forward in time, breadth first, within depth and breadth limits.
+//! follows outputs forward in time, breadth first, bounded by the outputs it visits (and by an
+//! optional depth).
 
 use std::collections::{HashMap, VecDeque};
 
@@ -10,9 +11,10 @@ use super::index::Explorer;
 use crate::ledger::NONE;
 use crate::scenario::Category;
 
-/// The deepest search Offramp runs.
-pub const MAX_DEPTH: u32 = 30;
-/// The most outputs one search visits before it gives up and says so.
+/// A depth that sets no limit: the search is then bounded by [`MAX_VISITS`] only.
+pub const NO_DEPTH_LIMIT: u32 = u32::MAX;
+/// The most outputs one search visits before it gives up and says so: the bound on its work,
+/// whatever the depth (a peel chain of thousands of hops is within reach).
 pub const MAX_VISITS: usize = 2_000_000;
 
 #[derive(Debug, Clone, Copy)]
@@ -23,7 +25,8 @@ pub enum Target {
 
 #[derive(Debug, Clone, Copy)]
 pub struct PathOptions {
-    /// Transactions a path may pass through.
+    /// Transactions a path may pass through; [`NO_DEPTH_LIMIT`] (the default) for no limit
+    /// but the work bound [`MAX_VISITS`].
     pub depth: u32,
     /// Outputs followed out of each transaction (the largest first).
     pub breadth: usize,
@@ -31,14 +34,12 @@ pub struct PathOptions {
 
 impl Default for PathOptions {
     fn default() -> Self {
-        PathOptions { depth: 10, breadth: 50 }
+        PathOptions { depth: NO_DEPTH_LIMIT, breadth: 50 }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PathError {
-    #[error("a depth of {0} is more than a search can follow; the most is {MAX_DEPTH}")]
-    TooDeep(u32),
     #[error("depth and breadth must be at least 1")]
     Empty,
 }
@@ -59,20 +60,18 @@ pub struct PathResult {
     /// The label of the address reached, for a category search.
     pub label: Option<String>,
     pub visited: usize,
-    /// The search stopped at its visit limit before exhausting its depth.
+    /// The search stopped at its work bound ([`MAX_VISITS`]) before it had searched everything.
     pub truncated: bool,
 }
 
-/// The shortest path of funds from `from` to the target.
+/// The shortest path of funds from `from` to the target. The search visits at most
+/// [`MAX_VISITS`] outputs and says when it stopped there.
 ///
 /// # Errors
-/// A [`PathError`] for limits out of range.
+/// [`PathError::Empty`] for a depth or breadth of zero.
 pub fn find(ex: &Explorer, from: u32, target: Target, opts: PathOptions) -> Result<PathResult, PathError> {
     if opts.depth == 0 || opts.breadth == 0 {
         return Err(PathError::Empty);
-    }
-    if opts.depth > MAX_DEPTH {
-        return Err(PathError::TooDeep(opts.depth));
     }
     let c = &ex.chain;
     let hit = |a: u32| match target {

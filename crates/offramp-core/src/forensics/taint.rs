@@ -1,7 +1,9 @@
 //! Taint tracing, forward (where did these coins go?) and backward (where did they come
-//! from?), by the poison, haircut or FIFO rule. It stops at a depth, or at addresses labelled
-//! with a category such as exchange, and reports each reached address with the amount
-//! attributed to it and the transactions that led there.
+//! from?), by the poison, haircut or FIFO rule. It stops at addresses labelled with a category
+//! such as exchange, at an optional depth, and in any case once it has tainted
+//! [`MAX_OUTPUTS`] outputs (a bound on work, not on hops: a peel chain of thousands of hops is
+//! followed to its end). It reports each reached address with the amount attributed to it and
+//! the transactions that led there.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -11,12 +13,15 @@ use super::index::Explorer;
 use crate::ledger::NONE;
 use crate::scenario::Category;
 
-/// The deepest trace Offramp runs.
-pub const MAX_DEPTH: u32 = 50;
+/// A depth that sets no limit: the trace is then bounded by [`MAX_OUTPUTS`] only.
+pub const NO_DEPTH_LIMIT: u32 = u32::MAX;
 /// Reached addresses (the largest amounts first) whose path of transactions is listed; the
 /// others give their number of hops only.
 pub const MAX_PATHS: usize = 1000;
-/// The most outputs one trace may reach before it stops and says so.
+/// The most txids listed in all those paths together (long chains make long paths); the
+/// paths past it are left empty.
+pub const MAX_PATH_STEPS: usize = 1_000_000;
+/// The most outputs one trace may reach before it stops and says so: the bound on its work.
 pub const MAX_OUTPUTS: usize = 2_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,15 +44,27 @@ pub enum Direction {
 pub struct TraceOptions {
     pub method: Method,
     pub direction: Direction,
+    /// Transactions a trace may pass through from the origin; [`NO_DEPTH_LIMIT`] for no limit
+    /// but the work bound [`MAX_OUTPUTS`].
     pub depth: u32,
     /// Addresses labelled with these categories are reached but not traced through.
     pub stop_at: Vec<Category>,
 }
 
+impl Default for TraceOptions {
+    /// Haircut, forward, no depth limit, stopping at exchanges.
+    fn default() -> Self {
+        TraceOptions {
+            method: Method::Haircut,
+            direction: Direction::Forward,
+            depth: NO_DEPTH_LIMIT,
+            stop_at: vec![Category::Exchange],
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TraceError {
-    #[error("a depth of {0} is more than a trace can follow; the most is {MAX_DEPTH}")]
-    TooDeep(u32),
     #[error("a depth of 0 traces nothing; give 1 or more")]
     NoDepth,
 }
@@ -60,7 +77,8 @@ pub struct Reached {
     pub amount: u64,
     /// Transactions from the origin to it (the first time it was reached).
     pub hops: u32,
-    /// Those transactions' txids, for the 1,000 largest amounts.
+    /// Those transactions' txids, for the [`MAX_PATHS`] largest amounts (while the paths
+    /// listed hold fewer than [`MAX_PATH_STEPS`] txids); empty for the others.
     pub path: Vec<String>,
     /// It carries a stop label, so the trace did not go through it.
     pub stopped: bool,
@@ -72,12 +90,13 @@ pub struct TraceResult {
     pub origin: String,
     pub method: Method,
     pub direction: Direction,
-    pub depth: u32,
+    /// The depth limit it ran with; `None` for none.
+    pub depth: Option<u32>,
     /// Satoshis the trace started from.
     pub start_amount: u64,
     /// Reached addresses, the largest amount first.
     pub reached: Vec<Reached>,
-    /// The trace hit its size limit before its depth.
+    /// The trace stopped at its work bound ([`MAX_OUTPUTS`]) before it had followed everything.
     pub truncated: bool,
 }
 
@@ -92,7 +111,7 @@ struct Taint {
 /// Traces from every output an address received (forward), or that funded them (backward).
 ///
 /// # Errors
-/// A [`TraceError`] for a depth of zero or above [`MAX_DEPTH`].
+/// [`TraceError::NoDepth`] for a depth of zero.
 pub fn trace(ex: &Explorer, addr: u32, opts: &TraceOptions) -> Result<TraceResult, TraceError> {
     let c = &ex.chain;
     let outs: Vec<u32> = ex
@@ -107,7 +126,7 @@ pub fn trace(ex: &Explorer, addr: u32, opts: &TraceOptions) -> Result<TraceResul
 /// Traces from the given outputs.
 ///
 /// # Errors
-/// A [`TraceError`] for a depth of zero or above [`MAX_DEPTH`].
+/// [`TraceError::NoDepth`] for a depth of zero.
 pub fn trace_outputs(
     ex: &Explorer,
     origin: &str,
@@ -116,9 +135,6 @@ pub fn trace_outputs(
 ) -> Result<TraceResult, TraceError> {
     if opts.depth == 0 {
         return Err(TraceError::NoDepth);
-    }
-    if opts.depth > MAX_DEPTH {
-        return Err(TraceError::TooDeep(opts.depth));
     }
     let c = &ex.chain;
     let mut tainted: HashMap<u32, Taint> = HashMap::new();
@@ -199,7 +215,8 @@ pub fn trace_outputs(
             break;
         }
     }
-    // Per address: the amount, the shallowest depth and its path.
+    // Per address: the amount, the shallowest depth and its path (through the first output
+    // at that depth, so that the result does not depend on the map's order).
     let mut by_addr: HashMap<u32, (u64, u32, u32)> = HashMap::new();
     for (&o, x) in &tainted {
         if x.via == NONE {
@@ -208,7 +225,7 @@ pub fn trace_outputs(
         let a = c.outputs[o as usize].addr;
         let e = by_addr.entry(a).or_insert((0, x.depth, o));
         e.0 += x.amount;
-        if x.depth < e.1 {
+        if (x.depth, o) < (e.1, e.2) {
             (e.1, e.2) = (x.depth, o);
         }
     }
@@ -218,8 +235,11 @@ pub fn trace_outputs(
     let path_to = |o: u32| {
         let mut path = Vec::new();
         let mut cur = o;
+        // Each step goes to an output one transaction shallower, so the walk takes as many steps
+        // as the depth it starts from; the bound is a guard.
+        let steps = tainted.get(&o).map_or(0, |x| x.depth as usize);
         while let Some(x) = tainted.get(&cur) {
-            if x.via == NONE || path.len() > MAX_DEPTH as usize {
+            if x.via == NONE || path.len() > steps {
                 break;
             }
             path.push(c.txs[x.via as usize].txid.to_string());
@@ -229,7 +249,7 @@ pub fn trace_outputs(
                 Direction::Forward => c.inputs[r.inputs()].iter().map(|i| i.prev).collect(),
                 Direction::Backward => r.outputs().map(|o| o as u32).collect(),
             };
-            match prev.into_iter().filter(|p| tainted.contains_key(p)).min_by_key(|p| tainted[p].depth) {
+            match prev.into_iter().filter(|p| tainted.contains_key(p)).min_by_key(|p| (tainted[p].depth, *p)) {
                 Some(p) => cur = p,
                 None => break,
             }
@@ -237,23 +257,33 @@ pub fn trace_outputs(
         path.reverse();
         path
     };
+    let mut listed = 0usize;
     let reached: Vec<Reached> = found
         .into_iter()
         .enumerate()
-        .map(|(rank, (a, amount, hops, o))| Reached {
-            address: c.address_string(a),
-            amount,
-            hops,
-            path: if rank < MAX_PATHS { path_to(o) } else { Vec::new() },
-            stopped: ex.category(a).is_some_and(|k| opts.stop_at.contains(&k)),
-            category: ex.category(a),
+        .map(|(rank, (a, amount, hops, o))| {
+            let path = if rank < MAX_PATHS && listed + hops as usize <= MAX_PATH_STEPS {
+                let p = path_to(o);
+                listed += p.len();
+                p
+            } else {
+                Vec::new()
+            };
+            Reached {
+                address: c.address_string(a),
+                amount,
+                hops,
+                path,
+                stopped: ex.category(a).is_some_and(|k| opts.stop_at.contains(&k)),
+                category: ex.category(a),
+            }
         })
         .collect();
     Ok(TraceResult {
         origin: origin.to_string(),
         method: opts.method,
         direction: opts.direction,
-        depth: opts.depth,
+        depth: (opts.depth != NO_DEPTH_LIMIT).then_some(opts.depth),
         start_amount,
         reached,
         truncated,

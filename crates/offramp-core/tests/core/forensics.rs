@@ -199,24 +199,22 @@ fn tracing_follows_the_vendor_to_the_exchange() {
 }
 
 #[test]
-fn runaway_limits_are_refused() {
+fn empty_limits_are_refused_and_depth_is_optional() {
     let w = world("beginner-careless-vendor.ron");
     let ex = explorer_of(&w);
     let from = payout(&w, &ex);
-    let opts = TraceOptions { method: Method::Poison, direction: Direction::Forward, depth: 10_000, stop_at: vec![] };
-    assert_eq!(taint::trace(&ex, from, &opts).unwrap_err(), TraceError::TooDeep(10_000));
-    let e = path::find(&ex, from, Target::Category(Category::Exchange), PathOptions { depth: 10_000, breadth: 5 })
-        .unwrap_err();
-    assert!(e.to_string().contains("the most is"), "{e}");
-    // A poison trace with no stop, as deep as allowed, ends (and says if it was cut short).
-    let wide = TraceOptions {
-        method: Method::Poison,
-        direction: Direction::Forward,
-        depth: taint::MAX_DEPTH,
-        stop_at: vec![],
-    };
+    let opts = TraceOptions { method: Method::Poison, direction: Direction::Forward, depth: 0, stop_at: vec![] };
+    assert_eq!(taint::trace(&ex, from, &opts).unwrap_err(), TraceError::NoDepth);
+    let e =
+        path::find(&ex, from, Target::Category(Category::Exchange), PathOptions { depth: 5, breadth: 0 }).unwrap_err();
+    assert!(e.to_string().contains("at least 1"), "{e}");
+    // A poison trace with no stop and no depth limit ends, bounded by the work it does (and
+    // says if it was cut short); the depth it ran with is none.
+    let wide = TraceOptions { depth: taint::NO_DEPTH_LIMIT, ..opts };
     let r = taint::trace(&ex, from, &wide).unwrap();
-    assert!(!r.reached.is_empty());
+    assert!(!r.reached.is_empty() && r.depth.is_none());
+    // The same trace twice lists the same paths (never the order of a hash map).
+    assert_eq!(taint::trace(&ex, from, &wide).unwrap(), r);
 }
 
 #[test]

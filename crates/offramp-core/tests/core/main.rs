@@ -8,6 +8,7 @@ mod board;
 mod chain;
 mod determinism;
 mod export;
+mod follow;
 mod forensics;
 mod kyc;
 mod scoring;
