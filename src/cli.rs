@@ -664,7 +664,12 @@ fn inspect(dir: &Path, what: Inspect, json: bool) -> Outcome {
                 r.label.as_ref().map_or(String::new(), |l| format!(" to {l}"))
             );
             for h in &r.hops {
-                println!("  {} --{}--> {} ({} BTC)", h.from, h.txid, h.to, btc(h.value));
+                let whole = if h.output_value > h.value {
+                    format!(" of a {} BTC output", btc(h.output_value))
+                } else {
+                    String::new()
+                };
+                println!("  {} --{}--> {} ({} BTC{whole})", h.from, h.txid, h.to, btc(h.value));
             }
         }
     }

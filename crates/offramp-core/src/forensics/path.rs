@@ -1,7 +1,7 @@
 //! Path search: how funds could have gone from one address to another, or from an address
 //! to any address labelled with a category ("where did this reach an exchange?"). The search
 //! follows outputs forward in time, breadth first, bounded by the outputs it visits (and by an
-//! optional depth).
+//! optional depth), and says how much can have flowed along each hop of the path it finds.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -45,12 +45,22 @@ pub enum PathError {
 }
 
 /// One step of a path: funds at `from` moved by `txid` to `to`.
+///
+/// `value` is what can have flowed along the path into `to`: the output of `txid` that pays
+/// `to`, capped by what entered the path (the origin's output, then each earlier hop's
+/// value). So when a 0.3 BTC deposit is swept with other customers' coins into a 120 BTC
+/// output of an exchange's hot wallet, the last hop says 0.3 BTC, the most of the traced coins
+/// that can be in it, and `output_value` says 120 BTC. It is an upper bound: fees and other
+/// outputs of the same transactions may have taken part of it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Hop {
     pub from: String,
     pub txid: String,
     pub to: String,
+    /// Satoshis that can have flowed along the path into `to` (see above).
     pub value: u64,
+    /// The whole output of `txid` that pays `to`, other people's coins included.
+    pub output_value: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -64,8 +74,9 @@ pub struct PathResult {
     pub truncated: bool,
 }
 
-/// The shortest path of funds from `from` to the target. The search visits at most
-/// [`MAX_VISITS`] outputs and says when it stopped there.
+/// The shortest path of funds from `from` to the target, with the value each hop can carry
+/// (see [`Hop`]). The search visits at most [`MAX_VISITS`] outputs and says when it stopped
+/// there.
 ///
 /// # Errors
 /// [`PathError::Empty`] for a depth or breadth of zero.
@@ -122,22 +133,30 @@ pub fn find(ex: &Explorer, from: u32, target: Target, opts: PathOptions) -> Resu
     let Some(end) = found else {
         return Ok(PathResult { found: false, hops: Vec::new(), label: None, visited, truncated });
     };
-    let mut hops = Vec::new();
-    let mut cur = end;
-    while let Some(&(prev, _)) = pred.get(&cur) {
+    // The outputs of the path, origin first.
+    let mut outs = vec![end];
+    while let Some(&(prev, _)) = pred.get(outs.last().expect("not empty")) {
         if prev == NONE {
             break;
         }
-        let o = &c.outputs[cur as usize];
-        hops.push(Hop {
-            from: c.address_string(c.outputs[prev as usize].addr),
-            txid: c.txs[o.tx as usize].txid.to_string(),
-            to: c.address_string(o.addr),
-            value: o.value,
-        });
-        cur = prev;
+        outs.push(prev);
     }
-    hops.reverse();
+    outs.reverse();
+    let mut carried = c.outputs[outs[0] as usize].value;
+    let hops = outs
+        .windows(2)
+        .map(|w| {
+            let o = &c.outputs[w[1] as usize];
+            carried = carried.min(o.value);
+            Hop {
+                from: c.address_string(c.outputs[w[0] as usize].addr),
+                txid: c.txs[o.tx as usize].txid.to_string(),
+                to: c.address_string(o.addr),
+                value: carried,
+                output_value: o.value,
+            }
+        })
+        .collect();
     let end_addr = c.outputs[end as usize].addr;
     let label = ex.labels(end_addr).first().map(|l| l.label.clone());
     Ok(PathResult { found: true, hops, label, visited, truncated })

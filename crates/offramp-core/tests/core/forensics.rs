@@ -235,3 +235,25 @@ fn path_search_finds_where_the_money_reached_an_exchange() {
     let r = path::find(&ex, from, Target::Address(to), PathOptions { depth: 1, breadth: 50 }).unwrap();
     assert!(!r.found);
 }
+
+#[test]
+fn path_hops_never_carry_more_than_entered_the_path() {
+    // The payout's coins reach CoinBay through a sweep of many customers' deposits: the last
+    // hop is a large output of the exchange's wallet, but the path can carry no more into it
+    // than came in.
+    let w = world("beginner-careless-vendor.ron");
+    let ex = explorer_of(&w);
+    let from = payout(&w, &ex);
+    let received = ex.address_view(from).received;
+    let r = path::find(&ex, from, Target::Category(Category::Exchange), PathOptions::default()).unwrap();
+    assert!(r.found, "{r:?}");
+    let mut before = received;
+    for h in &r.hops {
+        assert!(h.value > 0 && h.value <= before, "hop {} -> {} carries {} after {before}", h.from, h.to, h.value);
+        assert!(h.value <= h.output_value);
+        before = h.value;
+    }
+    // The exchange's sweep is far larger than what the path brings into it, and says so.
+    let last = r.hops.last().unwrap();
+    assert!(last.output_value > last.value, "{last:?}");
+}
