@@ -1,7 +1,9 @@
-//! The command line: `validate`, `generate`, `score`, `solve`, `legal` and `list`.
+//! The command line: `validate`, `generate`, `score`, `solve`, `legal`, `inspect`,
+//! `heuristics-report` and `list`. Output goes through one writer, so that a reader that
+//! closes early (`offramp ... | head`) ends a command quietly, as it ends any Unix tool.
 
 use std::ffi::OsString;
-use std::io::{IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -198,81 +200,123 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         }
     };
     let Some(command) = cli.command else { return crate::app::run(None) };
-    let result = match command {
-        Command::Validate { files } => validate(&files),
-        Command::Generate { file, seed, signed, out } => generate(&file, seed, signed, &out),
-        Command::Score { scenario, case, seed, json } => score_case(&scenario, &case, seed, json),
-        Command::Solve { scenario, seed, out } => solve(&scenario, seed, out.as_deref()),
-        Command::Legal { scenario, exchange, address, seed } => legal_request(&scenario, &exchange, &address, seed),
-        Command::Inspect { dir, what, json } => inspect(&dir, what, json),
-        Command::HeuristicsReport { file, seed, json } => heuristics_report(&file, seed, json),
-        Command::BenchRender { file, nodes, frames, seed } => {
-            return match Scenario::load(&file) {
-                Ok(scenario) => crate::app::run_auto(
-                    crate::app::loading::Request { scenario, seed, trainee: String::new() },
-                    crate::app::auto::Auto::Bench { nodes: nodes.max(1), frames: frames.max(1) },
-                ),
-                Err(d) => {
-                    eprintln!("{d}");
-                    1
-                }
-            };
-        }
-        Command::Play { file, seed, trainee, screenshot: Some(path) } => {
-            return match Scenario::load(&file) {
-                Ok(scenario) => crate::app::run_auto(
-                    crate::app::loading::Request { scenario, seed, trainee },
-                    crate::app::auto::Auto::Screenshot { path },
-                ),
-                Err(d) => {
-                    eprintln!("{d}");
-                    1
-                }
-            };
-        }
-        Command::Play { file, seed, trainee, screenshot: None } => {
-            return match Scenario::load(&file) {
-                Ok(scenario) => crate::app::run(Some(crate::app::loading::Request { scenario, seed, trainee })),
-                Err(d) => {
-                    // The app opens on the library with the errors shown.
-                    eprintln!("{d}");
-                    crate::app::run_with_notice(d.to_string())
-                }
-            };
-        }
-        Command::List => list(),
+    let command = match run_app(command) {
+        Ok(code) => return code,
+        Err(command) => command,
     };
-    match result {
-        Ok(()) => 0,
-        Err(message) => {
+    // The command line's own commands write through one lock on standard output, taken here
+    // and not before: the app's threads may print.
+    let out = &mut io::stdout().lock();
+    let result = match command {
+        Command::Validate { files } => validate(out, &files),
+        Command::Generate { file, seed, signed, out: dest } => generate(out, &file, seed, signed, &dest),
+        Command::Score { scenario, case, seed, json } => score_case(out, &scenario, &case, seed, json),
+        Command::Solve { scenario, seed, out: dest } => solve(out, &scenario, seed, dest.as_deref()),
+        Command::Legal { scenario, exchange, address, seed } => {
+            legal_request(out, &scenario, &exchange, &address, seed)
+        }
+        Command::Inspect { dir, what, json } => inspect(out, &dir, what, json),
+        Command::HeuristicsReport { file, seed, json } => heuristics_report(out, &file, seed, json),
+        Command::List => list(out),
+        // Run by run_app above.
+        Command::Play { .. } | Command::BenchRender { .. } => Ok(()),
+    };
+    match result.and_then(|()| out.flush().map_err(Failure::from)) {
+        Ok(()) | Err(Failure::Closed) => 0,
+        Err(Failure::Message(message)) => {
             if !message.is_empty() {
-                eprintln!("{message}");
+                // Standard error may be closed too; there is nowhere left to say so.
+                let _ = writeln!(io::stderr(), "{message}");
             }
             1
         }
     }
 }
 
-type Outcome = Result<(), String>;
+/// Runs the commands that open the app and returns their exit code, or gives any other
+/// command back.
+fn run_app(command: Command) -> Result<i32, Command> {
+    let load = |file: &Path| {
+        Scenario::load(file).inspect_err(|d| {
+            let _ = writeln!(io::stderr(), "{d}");
+        })
+    };
+    Ok(match command {
+        Command::BenchRender { file, nodes, frames, seed } => match load(&file) {
+            Ok(scenario) => crate::app::run_auto(
+                crate::app::loading::Request { scenario, seed, trainee: String::new() },
+                crate::app::auto::Auto::Bench { nodes: nodes.max(1), frames: frames.max(1) },
+            ),
+            Err(_) => 1,
+        },
+        Command::Play { file, seed, trainee, screenshot: Some(path) } => match load(&file) {
+            Ok(scenario) => crate::app::run_auto(
+                crate::app::loading::Request { scenario, seed, trainee },
+                crate::app::auto::Auto::Screenshot { path },
+            ),
+            Err(_) => 1,
+        },
+        Command::Play { file, seed, trainee, screenshot: None } => match load(&file) {
+            Ok(scenario) => crate::app::run(Some(crate::app::loading::Request { scenario, seed, trainee })),
+            // The app opens on the library with the errors shown.
+            Err(d) => crate::app::run_with_notice(d.to_string()),
+        },
+        other => return Err(other),
+    })
+}
 
-fn list() -> Outcome {
-    println!("Offramp scenario library (`offramp` alone opens the app)\n");
+/// Why a command did not finish.
+enum Failure {
+    /// What went wrong, for standard error (empty when already reported): exit 1.
+    Message(String),
+    /// Standard output was closed under the command (its reader, `head` say, had enough):
+    /// nothing is wrong, and the command stops quietly with exit 0.
+    Closed,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Message(message)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Self {
+        Failure::Message(message.to_string())
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Failure::Closed
+        } else {
+            Failure::Message(format!("offramp: cannot write to standard output: {e}"))
+        }
+    }
+}
+
+type Outcome = Result<(), Failure>;
+
+fn list(out: &mut dyn Write) -> Outcome {
+    writeln!(out, "Offramp scenario library (`offramp` alone opens the app)\n")?;
     for (name, text) in SHIPPED {
         match Scenario::parse(text, name) {
-            Ok(s) => println!(
+            Ok(s) => writeln!(
+                out,
                 "  {:<34} {:<13} ~{:>3} min  {} objectives  {}",
                 name,
                 format!("{:?}", s.meta.difficulty),
                 s.meta.estimated_minutes,
                 s.objectives.len(),
                 s.meta.title
-            ),
-            Err(e) => println!("  {name:<34} (invalid: {e})"),
+            )?,
+            Err(e) => writeln!(out, "  {name:<34} (invalid: {e})")?,
         }
     }
-    println!("\n  offramp generate scenarios/FILE --out DIR     the ledger, intel.json and truth.json");
-    println!("  offramp score scenarios/FILE CASE             score a trainee's case file");
-    println!("  offramp --help                                every command");
+    writeln!(out, "\n  offramp generate scenarios/FILE --out DIR     the ledger, intel.json and truth.json")?;
+    writeln!(out, "  offramp score scenarios/FILE CASE             score a trainee's case file")?;
+    writeln!(out, "  offramp --help                                every command")?;
     Ok(())
 }
 
@@ -280,24 +324,25 @@ fn load(path: &Path) -> Result<Scenario, String> {
     Scenario::load(path).map_err(|d| d.to_string())
 }
 
-fn validate(files: &[PathBuf]) -> Outcome {
+fn validate(out: &mut dyn Write, files: &[PathBuf]) -> Outcome {
     let mut bad = false;
     for f in files {
         match Scenario::load(f) {
-            Ok(s) => println!(
+            Ok(s) => writeln!(
+                out,
                 "{}: ok ({} entities, {} steps, {} objectives)",
                 f.display(),
                 s.entities.len(),
                 s.story.len(),
                 s.objectives.len()
-            ),
+            )?,
             Err(d) => {
                 bad = true;
-                eprintln!("{d}");
+                let _ = writeln!(io::stderr(), "{d}");
             }
         }
     }
-    if bad { Err(String::new()) } else { Ok(()) }
+    if bad { Err(Failure::Message(String::new())) } else { Ok(()) }
 }
 
 /// Progress on standard error: a bar on a terminal; otherwise a line per tenth of a phase
@@ -356,14 +401,15 @@ fn world(path: &Path, seed: Option<u64>, signed: bool) -> Result<World, String> 
     sim::generate(&sc, &Options { seed, signed }, &mut |p, d, t| rep.update(p, d, t)).map_err(|e| e.to_string())
 }
 
-fn generate(file: &Path, seed: Option<u64>, signed: bool, out: &Path) -> Outcome {
+fn generate(out: &mut dyn Write, file: &Path, seed: Option<u64>, signed: bool, dest: &Path) -> Outcome {
     let t0 = Instant::now();
     let sc = load(file)?;
     let mut rep = Reporter::new();
     let w =
         sim::generate(&sc, &Options { seed, signed }, &mut |p, d, t| rep.update(p, d, t)).map_err(|e| e.to_string())?;
-    let m = export::export(&w, out, &mut |p, d, t| rep.update(p, d, t)).map_err(|e| format!("offramp: {e}"))?;
-    println!(
+    let m = export::export(&w, dest, &mut |p, d, t| rep.update(p, d, t)).map_err(|e| format!("offramp: {e}"))?;
+    writeln!(
+        out,
         "{}: seed {}{}: {} blocks, {} transactions, {} inputs, {} outputs, {} addresses -> {} in {:.2}s",
         file.display(),
         w.seed,
@@ -373,26 +419,26 @@ fn generate(file: &Path, seed: Option<u64>, signed: bool, out: &Path) -> Outcome
         m.inputs,
         m.outputs,
         m.addresses,
-        out.display(),
+        dest.display(),
         t0.elapsed().as_secs_f64()
-    );
+    )?;
     Ok(())
 }
 
-fn score_case(scenario: &Path, case: &Path, seed: Option<u64>, json: bool) -> Outcome {
+fn score_case(out: &mut dyn Write, scenario: &Path, case: &Path, seed: Option<u64>, json: bool) -> Outcome {
     let sc = load(scenario)?;
     let c = Case::load(case, &sc).map_err(|d| d.to_string())?;
     let w = world(scenario, seed.or(c.seed), false)?;
     let report = score::score(&w, &c);
     if json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?)?;
     } else {
-        print!("{}", report.to_text());
+        write!(out, "{}", report.to_text())?;
     }
     Ok(())
 }
 
-fn solve(scenario: &Path, seed: Option<u64>, out: Option<&Path>) -> Outcome {
+fn solve(out: &mut dyn Write, scenario: &Path, seed: Option<u64>, dest: Option<&Path>) -> Outcome {
     let w = world(scenario, seed, false)?;
     let mut case = Case {
         scenario: w.scenario.meta.id.clone(),
@@ -421,45 +467,44 @@ fn solve(scenario: &Path, seed: Option<u64>, out: Option<&Path>) -> Outcome {
         w.seed,
         case.to_ron()
     );
-    match out {
-        Some(p) => offramp_core::case::write_atomic(p, text.as_bytes()).map_err(|e| format!("{}: {e}", p.display())),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
+    match dest {
+        Some(p) => offramp_core::case::write_atomic(p, text.as_bytes()).map_err(|e| format!("{}: {e}", p.display()))?,
+        None => write!(out, "{text}")?,
     }
+    Ok(())
 }
 
-fn legal_request(scenario: &Path, exchange: &str, address: &str, seed: Option<u64>) -> Outcome {
+fn legal_request(out: &mut dyn Write, scenario: &Path, exchange: &str, address: &str, seed: Option<u64>) -> Outcome {
     let w = world(scenario, seed, false)?;
     match legal::request(&w, exchange, address).map_err(|e| format!("offramp: {e}"))? {
-        legal::Reply::Refused => println!("{exchange}: the exchange refused to answer."),
-        legal::Reply::NoRecords => println!("{exchange}: no records of {address}."),
+        legal::Reply::Refused => writeln!(out, "{exchange}: the exchange refused to answer.")?,
+        legal::Reply::NoRecords => writeln!(out, "{exchange}: no records of {address}.")?,
         legal::Reply::OwnWallet => {
-            println!("{exchange}: {address} is one of the exchange's own wallets, not a customer's.")
+            writeln!(out, "{exchange}: {address} is one of the exchange's own wallets, not a customer's.")?
         }
         legal::Reply::Records(r) => {
-            println!("{} — account {}", r.exchange, r.account_id);
-            println!("  name:         {}", r.name.as_deref().unwrap_or("(no KYC)"));
-            println!("  nationality:  {}", r.nationality.as_deref().unwrap_or("-"));
-            println!(
+            writeln!(out, "{} — account {}", r.exchange, r.account_id)?;
+            writeln!(out, "  name:         {}", r.name.as_deref().unwrap_or("(no KYC)"))?;
+            writeln!(out, "  nationality:  {}", r.nationality.as_deref().unwrap_or("-"))?;
+            writeln!(
+                out,
                 "  documents:    {}",
                 if r.documents.is_empty() { "-".to_string() } else { r.documents.join("; ") }
-            );
-            println!("  bank account: {}", r.bank_account.as_deref().unwrap_or("-"));
-            println!("  e-mail:       {}", r.email);
-            println!("  opened:       {}", r.opened);
-            println!("  deposit addresses:");
+            )?;
+            writeln!(out, "  bank account: {}", r.bank_account.as_deref().unwrap_or("-"))?;
+            writeln!(out, "  e-mail:       {}", r.email)?;
+            writeln!(out, "  opened:       {}", r.opened)?;
+            writeln!(out, "  deposit addresses:")?;
             for a in &r.deposit_addresses {
-                println!("    {a}");
+                writeln!(out, "    {a}")?;
             }
         }
     }
     Ok(())
 }
 
-fn print_json<T: serde::Serialize>(v: &T) -> Outcome {
-    println!("{}", serde_json::to_string_pretty(v).map_err(|e| e.to_string())?);
+fn print_json<T: serde::Serialize>(out: &mut dyn Write, v: &T) -> Outcome {
+    writeln!(out, "{}", serde_json::to_string_pretty(v).map_err(|e| e.to_string())?)?;
     Ok(())
 }
 
@@ -471,7 +516,7 @@ fn when(t: Option<u32>) -> String {
     t.map_or("-".into(), |t| offramp_core::time::format_instant(i64::from(t)))
 }
 
-fn inspect(dir: &Path, what: Inspect, json: bool) -> Outcome {
+fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcome {
     let (ex, _intel) = forensics::load::load_dir(dir).map_err(|e| format!("offramp: {e}"))?;
     let e = |x: forensics::LookupError| format!("offramp: {x}");
     match what {
@@ -479,26 +524,33 @@ fn inspect(dir: &Path, what: Inspect, json: bool) -> Outcome {
             let a = ex.address(&address).map_err(e)?;
             let v = ex.address_view(a);
             if json {
-                return print_json(&v);
+                return print_json(out, &v);
             }
-            println!("{} ({})", v.address, v.script_type);
+            writeln!(out, "{} ({})", v.address, v.script_type)?;
             for l in &v.labels {
-                println!("  label      {} [{}]", l.label, l.category.name());
+                writeln!(out, "  label      {} [{}]", l.label, l.category.name())?;
             }
-            println!("  balance    {} BTC  (received {}, sent {})", btc(v.balance), btc(v.received), btc(v.sent));
-            println!("  seen       {} .. {}  in {} transactions", when(v.first_seen), when(v.last_seen), v.tx_count);
+            writeln!(out, "  balance    {} BTC  (received {}, sent {})", btc(v.balance), btc(v.received), btc(v.sent))?;
+            writeln!(
+                out,
+                "  seen       {} .. {}  in {} transactions",
+                when(v.first_seen),
+                when(v.last_seen),
+                v.tx_count
+            )?;
             for h in v.history.iter().take(200) {
-                println!(
+                writeln!(
+                    out,
                     "  {} {:>8} {:>+18.8} -> {}  {}",
                     offramp_core::time::format_instant(i64::from(h.time)),
                     h.height,
                     h.delta as f64 / 1e8,
                     btc(h.balance),
                     h.txid
-                );
+                )?;
             }
             if v.history.len() > 200 {
-                println!("  ... {} more (use --json for all)", v.history.len() - 200);
+                writeln!(out, "  ... {} more (use --json for all)", v.history.len() - 200)?;
             }
         }
         Inspect::Tx { txid } => {
@@ -514,70 +566,80 @@ fn inspect(dir: &Path, what: Inspect, json: bool) -> Outcome {
                     change: &'a change::Verdict,
                     coinjoin: Option<&'a coinjoin::Evidence>,
                 }
-                return print_json(&Out { tx: &v, change: &verdict, coinjoin: cj.as_ref() });
+                return print_json(out, &Out { tx: &v, change: &verdict, coinjoin: cj.as_ref() });
             }
-            println!("{}{}", v.txid, if v.coinbase { "  (coinbase)" } else { "" });
-            println!("  block {} at {}, version {}, locktime {}", v.height, when(Some(v.time)), v.version, v.locktime);
-            println!(
+            writeln!(out, "{}{}", v.txid, if v.coinbase { "  (coinbase)" } else { "" })?;
+            writeln!(
+                out,
+                "  block {} at {}, version {}, locktime {}",
+                v.height,
+                when(Some(v.time)),
+                v.version,
+                v.locktime
+            )?;
+            writeln!(
+                out,
                 "  {} vB ({} bytes, {} WU), fee {} sat ({} sat/vB), outputs worth ${:.2}",
                 v.vsize, v.size, v.weight, v.fee, v.fee_rate, v.usd
-            );
-            println!("  inputs");
+            )?;
+            writeln!(out, "  inputs")?;
             for i in &v.inputs {
-                println!(
+                writeln!(
+                    out,
                     "    {:>14} {}  <- {}:{}",
                     btc(i.value),
                     i.address.as_deref().unwrap_or("(coinbase)"),
                     i.prev_txid.as_deref().unwrap_or("-"),
                     i.prev_vout
-                );
+                )?;
             }
-            println!("  outputs");
+            writeln!(out, "  outputs")?;
             for (k, o) in v.outputs.iter().enumerate() {
                 let mark = if verdict.change == Some(k as u32) { "  <- change?" } else { "" };
                 let spent = o.spent_by.as_ref().map_or("unspent".to_string(), |(t, i)| format!("spent by {t}:{i}"));
-                println!(
+                writeln!(
+                    out,
                     "    {k}: {:>14} {} ({}) {spent}{mark}",
                     btc(o.value),
                     o.address.as_deref().unwrap_or("(data)"),
                     o.script_type
-                );
+                )?;
             }
             if let Some(c) = &cj {
-                println!("  {}: {}", c.kind, c.summary);
+                writeln!(out, "  {}: {}", c.kind, c.summary)?;
             }
             match verdict.change {
-                Some(k) => println!("  change: output {k}, confidence {:.2}", verdict.confidence),
-                None if !verdict.votes.is_empty() => println!("  change: undecided (the heuristics disagree)"),
-                None => println!("  change: no heuristic applies"),
+                Some(k) => writeln!(out, "  change: output {k}, confidence {:.2}", verdict.confidence)?,
+                None if !verdict.votes.is_empty() => writeln!(out, "  change: undecided (the heuristics disagree)")?,
+                None => writeln!(out, "  change: no heuristic applies")?,
             }
             for vote in &verdict.votes {
-                println!("    [{}] {}", vote.heuristic.name(), vote.reason);
+                writeln!(out, "    [{}] {}", vote.heuristic.name(), vote.reason)?;
             }
         }
         Inspect::Block { height } => {
             let r = ex.block(height).map_err(e)?;
             let txids: Vec<String> = r.map(|t| ex.chain.txs[t as usize].txid.to_string()).collect();
             if json {
-                return print_json(&txids);
+                return print_json(out, &txids);
             }
-            println!("block {height}: {} transactions", txids.len());
+            writeln!(out, "block {height}: {} transactions", txids.len())?;
             for t in txids {
-                println!("  {t}");
+                writeln!(out, "  {t}")?;
             }
         }
         Inspect::Label { text } => {
             let found: Vec<(String, Vec<forensics::Label>)> =
                 ex.by_label(&text).into_iter().map(|a| (ex.chain.address_string(a), ex.labels(a).to_vec())).collect();
             if json {
-                return print_json(&found);
+                return print_json(out, &found);
             }
             if found.is_empty() {
-                return Err(format!("offramp: no address has a label containing \"{text}\""));
+                return Err(format!("offramp: no address has a label containing \"{text}\"").into());
             }
             for (a, ls) in found {
                 let names: Vec<String> = ls.iter().map(|l| format!("{} [{}]", l.label, l.category.name())).collect();
-                println!("{a}  {}", names.join("; "));
+                writeln!(out, "{a}  {}", names.join("; "))?;
             }
         }
         Inspect::Cluster { address, merge_change } => {
@@ -585,18 +647,18 @@ fn inspect(dir: &Path, what: Inspect, json: bool) -> Outcome {
             let cl = cluster::Clusters::build(&ex, cluster::ClusterOptions { merge_change });
             let v = cl.view(&ex, a);
             if json {
-                return print_json(&v);
+                return print_json(out, &v);
             }
-            println!("cluster of {}: {} addresses, {} transactions", v.address, v.size, v.tx_count);
-            println!("  balance {} BTC, seen {} .. {}", btc(v.balance), when(v.first_seen), when(v.last_seen));
+            writeln!(out, "cluster of {}: {} addresses, {} transactions", v.address, v.size, v.tx_count)?;
+            writeln!(out, "  balance {} BTC, seen {} .. {}", btc(v.balance), when(v.first_seen), when(v.last_seen))?;
             for l in &v.labels {
-                println!("  label {} [{}] on {}", l.label, l.category.name(), l.address);
+                writeln!(out, "  label {} [{}] on {}", l.label, l.category.name(), l.address)?;
             }
             for m in v.members.iter().take(50) {
-                println!("  {m}");
+                writeln!(out, "  {m}")?;
             }
             if v.size > 50 {
-                println!("  ... {} more (use --json for up to {})", v.size - 50, cluster::MAX_LISTED);
+                writeln!(out, "  ... {} more (use --json for up to {})", v.size - 50, cluster::MAX_LISTED)?;
             }
         }
         Inspect::Trace { address, method, direction, depth, stop, top } => {
@@ -616,9 +678,10 @@ fn inspect(dir: &Path, what: Inspect, json: bool) -> Outcome {
             };
             let r = taint::trace(&ex, a, &opts).map_err(|x| format!("offramp: {x}"))?;
             if json {
-                return print_json(&r);
+                return print_json(out, &r);
             }
-            println!(
+            writeln!(
+                out,
                 "{:?} {:?} trace from {} ({} BTC), {}: {} addresses reached{}",
                 r.method,
                 r.direction,
@@ -627,14 +690,14 @@ fn inspect(dir: &Path, what: Inspect, json: bool) -> Outcome {
                 r.depth.map_or("no depth limit".to_string(), |d| format!("depth {d}")),
                 r.reached.len(),
                 if r.truncated { " (stopped at the work limit)" } else { "" }
-            );
+            )?;
             for x in r.reached.iter().take(top) {
                 let tag = match (x.category, x.stopped) {
                     (Some(c), true) => format!("  [{}, stop]", c.name()),
                     (Some(c), false) => format!("  [{}]", c.name()),
                     _ => String::new(),
                 };
-                println!("  {:>14} BTC  {} hops  {}{tag}", btc(x.amount), x.hops, x.address);
+                writeln!(out, "  {:>14} BTC  {} hops  {}{tag}", btc(x.amount), x.hops, x.address)?;
             }
         }
         Inspect::Path { from, to, to_category, depth, breadth } => {
@@ -647,43 +710,45 @@ fn inspect(dir: &Path, what: Inspect, json: bool) -> Outcome {
             let opts = path::PathOptions { depth: depth.unwrap_or(path::NO_DEPTH_LIMIT), breadth };
             let r = path::find(&ex, a, target, opts).map_err(|x| format!("offramp: {x}"))?;
             if json {
-                return print_json(&r);
+                return print_json(out, &r);
             }
             if !r.found {
-                println!(
+                writeln!(
+                    out,
                     "no path {}with breadth {breadth} ({} outputs visited{})",
                     depth.map_or(String::new(), |d| format!("within depth {d} ")),
                     r.visited,
                     if r.truncated { ", stopped at the work limit" } else { "" }
-                );
+                )?;
                 return Ok(());
             }
-            println!(
+            writeln!(
+                out,
                 "path of {} hops{}:",
                 r.hops.len(),
                 r.label.as_ref().map_or(String::new(), |l| format!(" to {l}"))
-            );
+            )?;
             for h in &r.hops {
                 let whole = if h.output_value > h.value {
                     format!(" of a {} BTC output", btc(h.output_value))
                 } else {
                     String::new()
                 };
-                println!("  {} --{}--> {} ({} BTC{whole})", h.from, h.txid, h.to, btc(h.value));
+                writeln!(out, "  {} --{}--> {} ({} BTC{whole})", h.from, h.txid, h.to, btc(h.value))?;
             }
         }
     }
     Ok(())
 }
 
-fn heuristics_report(file: &Path, seed: Option<u64>, json: bool) -> Outcome {
+fn heuristics_report(out: &mut dyn Write, file: &Path, seed: Option<u64>, json: bool) -> Outcome {
     let w = world(file, seed, false)?;
     let ex = forensics::load::explorer_of(&w);
     let r = forensics::accuracy::report(&w, &ex);
     if json {
-        print_json(&r)
+        print_json(out, &r)
     } else {
-        print!("{}", r.to_text());
+        write!(out, "{}", r.to_text())?;
         Ok(())
     }
 }

@@ -1,7 +1,7 @@
 //! The command line as an instructor uses it: exit codes, messages, files.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 fn offramp(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_offramp")).args(args).output().expect("the binary runs")
@@ -299,4 +299,52 @@ fn the_app_without_a_display_says_so_instead_of_crashing() {
     let out = Command::new(env!("CARGO_BIN_EXE_offramp")).env_remove("DISPLAY").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("no display"), "{}", text(&out.stderr));
+}
+
+/// Runs the binary with standard output a pipe whose reader has already gone, as
+/// `offramp ... | head` leaves it once `head` has read enough: every write fails.
+fn offramp_into_a_closed_pipe(args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_offramp"))
+        .args(args)
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn every_command_ends_quietly_when_its_reader_closes_the_pipe() {
+    let (tmp, dir, sol) = generated();
+    let deposit = first_quoted_after(&sol, "\"deposits\": Addresses([");
+    let out = offramp(&["inspect", &dir, "address", deposit, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let txid = v["history"][0]["txid"].as_str().unwrap().to_string();
+    let s = scenario("beginner-careless-vendor.ron");
+    let sol_path = root().join("scenarios/solutions/beginner-careless-vendor.case.ron").display().to_string();
+    let again = tmp.path().join("again").display().to_string();
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["list"],
+        vec!["validate", &s],
+        vec!["generate", &s, "--out", &again],
+        vec!["score", &s, &sol_path],
+        vec!["solve", &s],
+        vec!["legal", &s, "CoinBay", deposit],
+        vec!["heuristics-report", &s],
+        vec!["inspect", &dir, "tx", &txid],
+        vec!["inspect", &dir, "tx", &txid, "--json"],
+        vec!["inspect", &dir, "address", deposit],
+        vec!["inspect", &dir, "cluster", deposit],
+        vec!["inspect", &dir, "label", "coinbay"],
+        vec!["inspect", &dir, "trace", deposit],
+        vec!["inspect", &dir, "path", deposit, "--to-category", "exchange"],
+        vec!["inspect", &dir, "block", "1"],
+    ];
+    for args in &runs {
+        let out = offramp_into_a_closed_pipe(args);
+        let err = text(&out.stderr);
+        assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
 }
