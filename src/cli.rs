@@ -120,10 +120,14 @@ enum Command {
 
 #[derive(Subcommand)]
 enum Inspect {
-    /// An address: balance, first and last seen, history, labels.
+    /// An address: balance, first and last seen, history, labels, where it was swept to.
     Address { address: String },
-    /// A transaction: inputs, outputs, fee, change verdict, CoinJoin flag.
+    /// A transaction: inputs and outputs with their labels and dollar values, fee, change
+    /// verdict, CoinJoin flag.
     Tx { txid: String },
+    /// The BTC/USD price at a date (2025-03-05, at midnight UTC) or a UTC date-time
+    /// (2025-03-05T14:00:00Z), from the world's price series.
+    Price { date: String },
     /// A block's transactions.
     Block { height: u32 },
     /// Addresses whose label contains the text.
@@ -512,6 +516,29 @@ fn btc(sats: u64) -> String {
     format!("{:.8}", sats as f64 / 1e8)
 }
 
+/// Dollars as people write them: $63,412.17.
+fn usd(x: f64) -> String {
+    let cents = (x.abs() * 100.0).round() as u64;
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{}${grouped}.{:02}", if x < 0.0 { "-" } else { "" }, cents % 100)
+}
+
+/// An address's labels after it, or nothing.
+fn labels(ls: &[forensics::Label]) -> String {
+    if ls.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = ls.iter().map(|l| format!("{} [{}]", l.label, l.category.name())).collect();
+    format!("  ({})", names.join("; "))
+}
+
 fn when(t: Option<u32>) -> String {
     t.map_or("-".into(), |t| offramp_core::time::format_instant(i64::from(t)))
 }
@@ -523,12 +550,37 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
         Inspect::Address { address } => {
             let a = ex.address(&address).map_err(e)?;
             let v = ex.address_view(a);
+            let sweeps = ex.swept_to(a);
             if json {
-                return print_json(out, &v);
+                #[derive(serde::Serialize)]
+                struct Out<'a> {
+                    #[serde(flatten)]
+                    address: &'a forensics::index::AddressView,
+                    swept_to: &'a [forensics::Sweep],
+                }
+                return print_json(out, &Out { address: &v, swept_to: &sweeps });
             }
             writeln!(out, "{} ({})", v.address, v.script_type)?;
             for l in &v.labels {
                 writeln!(out, "  label      {} [{}]", l.label, l.category.name())?;
+            }
+            for s in sweeps.iter().take(20) {
+                let what = format!("{} BTC of it by {} on {}", btc(s.spent), s.txid, when(Some(s.time)));
+                match s.into_service() {
+                    Some((to, l)) => {
+                        writeln!(out, "  swept to:  {} [{}] {}, {what}", l.label, l.category.name(), to.address)?
+                    }
+                    None => {
+                        let to: Vec<String> =
+                            s.to.iter()
+                                .map(|p| format!("{} {}{}", btc(p.value), p.address, labels(&p.labels)))
+                                .collect();
+                        writeln!(out, "  spent:     {what} -> {}", to.join(", "))?
+                    }
+                }
+            }
+            if sweeps.len() > 20 {
+                writeln!(out, "  ... {} more spends (use --json for all)", sweeps.len() - 20)?;
             }
             writeln!(out, "  balance    {} BTC  (received {}, sent {})", btc(v.balance), btc(v.received), btc(v.sent))?;
             writeln!(
@@ -579,16 +631,24 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
             )?;
             writeln!(
                 out,
-                "  {} vB ({} bytes, {} WU), fee {} sat ({} sat/vB), outputs worth ${:.2}",
-                v.vsize, v.size, v.weight, v.fee, v.fee_rate, v.usd
+                "  {} vB ({} bytes, {} WU), fee {} sat ({} sat/vB), outputs worth {} at {} a bitcoin",
+                v.vsize,
+                v.size,
+                v.weight,
+                v.fee,
+                v.fee_rate,
+                usd(v.usd),
+                usd(ex.price_at(i64::from(v.time)))
             )?;
             writeln!(out, "  inputs")?;
             for i in &v.inputs {
                 writeln!(
                     out,
-                    "    {:>14} {}  <- {}:{}",
+                    "    {:>14} {:>15}  {}{}  <- {}:{}",
                     btc(i.value),
+                    usd(i.usd),
                     i.address.as_deref().unwrap_or("(coinbase)"),
+                    labels(&i.labels),
                     i.prev_txid.as_deref().unwrap_or("-"),
                     i.prev_vout
                 )?;
@@ -599,10 +659,12 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
                 let spent = o.spent_by.as_ref().map_or("unspent".to_string(), |(t, i)| format!("spent by {t}:{i}"));
                 writeln!(
                     out,
-                    "    {k}: {:>14} {} ({}) {spent}{mark}",
+                    "    {k}: {:>14} {:>15}  {} ({}){}  {spent}{mark}",
                     btc(o.value),
+                    usd(o.usd),
                     o.address.as_deref().unwrap_or("(data)"),
-                    o.script_type
+                    o.script_type,
+                    labels(&o.labels)
                 )?;
             }
             if let Some(c) = &cj {
@@ -616,6 +678,17 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
             for vote in &verdict.votes {
                 writeln!(out, "    [{}] {}", vote.heuristic.name(), vote.reason)?;
             }
+        }
+        Inspect::Price { date } => {
+            let t = offramp_core::time::parse_instant(date.trim()).map_err(|m| {
+                format!("offramp: {m}; give a date (2025-03-05) or a UTC date-time (2025-03-05T14:00:00Z)")
+            })?;
+            let price = ex.price_on(t).map_err(|x| format!("offramp: {x}"))?;
+            let at = offramp_core::time::format_instant(t);
+            if json {
+                return print_json(out, &serde_json::json!({ "time": at, "usd": price }));
+            }
+            writeln!(out, "BTC/USD at {at}: {}", usd(price))?;
         }
         Inspect::Block { height } => {
             let r = ex.block(height).map_err(e)?;

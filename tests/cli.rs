@@ -245,6 +245,48 @@ fn inspect_traces_and_finds_paths_to_an_exchange() {
 }
 
 #[test]
+fn inspect_gives_labels_dollars_sweeps_and_prices_without_a_calculator() {
+    let (_tmp, dir, sol) = generated();
+    let deposit = first_quoted_after(&sol, "\"deposits\": Addresses([");
+    // The deposit address says where the exchange swept it.
+    let out = offramp(&["inspect", &dir, "address", deposit]);
+    let t = text(&out.stdout);
+    assert!(out.status.success() && t.contains("swept to:  CoinBay [exchange] bcrt1"), "{t}");
+    let out = offramp(&["inspect", &dir, "address", deposit, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sweep = &v["swept_to"][0];
+    assert!(sweep["to"].as_array().unwrap().iter().any(|p| p["labels"][0]["label"] == "CoinBay"), "{sweep}");
+    // The sweep itself: each side with its labels and its dollar value at the block's time.
+    let txid = sweep["txid"].as_str().unwrap();
+    let out = offramp(&["inspect", &dir, "tx", txid]);
+    let t = text(&out.stdout);
+    assert!(out.status.success() && t.contains("(CoinBay [exchange])") && t.contains(" a bitcoin"), "{t}");
+    let out = offramp(&["inspect", &dir, "tx", txid, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["inputs"].as_array().unwrap().iter().all(|i| i["usd"].as_f64().unwrap() > 0.0), "{v}");
+    assert!(v["outputs"].as_array().unwrap().iter().any(|o| o["labels"][0]["category"] == "Exchange"), "{v}");
+    // The price at a date-time of the series, and at a day.
+    let intel: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(Path::new(&dir).join("intel.json")).unwrap()).unwrap();
+    let point = &intel["prices"][30];
+    let date = point["date"].as_str().unwrap();
+    let out = offramp(&["inspect", &dir, "price", date, "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["time"].as_str().unwrap(), v["usd"].as_f64()), (date, point["usd"].as_f64()));
+    let out = offramp(&["inspect", &dir, "price", &date[..10]]);
+    let t = text(&out.stdout);
+    assert!(out.status.success() && t.starts_with(&format!("BTC/USD at {}T00:00:00Z: $", &date[..10])), "{t}");
+    for (bad, says) in
+        [("1999-01-01", "is outside the price series, which runs from"), ("05/03/2025", "give a date (2025-03-05)")]
+    {
+        let out = offramp(&["inspect", &dir, "price", bad]);
+        assert_eq!(out.status.code(), Some(1), "{bad}");
+        assert!(text(&out.stderr).contains(says), "{bad}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
 fn inspect_refuses_bad_requests_with_exit_one() {
     let (_tmp, dir, sol) = generated();
     let deposit = first_quoted_after(&sol, "\"deposits\": Addresses([");
@@ -324,6 +366,9 @@ fn every_command_ends_quietly_when_its_reader_closes_the_pipe() {
     let s = scenario("beginner-careless-vendor.ron");
     let sol_path = root().join("scenarios/solutions/beginner-careless-vendor.case.ron").display().to_string();
     let again = tmp.path().join("again").display().to_string();
+    let intel: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(Path::new(&dir).join("intel.json")).unwrap()).unwrap();
+    let price_date = intel["prices"][0]["date"].as_str().unwrap().to_string();
     let runs: Vec<Vec<&str>> = vec![
         vec!["list"],
         vec!["validate", &s],
@@ -340,6 +385,7 @@ fn every_command_ends_quietly_when_its_reader_closes_the_pipe() {
         vec!["inspect", &dir, "trace", deposit],
         vec!["inspect", &dir, "path", deposit, "--to-category", "exchange"],
         vec!["inspect", &dir, "block", "1"],
+        vec!["inspect", &dir, "price", &price_date],
     ];
     for args in &runs {
         let out = offramp_into_a_closed_pipe(args);

@@ -2,9 +2,10 @@
 //!
 //! Address → the transactions that pay or spend it (in chain order), balance over time, first
 //! and last seen; transaction → its inputs with the outputs they spend, its outputs with the
-//! inputs that spend them, block, time, fee, fee rate, size and fiat value; lookups by address,
-//! txid, block height and label. Built from a [`Chain`] in one pass; nothing here reads the
-//! truth.
+//! inputs that spend them, block, time, fee, fee rate, size and fiat value, each side with
+//! its labels and dollar value; where an address's coins were swept to; the BTC/USD price at
+//! a time; lookups by address, txid, block height and label. Built from a [`Chain`] in one
+//! pass; nothing here reads the truth.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -14,14 +15,15 @@ use serde::Serialize;
 
 use crate::intel::Tag;
 use crate::ledger::{Chain, NONE};
-use crate::scenario::{Category, ScriptType};
+use crate::scenario::{Category, Network, ScriptType};
+use crate::time::format_instant;
 
 /// Why a lookup failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LookupError {
     #[error("\"{0}\" is not a Bitcoin address")]
     BadAddress(String),
-    #[error("{0} is an address of another network ({1})")]
+    #[error("{0} is an address of another network, not of this {1} chain")]
     WrongNetwork(String, String),
     #[error("address {0} does not appear in this chain")]
     UnknownAddress(String),
@@ -31,6 +33,30 @@ pub enum LookupError {
     UnknownTxid(String),
     #[error("there is no block at height {0} (the chain has heights {1} to {2})")]
     UnknownHeight(u32, u32, u32),
+}
+
+/// Why a price lookup failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PriceError {
+    #[error("this chain has no price series")]
+    NoPrices,
+    #[error("{when} is outside the price series, which runs from {first} to {last}")]
+    OutsideSeries { when: String, first: String, last: String },
+}
+
+/// Parses an address as an investigator pastes it (surrounding spaces ignored) and checks that
+/// it is one of `network`'s: the parser behind [`Explorer::address`], and behind legal
+/// requests, so that both refuse the same text for the same reason.
+///
+/// # Errors
+/// [`LookupError::BadAddress`] for text that is no address, [`LookupError::WrongNetwork`]
+/// for another network's.
+pub fn parse_address(text: &str, network: Network) -> Result<bitcoin::Address, LookupError> {
+    let t = text.trim();
+    let parsed = bitcoin::Address::from_str(t).map_err(|_| LookupError::BadAddress(t.to_string()))?;
+    parsed
+        .require_network(network.bitcoin())
+        .map_err(|_| LookupError::WrongNetwork(t.to_string(), format!("{network:?}")))
 }
 
 /// An address as one sortable key: its type, then its payload.
@@ -52,7 +78,7 @@ pub struct Label {
 pub struct Explorer {
     pub chain: Arc<Chain>,
     labels: HashMap<u32, Vec<Label>>,
-    /// Daily (start of day, USD) prices, sorted.
+    /// (time, USD) price points (hourly in a generated world), sorted by time.
     prices: Vec<(i64, f64)>,
     /// For each address, the distinct transactions that touch it: `addr_txs[addr_start[a]..addr_start[a+1]]`.
     addr_start: Vec<u32>,
@@ -94,6 +120,10 @@ pub struct InputView {
     pub prev_vout: u32,
     pub address: Option<String>,
     pub value: u64,
+    /// The value in US dollars at the transaction's block time.
+    pub usd: f64,
+    /// The labels of the input's address.
+    pub labels: Vec<Label>,
     pub sequence: u32,
 }
 
@@ -102,7 +132,46 @@ pub struct OutputView {
     pub address: Option<String>,
     pub script_type: &'static str,
     pub value: u64,
+    /// The value in US dollars at the transaction's block time.
+    pub usd: f64,
+    /// The labels of the output's address.
+    pub labels: Vec<Label>,
     pub spent_by: Option<(String, u32)>,
+}
+
+/// An output some transaction pays: where coins went.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Payee {
+    pub address: String,
+    pub value: u64,
+    /// The address's labels (public attributions, intel, the trainee's tags).
+    pub labels: Vec<Label>,
+}
+
+impl Payee {
+    /// The first label naming a service (a category other than unknown).
+    pub fn service(&self) -> Option<&Label> {
+        self.labels.iter().find(|l| l.category != Category::Unknown)
+    }
+}
+
+/// One transaction that spends an address's coins, and where it sent them.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Sweep {
+    pub txid: String,
+    pub height: u32,
+    pub time: u32,
+    /// Satoshis of the address this transaction spends.
+    pub spent: u64,
+    /// Every output the transaction pays to an address, in output order.
+    pub to: Vec<Payee>,
+}
+
+impl Sweep {
+    /// The destination with a service label, if any: "swept into CoinBay".
+    pub fn into_service(&self) -> Option<(&Payee, &Label)> {
+        self.to.iter().find_map(|p| p.service().map(|l| (p, l)))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -213,11 +282,7 @@ impl Explorer {
     /// A [`LookupError`] saying whether the text is no address, another network's, or absent.
     pub fn address(&self, text: &str) -> Result<u32, LookupError> {
         let t = text.trim();
-        let parsed = bitcoin::Address::from_str(t).map_err(|_| LookupError::BadAddress(t.to_string()))?;
-        let net = self.chain.network.bitcoin();
-        let addr = parsed
-            .require_network(net)
-            .map_err(|_| LookupError::WrongNetwork(t.to_string(), format!("{:?}", self.chain.network)))?;
+        let addr = parse_address(t, self.chain.network)?;
         let Some(info) = crate::ledger::AddrInfo::from_script(&addr.script_pubkey()) else {
             return Err(LookupError::UnknownAddress(t.to_string()));
         };
@@ -293,13 +358,75 @@ impl Explorer {
         c.block_at(c.txs[t as usize].height).map_or(0, |b| b.time)
     }
 
-    /// The USD price at a time (the last known daily price).
+    /// The USD price at a time: the last price point at or before it (the first point before
+    /// the series starts, 0 without a series). For a checked lookup, [`Explorer::price_on`].
     pub fn price_at(&self, t: i64) -> f64 {
         match self.prices.binary_search_by(|p| p.0.cmp(&t)) {
             Ok(i) => self.prices[i].1,
             Err(0) => self.prices.first().map_or(0.0, |p| p.1),
             Err(i) => self.prices[i - 1].1,
         }
+    }
+
+    /// The times the price series covers: from its first point to the end of its last point's
+    /// interval (an hour in a generated world), excluded.
+    pub fn price_span(&self) -> Option<(i64, i64)> {
+        let (first, last) = (self.prices.first()?.0, self.prices.last()?.0);
+        let step = match self.prices.len() {
+            0 | 1 => crate::time::DAY,
+            n => last - self.prices[n - 2].0,
+        };
+        Some((first, last + step.max(1)))
+    }
+
+    /// The USD price at `t` from the price series, refusing times the series does not cover.
+    ///
+    /// # Errors
+    /// [`PriceError::OutsideSeries`] before the first point or after the last one's interval,
+    /// [`PriceError::NoPrices`] without a series.
+    pub fn price_on(&self, t: i64) -> Result<f64, PriceError> {
+        let (first, end) = self.price_span().ok_or(PriceError::NoPrices)?;
+        if t < first || t >= end {
+            return Err(PriceError::OutsideSeries {
+                when: format_instant(t),
+                first: format_instant(first),
+                last: format_instant(end - 1),
+            });
+        }
+        Ok(self.price_at(t))
+    }
+
+    /// Dollars for satoshis at a time, to the cent.
+    pub fn usd_at(&self, sats: u64, t: i64) -> f64 {
+        (sats as f64 / 1e8 * self.price_at(t) * 100.0).round() / 100.0
+    }
+
+    /// Where an address's coins went: every transaction that spends them (chain order), with
+    /// the outputs it pays and their labels. For a customer's deposit address at an exchange,
+    /// the sweep into the exchange's wallet: [`Sweep::into_service`] names it when the
+    /// wallet is labelled.
+    pub fn swept_to(&self, addr: u32) -> Vec<Sweep> {
+        let c = &self.chain;
+        self.txs_of(addr)
+            .iter()
+            .filter_map(|&t| {
+                let spent = self.flows(addr, t).1;
+                if spent == 0 {
+                    return None;
+                }
+                let r = &c.txs[t as usize];
+                let to = c.outputs[r.outputs()]
+                    .iter()
+                    .filter(|o| o.addr != NONE)
+                    .map(|o| Payee {
+                        address: c.address_string(o.addr),
+                        value: o.value,
+                        labels: self.labels(o.addr).to_vec(),
+                    })
+                    .collect();
+                Some(Sweep { txid: r.txid.to_string(), height: r.height, time: self.time(t), spent, to })
+            })
+            .collect()
     }
 
     /// An address with its history: every transaction, the change it made and the balance after.
@@ -341,6 +468,8 @@ impl Explorer {
         let c = &self.chain;
         let r = &c.txs[t as usize];
         let time = self.time(t);
+        let at = i64::from(time);
+        let labels = |a: u32| if a == NONE { Vec::new() } else { self.labels(a).to_vec() };
         let inputs = c.inputs[r.inputs()]
             .iter()
             .map(|i| {
@@ -350,15 +479,20 @@ impl Explorer {
                         prev_vout: u32::MAX,
                         address: None,
                         value: 0,
+                        usd: 0.0,
+                        labels: Vec::new(),
                         sequence: i.sequence,
                     };
                 }
                 let (ptx, vout) = c.outpoint(i.prev);
+                let prev = &c.outputs[i.prev as usize];
                 InputView {
                     prev_txid: Some(c.txs[ptx as usize].txid.to_string()),
                     prev_vout: vout,
                     address: c.address_of_output(i.prev),
-                    value: c.outputs[i.prev as usize].value,
+                    value: prev.value,
+                    usd: self.usd_at(prev.value, at),
+                    labels: labels(prev.addr),
                     sequence: i.sequence,
                 }
             })
@@ -370,6 +504,8 @@ impl Explorer {
                 address: c.address_of_output(r.first_output + k as u32),
                 script_type: if o.addr == NONE { "nulldata" } else { c.addresses[o.addr as usize].kind.name() },
                 value: o.value,
+                usd: self.usd_at(o.value, at),
+                labels: labels(o.addr),
                 spent_by: (o.spent_by != NONE).then(|| {
                     let sp = c.inputs[o.spent_by as usize];
                     (c.txs[sp.tx as usize].txid.to_string(), o.spent_by - c.txs[sp.tx as usize].first_input)
@@ -389,7 +525,7 @@ impl Explorer {
             weight: r.weight,
             fee: r.fee,
             fee_rate: if r.vsize > 0 { (r.fee as f64 / r.vsize as f64 * 100.0).round() / 100.0 } else { 0.0 },
-            usd: (out_value as f64 / 1e8 * self.price_at(i64::from(time)) * 100.0).round() / 100.0,
+            usd: self.usd_at(out_value, at),
             inputs,
             outputs,
         }

@@ -11,4 +11,4 @@ pub mod load;
 pub mod path;
 pub mod taint;
 
-pub use index::{Explorer, Label, LookupError};
+pub use index::{Explorer, Label, LookupError, Payee, PriceError, Sweep, parse_address};

@@ -8,7 +8,7 @@ use offramp_core::forensics::cluster::{ClusterOptions, Clusters};
 use offramp_core::forensics::load::{LoadError, explorer_of, load_dir};
 use offramp_core::forensics::path::{self, PathOptions, Target};
 use offramp_core::forensics::taint::{self, Direction, Method, TraceError, TraceOptions};
-use offramp_core::forensics::{Explorer, LookupError, coinjoin};
+use offramp_core::forensics::{Explorer, LookupError, PriceError, coinjoin};
 use offramp_core::ledger::NONE;
 use offramp_core::scenario::Category;
 use offramp_core::sim::World;
@@ -256,4 +256,67 @@ fn path_hops_never_carry_more_than_entered_the_path() {
     // The exchange's sweep is far larger than what the path brings into it, and says so.
     let last = r.hops.last().unwrap();
     assert!(last.output_value > last.value, "{last:?}");
+}
+
+#[test]
+fn a_transaction_shows_each_side_with_its_labels_and_dollar_value() {
+    let w = world("beginner-careless-vendor.ron");
+    let ex = explorer_of(&w);
+    let wallet = ex.by_label("CoinBay")[0];
+    let t = *ex.txs_of(wallet).iter().find(|&&t| ex.flows(wallet, t).0 > 0).unwrap();
+    let v = ex.tx_view(t);
+    let price = ex.price_at(i64::from(v.time));
+    assert!(price > 0.0);
+    let wallet_text = ex.chain.address_string(wallet);
+    let paid = v.outputs.iter().find(|o| o.address.as_deref() == Some(wallet_text.as_str())).unwrap();
+    assert!(paid.labels.iter().any(|l| l.label == "CoinBay" && l.category == Category::Exchange), "{paid:?}");
+    for o in &v.outputs {
+        assert!((o.usd - o.value as f64 / 1e8 * price).abs() < 0.01, "{o:?} at ${price}");
+    }
+    for i in &v.inputs {
+        assert!((i.usd - i.value as f64 / 1e8 * price).abs() < 0.01, "{i:?} at ${price}");
+        let a = ex.address(i.address.as_deref().unwrap()).unwrap();
+        assert_eq!(i.labels, ex.labels(a));
+    }
+}
+
+#[test]
+fn a_deposit_address_says_which_labelled_wallet_swept_it() {
+    let w = world("beginner-careless-vendor.ron");
+    let ex = explorer_of(&w);
+    let Resolved::Addresses(deposits) = answer(&w, "deposits") else { panic!() };
+    for d in deposits {
+        let a = ex.address(d).unwrap();
+        let sweeps = ex.swept_to(a);
+        assert!(!sweeps.is_empty(), "{d} was swept");
+        assert_eq!(sweeps.iter().map(|s| s.spent).sum::<u64>(), ex.address_view(a).sent);
+        let (to, label) = sweeps[0].into_service().expect("swept into a labelled wallet");
+        assert_eq!((label.label.as_str(), label.category), ("CoinBay", Category::Exchange));
+        assert!(ex.by_label("CoinBay").contains(&ex.address(&to.address).unwrap()));
+    }
+    // An address that never spent anything was swept nowhere.
+    let c = &ex.chain;
+    let kept = (0..c.addresses.len() as u32)
+        .find(|&a| !ex.txs_of(a).is_empty() && ex.txs_of(a).iter().all(|&t| ex.flows(a, t).1 == 0))
+        .unwrap();
+    assert!(ex.swept_to(kept).is_empty());
+}
+
+#[test]
+fn prices_are_given_inside_the_series_and_refused_outside_it() {
+    let w = world("beginner-careless-vendor.ron");
+    let ex = explorer_of(&w);
+    let (first, end) = ex.price_span().unwrap();
+    let p = &w.intel.prices;
+    let at = |i: usize| offramp_core::time::parse_instant(&p[i].date).unwrap();
+    assert_eq!(first, at(0));
+    assert_eq!(end, at(p.len() - 1) + 3600, "the last hourly point covers its hour");
+    assert_eq!(ex.price_on(first), Ok(p[0].usd));
+    assert_eq!(ex.price_on(at(5) + 1800), Ok(p[5].usd), "half past takes the hour's price");
+    assert!(ex.price_on(end - 1).is_ok());
+    for t in [first - 1, end, 0] {
+        let e = ex.price_on(t).unwrap_err();
+        assert!(matches!(e, PriceError::OutsideSeries { .. }), "{e}");
+        assert!(e.to_string().contains(&p[0].date), "{e}");
+    }
 }
