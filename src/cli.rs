@@ -400,9 +400,13 @@ impl Reporter {
 }
 
 fn world(path: &Path, seed: Option<u64>, signed: bool) -> Result<World, String> {
-    let sc = load(path)?;
+    world_of(&load(path)?, seed, signed)
+}
+
+/// Generates a scenario already loaded (and the requests about it already checked).
+fn world_of(sc: &Scenario, seed: Option<u64>, signed: bool) -> Result<World, String> {
     let mut rep = Reporter::new();
-    sim::generate(&sc, &Options { seed, signed }, &mut |p, d, t| rep.update(p, d, t)).map_err(|e| e.to_string())
+    sim::generate(sc, &Options { seed, signed }, &mut |p, d, t| rep.update(p, d, t)).map_err(|e| e.to_string())
 }
 
 fn generate(out: &mut dyn Write, file: &Path, seed: Option<u64>, signed: bool, dest: &Path) -> Outcome {
@@ -431,8 +435,9 @@ fn generate(out: &mut dyn Write, file: &Path, seed: Option<u64>, signed: bool, d
 
 fn score_case(out: &mut dyn Write, scenario: &Path, case: &Path, seed: Option<u64>, json: bool) -> Outcome {
     let sc = load(scenario)?;
+    // The case file is read and checked against the scenario before the world is generated.
     let c = Case::load(case, &sc).map_err(|d| d.to_string())?;
-    let w = world(scenario, seed.or(c.seed), false)?;
+    let w = world_of(&sc, seed.or(c.seed), false)?;
     let report = score::score(&w, &c);
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?)?;
@@ -479,8 +484,13 @@ fn solve(out: &mut dyn Write, scenario: &Path, seed: Option<u64>, dest: Option<&
 }
 
 fn legal_request(out: &mut dyn Write, scenario: &Path, exchange: &str, address: &str, seed: Option<u64>) -> Outcome {
-    let w = world(scenario, seed, false)?;
-    match legal::request(&w, exchange, address).map_err(|e| format!("offramp: {e}"))? {
+    let sc = load(scenario)?;
+    // A request naming no exchange of the scenario, or no address of its network, is refused
+    // before the world is generated.
+    let x = legal::check_request(&sc, exchange, address).map_err(|e| format!("offramp: {e}"))?;
+    let w = world_of(&sc, seed, false)?;
+    let reply = legal::request(&w, exchange, address).map_err(|e| format!("offramp: {e}"))?;
+    match &reply {
         legal::Reply::Refused => writeln!(out, "{exchange}: the exchange refused to answer.")?,
         legal::Reply::NoRecords => writeln!(out, "{exchange}: no records of {address}.")?,
         legal::Reply::OwnWallet => {
@@ -502,6 +512,18 @@ fn legal_request(out: &mut dyn Write, scenario: &Path, exchange: &str, address: 
             for a in &r.deposit_addresses {
                 writeln!(out, "    {a}")?;
             }
+        }
+    }
+    // What the scoring would charge for this request (see score::wrong_request). A refusal
+    // must not tell whether the exchange holds the address, so it says what would decide.
+    let penalty = sc.legal.wrong_request_penalty;
+    let points = format!("{penalty} point{}", if penalty == 1.0 { "" } else { "s" });
+    if penalty > 0.0 {
+        let name = &sc.entities[x].name;
+        if reply == legal::Reply::Refused {
+            writeln!(out, "If {name} does not hold {address}, this request would cost {points} in a scored case.")?;
+        } else if let Some(why) = score::wrong_request(&w, exchange, address) {
+            writeln!(out, "This request would cost {points} in a scored case: {why}.")?;
         }
     }
     Ok(())

@@ -163,9 +163,56 @@ fn legal_requests_from_the_command_line() {
     let out = offramp(&["legal", &s, "CoinBay", &addr]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("Marek Novák"));
+    assert!(!text(&out.stdout).contains("would cost"), "{}", text(&out.stdout));
     let out = offramp(&["legal", &s, "Binance", &addr]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("no exchange is called \"Binance\""));
+}
+
+#[test]
+fn legal_says_when_a_request_would_cost_the_wrong_request_penalty() {
+    let s = scenario("beginner-careless-vendor.ron");
+    let sol = std::fs::read_to_string(root().join("scenarios/solutions/beginner-careless-vendor.case.ron")).unwrap();
+    // An address of the vendor's own, on the way to the exchange: CoinBay holds nothing there.
+    let hop = first_quoted_after(&sol, "\"path\": Hops([");
+    let out = offramp(&["legal", &s, "coinbay", hop]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(t.contains("no records of"), "{t}");
+    assert!(t.contains("This request would cost 5 points in a scored case: CoinBay does not hold"), "{t}");
+}
+
+#[test]
+fn legal_refuses_an_unknown_exchange_or_a_malformed_address_before_generating_anything() {
+    let s = scenario("beginner-careless-vendor.ron");
+    for (exchange, address, says) in [
+        ("CoinBay", "bcrt1q...", "\"bcrt1q...\" is not a Bitcoin address"),
+        ("CoinBay", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "is an address of another network"),
+        ("Binance", "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080", "no exchange is called \"Binance\""),
+    ] {
+        let out = offramp(&["legal", &s, exchange, address]);
+        assert_eq!(out.status.code(), Some(1), "{exchange} {address}");
+        let err = text(&out.stderr);
+        assert!(err.contains(says), "{exchange} {address}: {err}");
+        // Generating reports its phases on standard error; none was started.
+        assert!(!err.contains("simulating"), "{exchange} {address}: a world was generated first: {err}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn score_refuses_a_missing_or_broken_case_file_before_generating_anything() {
+    let s = scenario("beginner-careless-vendor.ron");
+    let tmp = tempfile::tempdir().unwrap();
+    let broken = tmp.path().join("broken.case.ron");
+    std::fs::write(&broken, "Case(scenario: \"beginner-careless-vendor\", answers: {").unwrap();
+    let missing = tmp.path().join("missing.case.ron");
+    for (case, says) in [(&missing, "cannot read the case file"), (&broken, "broken.case.ron:1:")] {
+        let out = offramp(&["score", &s, &case.display().to_string()]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert!(err.contains(says) && !err.contains("simulating"), "{err}");
+    }
 }
 
 #[test]

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::answer::Given;
 use crate::diag::{Diagnostic, Diagnostics, suggestion};
 use crate::locate::{Locator, Seg};
-use crate::scenario::{AnswerKind, EntityKind, Scenario};
+use crate::scenario::{AnswerKind, Scenario};
 
 /// The largest case file Offramp reads.
 pub const MAX_CASE_BYTES: u64 = 16 * 1024 * 1024;
@@ -129,22 +129,10 @@ impl Case {
                 Some(_) => {}
             }
         }
-        let exchanges: Vec<&str> = scenario
-            .entities
-            .iter()
-            .filter(|e| matches!(e.kind, EntityKind::Exchange(_)))
-            .flat_map(|e| [e.id.as_str(), e.name.as_str()])
-            .collect();
+        // Exchanges as a legal request finds them: by id or name, in any case of any script.
         for (i, r) in case.requests.iter().enumerate() {
-            if !exchanges.iter().any(|x| x.eq_ignore_ascii_case(r.exchange.trim())) {
-                err(
-                    &[Seg::Field("requests"), Seg::Index(i), Seg::Field("exchange")],
-                    format!(
-                        "no exchange is called \"{}\"{}",
-                        r.exchange,
-                        suggestion(&r.exchange, exchanges.iter().copied())
-                    ),
-                );
+            if let Err(e) = crate::legal::find_exchange_in(scenario, &r.exchange) {
+                err(&[Seg::Field("requests"), Seg::Index(i), Seg::Field("exchange")], e.to_string());
             }
         }
         if diags.is_empty() {

@@ -1,10 +1,13 @@
 //! Legal requests to exchanges: the moment the course is about. An exchange answers only
 //! for addresses it really holds, only if it cooperates, and only with what its KYC file has.
+//! A request is checked against the scenario alone (the exchange exists, the address is one,
+//! of the scenario's network) before any world is needed.
 
 use serde::{Deserialize, Serialize};
 
 use crate::diag::suggestion;
-use crate::scenario::{AddrRole, EntityIdx, EntityKind};
+use crate::forensics::{LookupError, parse_address};
+use crate::scenario::{AddrRole, EntityIdx, EntityKind, Scenario};
 use crate::sim::World;
 use crate::time::format_instant;
 
@@ -40,12 +43,26 @@ pub struct KycRecord {
 pub enum LegalError {
     #[error("no exchange is called \"{name}\"{hint}")]
     UnknownExchange { name: String, hint: String },
+    /// The text is no address, or another network's: no exchange can be asked about it.
+    #[error("{0}")]
+    BadAddress(LookupError),
 }
 
-/// The exchange named by id or display name (case-insensitive).
+/// The exchange named by id or display name, ignoring case in any script ("BÖRSE" is
+/// "Börse") and surrounding spaces.
+///
+/// # Errors
+/// [`LegalError::UnknownExchange`], with the nearest name when one is close.
 pub fn find_exchange(world: &World, name: &str) -> Result<EntityIdx, LegalError> {
+    find_exchange_in(&world.scenario, name)
+}
+
+/// [`find_exchange`] in a scenario, before any world is generated.
+///
+/// # Errors
+/// [`LegalError::UnknownExchange`], with the nearest name when one is close.
+pub fn find_exchange_in(sc: &Scenario, name: &str) -> Result<EntityIdx, LegalError> {
     let n = name.trim().to_lowercase();
-    let sc = &world.scenario;
     let exchanges: Vec<(usize, &crate::scenario::Entity)> =
         sc.entities.iter().enumerate().filter(|(_, e)| matches!(e.kind, EntityKind::Exchange(_))).collect();
     exchanges.iter().find(|(_, e)| e.id.to_lowercase() == n || e.name.to_lowercase() == n).map(|(i, _)| *i).ok_or_else(
@@ -61,12 +78,25 @@ pub fn holds(world: &World, exchange: EntityIdx, address: &str) -> bool {
     world.find_address(address).is_some_and(|a| world.truth.addresses[a as usize].entity == exchange as u32)
 }
 
+/// Checks a request against the scenario alone: the exchange exists and the address is an
+/// address of the scenario's network (whether it appears in the chain is the exchange's
+/// business). Returns the exchange.
+///
+/// # Errors
+/// [`LegalError::UnknownExchange`] or [`LegalError::BadAddress`].
+pub fn check_request(sc: &Scenario, exchange: &str, address: &str) -> Result<EntityIdx, LegalError> {
+    let x = find_exchange_in(sc, exchange)?;
+    parse_address(address, sc.meta.network).map_err(LegalError::BadAddress)?;
+    Ok(x)
+}
+
 /// Asks `exchange` who is behind `address`.
 ///
 /// # Errors
-/// [`LegalError::UnknownExchange`] when no exchange has that id or name.
+/// [`LegalError::UnknownExchange`] when no exchange has that id or name,
+/// [`LegalError::BadAddress`] when the address is no address of the world's network.
 pub fn request(world: &World, exchange: &str, address: &str) -> Result<Reply, LegalError> {
-    let x = find_exchange(world, exchange)?;
+    let x = check_request(&world.scenario, exchange, address)?;
     let EntityKind::Exchange(ex) = &world.scenario.entities[x].kind else {
         unreachable!("find_exchange returns exchanges")
     };

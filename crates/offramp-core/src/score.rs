@@ -100,24 +100,25 @@ fn score_legal(world: &World, case: &Case) -> LegalScore {
             ));
             continue;
         }
-        match legal::find_exchange(world, &r.exchange) {
-            Ok(x) if legal::holds(world, x, &r.address) => {}
-            Ok(x) => {
-                penalty += per;
-                deductions.push(format!(
-                    "-{} request {n}: {} does not hold {}",
-                    fmt_pts(per),
-                    sc.entities[x].name,
-                    r.address
-                ));
-            }
-            Err(e) => {
-                penalty += per;
-                deductions.push(format!("-{} request {n}: {e}", fmt_pts(per)));
-            }
+        if let Some(why) = wrong_request(world, &r.exchange, &r.address) {
+            penalty += per;
+            deductions.push(format!("-{} request {n}: {why}", fmt_pts(per)));
         }
     }
     LegalScore { requests: case.requests.len(), budget: sc.legal.budget, penalty: round2(penalty), deductions }
+}
+
+/// Why a request costs the scenario's wrong-request penalty (`legal.wrong_request_penalty`),
+/// budget aside: no exchange has that name, or the exchange does not hold the address (so
+/// its answer is "no records", or a refusal from an exchange that would have had none). A
+/// request about an exchange's own wallet costs nothing: the exchange holds it. `None` for
+/// a request the scoring accepts.
+pub fn wrong_request(world: &World, exchange: &str, address: &str) -> Option<String> {
+    match legal::find_exchange(world, exchange) {
+        Ok(x) if legal::holds(world, x, address) => None,
+        Ok(x) => Some(format!("{} does not hold {address}", world.scenario.entities[x].name)),
+        Err(e) => Some(e.to_string()),
+    }
 }
 
 fn norm_text(s: &str) -> String {

@@ -11,6 +11,7 @@ mod export;
 mod follow;
 mod forensics;
 mod kyc;
+mod legal;
 mod scoring;
 mod signed;
 mod validation;
