@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use offramp_core::case::Case;
-use offramp_core::forensics::{self, change, cluster, coinjoin, path, taint};
+use offramp_core::forensics::{self, change, cluster, coinjoin, follow, path, taint};
 use offramp_core::scenario::{Category, Scenario};
 use offramp_core::sim::{self, Options, Phase, World};
 use offramp_core::{export, legal, score};
@@ -156,6 +156,18 @@ enum Inspect {
         /// How many reached addresses to list (all in JSON).
         #[arg(long, default_value_t = 30)]
         top: usize,
+    },
+    /// Follow a peel chain: the change of each transaction, hop by hop, until a labelled
+    /// service, an unspent coin or a verdict less sure than --min-confidence.
+    Follow {
+        /// An address (from the first transaction that spends it) or a txid.
+        from: String,
+        /// Stop at a change verdict less confident than this (0 to 1).
+        #[arg(long, default_value_t = follow::DEFAULT_MIN_CONFIDENCE)]
+        min_confidence: f64,
+        /// The most hops to follow.
+        #[arg(long, default_value_t = follow::MAX_HOPS)]
+        max_hops: usize,
     },
     /// A path of funds from one address to another, or to any address of a category.
     Path {
@@ -700,6 +712,50 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
             for vote in &verdict.votes {
                 writeln!(out, "    [{}] {}", vote.heuristic.name(), vote.reason)?;
             }
+        }
+        Inspect::Follow { from, min_confidence, max_hops } => {
+            // 64 hexadecimal digits are a txid; anything else is read as an address.
+            let text = from.trim();
+            let start = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+                follow::Start::Tx(ex.txid(text).map_err(e)?)
+            } else {
+                follow::Start::Address(ex.address(text).map_err(e)?)
+            };
+            let r = follow::follow_change(&ex, start, follow::FollowOptions { min_confidence, max_hops })
+                .map_err(|x| format!("offramp: {x}"))?;
+            if json {
+                return print_json(out, &r);
+            }
+            writeln!(
+                out,
+                "following the change from {} (confidence {:.2} or more): {} hops, {} BTC peeled off",
+                r.start,
+                r.min_confidence,
+                r.hops.len(),
+                btc(r.peeled)
+            )?;
+            for (n, h) in r.hops.iter().enumerate() {
+                let why = if h.votes.is_empty() {
+                    "the only output".to_string()
+                } else {
+                    let names: Vec<&str> = h.votes.iter().map(|v| v.heuristic.name()).collect();
+                    format!("confidence {:.2}: {}", h.confidence, names.join(", "))
+                };
+                writeln!(
+                    out,
+                    "  {:>4}. {} {}  change {} -> {} {} BTC  ({why})",
+                    n + 1,
+                    when(Some(h.time)),
+                    h.txid,
+                    h.vout,
+                    h.change_address,
+                    btc(h.change_value)
+                )?;
+                for p in &h.peels {
+                    writeln!(out, "        peeled {} BTC -> {}{}", btc(p.value), p.address, labels(&p.labels))?;
+                }
+            }
+            writeln!(out, "stopped: {}", r.stop.describe())?;
         }
         Inspect::Price { date } => {
             let t = offramp_core::time::parse_instant(date.trim()).map_err(|m| {

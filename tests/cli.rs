@@ -334,6 +334,44 @@ fn inspect_gives_labels_dollars_sweeps_and_prices_without_a_calculator() {
 }
 
 #[test]
+fn inspect_follows_the_change_hop_by_hop_and_says_why_it_stopped() {
+    let (_tmp, dir, sol) = generated();
+    let intel: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(Path::new(&dir).join("intel.json")).unwrap()).unwrap();
+    let payout = intel["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|i| i["addresses"][0].as_str().filter(|_| i["note"].as_str().unwrap().contains("profile")))
+        .unwrap()
+        .to_string();
+    let out = offramp(&["inspect", &dir, "follow", &payout]);
+    let t = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(t.starts_with(&format!("following the change from {payout} (confidence 0.50 or more)")), "{t}");
+    assert!(t.contains("   1. ") && t.contains("confidence 0.") && t.contains("peeled"), "{t}");
+    assert!(t.lines().last().unwrap().starts_with("stopped: reached bcrt1"), "{t}");
+    assert!(t.lines().last().unwrap().ends_with("labelled CoinBay [exchange]"), "{t}");
+    let out = offramp(&["inspect", &dir, "follow", &payout, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["stop"]["reason"], "labelled");
+    let hops = v["hops"].as_array().unwrap();
+    let deposits = sol.split("\"deposits\": Addresses([").nth(1).unwrap().split(']').next().unwrap();
+    assert!(hops.iter().any(|h| deposits.contains(h["from"].as_str().unwrap())), "through a deposit address");
+    // From the first transaction, the same hops; a stricter confidence stops sooner.
+    let first = hops[0]["txid"].as_str().unwrap();
+    let out = offramp(&["inspect", &dir, "follow", first, "--json"]);
+    let w: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(w["hops"], v["hops"]);
+    let out = offramp(&["inspect", &dir, "follow", &payout, "--min-confidence", "0.95"]);
+    let t = text(&out.stdout);
+    assert!(t.lines().last().unwrap().contains("below 0.95"), "{t}");
+    let out = offramp(&["inspect", &dir, "follow", &payout, "--min-confidence", "2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("a minimum confidence of 2 is not between 0 and 1"), "{}", text(&out.stderr));
+}
+
+#[test]
 fn inspect_refuses_bad_requests_with_exit_one() {
     let (_tmp, dir, sol) = generated();
     let deposit = first_quoted_after(&sol, "\"deposits\": Addresses([");
@@ -433,6 +471,7 @@ fn every_command_ends_quietly_when_its_reader_closes_the_pipe() {
         vec!["inspect", &dir, "path", deposit, "--to-category", "exchange"],
         vec!["inspect", &dir, "block", "1"],
         vec!["inspect", &dir, "price", &price_date],
+        vec!["inspect", &dir, "follow", deposit],
     ];
     for args in &runs {
         let out = offramp_into_a_closed_pipe(args);
