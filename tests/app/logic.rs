@@ -353,3 +353,34 @@ fn a_price_lookup_answers_for_any_date_of_the_case_and_explains_the_rest() {
     assert!(price_lookup(&ev, "next tuesday").unwrap_err().contains("2025-03-05"));
     assert!(price_lookup(&ev, "1999-01-01").unwrap_err().contains("market data"));
 }
+
+#[test]
+fn following_the_change_from_a_payout_is_one_action_that_ends_at_the_exchange_and_draws_the_chain() {
+    use offramp::app::tools::{ToolResults, ToolRun, follow_hops};
+    use offramp_core::forensics::follow::{FollowOptions, Start, Stop};
+    let mut app = open(clocked(None), "beginner-careless-vendor.ron", "");
+    to_investigation(&mut app);
+    let payout = intel_address(&app);
+    let a = app.world().resource::<Evidence>().explorer.address(&payout).unwrap();
+    app.world_mut().write_message(ToolRun::Follow { start: Start::Address(a), opts: FollowOptions::default() });
+    app.update();
+    let follow = app.world().resource::<ToolResults>().follow.clone().expect("the follow ran").unwrap();
+    assert!(!follow.hops.is_empty(), "the chain has hops");
+    assert!(matches!(follow.stop, Stop::Labelled { .. }), "it stops at a labelled service: {}", follow.stop.describe());
+    assert!(follow.stop.describe().contains("CoinBay"), "{}", follow.stop.describe());
+    for h in &follow.hops {
+        assert!(h.confidence >= 0.5, "each hop is at least as sure as asked: {}", h.confidence);
+    }
+    // Drawn on the canvas: every change address of the chain is on the board, highlighted.
+    act(&mut app, GraphAction::ShowHops(follow_hops(&follow)));
+    let lit = board(&app).highlighted().len();
+    assert!(lit > follow.hops.len(), "{lit} nodes lit for {} hops", follow.hops.len());
+    // A follow from nothing that can be followed says why instead.
+    app.world_mut().write_message(ToolRun::Follow {
+        start: Start::Address(a),
+        opts: FollowOptions { min_confidence: 2.0, ..FollowOptions::default() },
+    });
+    app.update();
+    let err = app.world().resource::<ToolResults>().follow.clone().unwrap().unwrap_err();
+    assert!(err.contains("between 0 and 1"), "{err}");
+}

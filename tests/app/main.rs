@@ -1,6 +1,8 @@
-//! The app's tests, one binary so that Bevy is linked once: the logic frame by frame, one
-//! app through many scenarios, input through the real egui context, and what the screens say.
+//! The root package's tests, one binary so that Bevy is linked once: the command line, the
+//! app's logic frame by frame, one app through many scenarios, input through the real egui
+//! context, and what the screens say.
 
+mod cli;
 mod common;
 mod input;
 mod logic;

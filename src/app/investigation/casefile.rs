@@ -108,6 +108,7 @@ pub fn resume(
     };
     let path = dir.0.clone().filter(|_| auto.is_none()).map(|d| case_path(&d, scenario, seed, &evidence.trainee));
     commands.insert_resource(Panels::default());
+    commands.insert_resource(super::tools::ToolResults::default());
     commands.insert_resource(CanvasState { fit: true, ..CanvasState::default() });
     let mut notice = backup;
     let mut case = fresh.clone();

@@ -71,7 +71,7 @@ pub fn show(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, draft: &mut TagDr
             ui.separator();
             egui::ScrollArea::vertical().id_salt("inspector").show(ui, |ui| {
                 match *k {
-                    NodeRef::Addr(a) => address(ui, case, a, out),
+                    NodeRef::Addr(a) => address(ui, case, graph, a, out),
                     NodeRef::Tx(t) => transaction(ui, case, graph, t, out),
                     NodeRef::Cluster(r) => cluster(ui, case, graph, r),
                 }
@@ -130,7 +130,7 @@ fn actions(ui: &mut egui::Ui, k: NodeRef, out: &mut Vec<GraphAction>) {
     });
 }
 
-fn address(ui: &mut egui::Ui, case: &Evidence, a: u32, out: &mut Vec<GraphAction>) {
+fn address(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, a: u32, out: &mut Vec<GraphAction>) {
     let ex = &case.explorer;
     let v = ex.address_view(a);
     ui.label(egui::RichText::new(&v.address).monospace().strong());
@@ -152,6 +152,7 @@ fn address(ui: &mut egui::Ui, case: &Evidence, a: u32, out: &mut Vec<GraphAction
             ("Cluster", format!("{} addresses", case.clusters.members(a).len())),
         ],
     );
+    swept(ui, case, graph, a, out);
     ui.separator();
     ui.strong("History");
     for row in v.history.iter().take(200) {
@@ -215,6 +216,42 @@ fn transaction(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, t: u32, out: &
     for (n, o) in v.outputs.iter().enumerate() {
         let is_change = verdict.change == Some(n as u32);
         flow_row(ui, case, graph, o.address.as_deref(), o.value, price, is_change, out);
+    }
+}
+
+/// Where the coins of an address went: for a deposit address, the sweep into the service's
+/// wallet ("swept into CoinBay hot wallet"), named by public label or by the trainee's tag.
+fn swept(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, a: u32, out: &mut Vec<GraphAction>) {
+    let sweeps = case.explorer.swept_to(a);
+    if sweeps.is_empty() {
+        return;
+    }
+    ui.separator();
+    ui.strong(if sweeps.len() == 1 {
+        "Spent in".to_string()
+    } else {
+        format!("Spent in {} transactions", sweeps.len())
+    });
+    for sw in sweeps.iter().take(20) {
+        let into = sw.into_service().map(|(_, l)| l.label.clone()).or_else(|| {
+            sw.to.iter().find_map(|p| {
+                let k = NodeRef::Addr(case.explorer.address(&p.address).ok()?);
+                graph.board.tag(k).filter(|t| !t.label.is_empty()).map(|t| format!("{} (your tag)", t.label))
+            })
+        });
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!("{} {}", &format_instant(i64::from(sw.time))[..10], btc(sw.spent)));
+            match &into {
+                Some(name) => ui.colored_label(egui::Color32::from_rgb(200, 200, 140), format!("swept into {name}")),
+                None => ui.label(format!("to {} addresses", sw.to.len())),
+            };
+            if ui.small_button("on board").on_hover_text(&sw.txid).clicked() {
+                out.push(GraphAction::Add(sw.txid.clone()));
+            }
+        });
+    }
+    if sweeps.len() > 20 {
+        ui.label(format!("… and {} more", sweeps.len() - 20));
     }
 }
 

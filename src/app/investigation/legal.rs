@@ -102,7 +102,7 @@ pub fn tab(
     ui.label("An exchange that holds an address answers with the customer's record.");
     if intel.legal.wrong_request_penalty > 0.0 {
         ui.label(format!(
-            "A request that brings no record (no records, the exchange's own wallet, refused) costs {} points.",
+            "A request about an address the exchange does not hold costs {} points.",
             super::tools::points(intel.legal.wrong_request_penalty)
         ));
     }

@@ -50,7 +50,7 @@ impl Evidence {
 /// The investigation's logic: board actions, case file, legal requests, findings, and the
 /// session's end.
 pub fn plugin(app: &mut App) {
-    app.add_plugins((graph::plugin, casefile::plugin, legal::plugin, findings::plugin))
+    app.add_plugins((graph::plugin, casefile::plugin, legal::plugin, findings::plugin, tools::plugin))
         .add_systems(OnEnter(Screen::Library), (casefile::save_now, end).chain());
 }
 
@@ -69,4 +69,5 @@ fn end(mut commands: Commands) {
     commands.remove_resource::<findings::Results>();
     commands.remove_resource::<panels::Panels>();
     commands.remove_resource::<canvas::CanvasState>();
+    commands.remove_resource::<tools::ToolResults>();
 }

@@ -17,7 +17,7 @@ use super::inspector::{self, TagDraft};
 use super::labels::{Placer, btc_short, day, to_segment};
 use super::legal::{FileRequest, LegalForm, Requests};
 use super::referee::RefereeHandle;
-use super::tools::{self, TraceForm};
+use super::tools::{self, ToolResults, ToolRun, TraceForm};
 use crate::app::help::Settings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -72,7 +72,8 @@ pub fn ui(app: &mut App) {
             in_state(Screen::Investigation)
                 .and_then(resource_exists::<Graph>)
                 .and_then(resource_exists::<CaseFile>)
-                .and_then(resource_exists::<Panels>),
+                .and_then(resource_exists::<Panels>)
+                .and_then(resource_exists::<ToolResults>),
         ),
     );
 }
@@ -127,10 +128,12 @@ pub fn investigation_panels(
     mut submit: MessageWriter<Submit>,
     mut save: MessageWriter<SaveNow>,
     mut next: ResMut<NextState<Screen>>,
+    (results, mut tool_runs): (Res<ToolResults>, MessageWriter<ToolRun>),
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let mut root = crate::app::root_ui(ctx);
     let mut out: Vec<GraphAction> = Vec::new();
+    let mut runs: Vec<ToolRun> = Vec::new();
     let p = &mut *panels;
     let intel = &case.intel;
 
@@ -293,7 +296,7 @@ pub fn investigation_panels(
                         None => {}
                     }
                 }
-                Tab::Trace => tools::tracing(ui, &case, &graph, &mut p.trace, &mut out),
+                Tab::Trace => tools::tracing(ui, &graph, &mut p.trace, &results, &mut runs, &mut out),
                 Tab::Tags => tools::tags(ui, &graph, &mut file.case.notes, &mut out),
                 Tab::Legal => {
                     let selected = match graph.board.selected.iter().collect::<Vec<_>>().as_slice() {
@@ -353,6 +356,7 @@ pub fn investigation_panels(
     for a in out {
         actions.write(a);
     }
+    tool_runs.write_batch(runs);
     Ok(())
 }
 

@@ -1,9 +1,11 @@
-//! The tracing tab (taint and path search, drawn on the canvas), the tags list and the
-//! timeline filter.
+//! The tracing tab (taint, path search, following a peel chain: run by a system, drawn on
+//! the canvas), the tags list, the timeline filter and the price lookup.
 
+use bevy::prelude::*;
 use bevy_egui::egui;
 use offramp_core::board::NodeRef;
-use offramp_core::forensics::path::{self, PathOptions, PathResult, Target};
+use offramp_core::forensics::follow::{self, FollowOptions, FollowResult, Start};
+use offramp_core::forensics::path::{self, Hop, PathOptions, PathResult, Target};
 use offramp_core::forensics::taint::{self, Direction, Method, TraceOptions, TraceResult};
 use offramp_core::scenario::Category;
 use offramp_core::time::format_instant;
@@ -12,16 +14,84 @@ use super::Evidence;
 use super::graph::{Graph, GraphAction};
 use super::inspector::btc;
 
-/// The tracing tab's settings and last results.
+/// A tool the trainee runs from the tracing tab; [`run`] carries it out.
+#[derive(Message, Debug, Clone)]
+pub enum ToolRun {
+    Trace {
+        from: u32,
+        opts: TraceOptions,
+    },
+    /// A path to an address given as text, or to the nearest address of a category.
+    Path {
+        from: u32,
+        to: Result<Category, String>,
+        opts: PathOptions,
+    },
+    Follow {
+        start: Start,
+        opts: FollowOptions,
+    },
+}
+
+/// The tools' last results, for the open investigation.
+#[derive(Resource, Default)]
+pub struct ToolResults {
+    pub trace: Option<Result<TraceResult, String>>,
+    pub path: Option<Result<PathResult, String>>,
+    pub follow: Option<Result<FollowResult, String>>,
+}
+
+pub fn plugin(app: &mut App) {
+    app.add_message::<ToolRun>().add_systems(Update, run.run_if(resource_exists::<ToolResults>));
+}
+
+/// Runs the tools asked for this frame.
+fn run(mut asked: MessageReader<ToolRun>, evidence: Res<Evidence>, mut results: ResMut<ToolResults>) {
+    let ex = &evidence.explorer;
+    for r in asked.read() {
+        match r {
+            ToolRun::Trace { from, opts } => {
+                results.trace = Some(taint::trace(ex, *from, opts).map_err(|e| e.to_string()));
+            }
+            ToolRun::Path { from, to, opts } => {
+                let target = match to {
+                    Ok(c) => Ok(Target::Category(*c)),
+                    Err(text) => ex.address(text).map(Target::Address).map_err(|e| e.to_string()),
+                };
+                results.path = Some(target.and_then(|t| path::find(ex, *from, t, *opts).map_err(|e| e.to_string())));
+            }
+            ToolRun::Follow { start, opts } => {
+                results.follow = Some(follow::follow_change(ex, *start, *opts).map_err(|e| e.to_string()));
+            }
+        }
+    }
+}
+
+/// The hops of a followed chain, as the canvas draws a path: each spend into its change.
+pub fn follow_hops(f: &FollowResult) -> Vec<Hop> {
+    f.hops
+        .iter()
+        .map(|h| Hop {
+            from: h.from.clone(),
+            txid: h.txid.clone(),
+            to: h.change_address.clone(),
+            value: h.change_value,
+            output_value: h.change_value,
+        })
+        .collect()
+}
+
+/// The tracing tab's settings.
 pub struct TraceForm {
     pub method: Method,
     pub direction: Direction,
+    /// A limit on the hops of a trace or a path, when `limited`.
     pub depth: u32,
+    pub limited: bool,
     pub stop_at_exchanges: bool,
     pub target: Option<Category>,
     pub target_text: String,
-    pub trace: Option<Result<TraceResult, String>>,
-    pub path: Option<Result<PathResult, String>>,
+    pub min_confidence: f64,
 }
 
 impl Default for TraceForm {
@@ -30,29 +100,99 @@ impl Default for TraceForm {
             method: Method::Haircut,
             direction: Direction::Forward,
             depth: 8,
+            limited: false,
             stop_at_exchanges: true,
             target: Some(Category::Exchange),
             target_text: String::new(),
-            trace: None,
-            path: None,
+            min_confidence: follow::DEFAULT_MIN_CONFIDENCE,
         }
     }
 }
 
-/// The address the tools start from: the one selected address.
-fn origin(graph: &Graph) -> Option<u32> {
+/// The one selected node, when it is an address or a transaction.
+fn origin(graph: &Graph) -> Option<NodeRef> {
     match graph.board.selected.iter().collect::<Vec<_>>().as_slice() {
-        [NodeRef::Addr(a)] => Some(*a),
+        [k @ (NodeRef::Addr(_) | NodeRef::Tx(_))] => Some(**k),
         _ => None,
     }
 }
 
-pub fn tracing(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, f: &mut TraceForm, out: &mut Vec<GraphAction>) {
-    let from = origin(graph);
-    match from {
-        Some(a) => ui.label(format!("From {}", case.explorer.chain.address_string(a))),
-        None => ui.label("Select one address on the canvas to trace from it."),
+#[allow(clippy::too_many_arguments)]
+pub fn tracing(
+    ui: &mut egui::Ui,
+    graph: &Graph,
+    f: &mut TraceForm,
+    results: &ToolResults,
+    runs: &mut Vec<ToolRun>,
+    out: &mut Vec<GraphAction>,
+) {
+    let selected = origin(graph);
+    let from = match selected {
+        Some(NodeRef::Addr(a)) => Some(a),
+        _ => None,
     };
+    match selected {
+        Some(k) => ui.label(format!("From {}", graph.board.name(k))),
+        None => ui.label("Select one address (or, to follow change, a transaction) on the canvas."),
+    };
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut f.limited, "Limit the hops");
+        if f.limited {
+            ui.add(egui::Slider::new(&mut f.depth, 1..=500).logarithmic(true));
+        } else {
+            ui.weak("no limit but the work done");
+        }
+    });
+    let depth = if f.limited { f.depth } else { taint::NO_DEPTH_LIMIT };
+
+    ui.separator();
+    ui.strong("Follow the change");
+    ui.label("Repeats the change heuristic hop by hop along a peel chain, until a labelled service, an unspent coin or an unsure verdict.");
+    ui.add(egui::Slider::new(&mut f.min_confidence, 0.3..=1.0).text("minimum confidence"));
+    if ui.add_enabled(selected.is_some(), egui::Button::new("Follow change")).clicked() {
+        let start = match selected {
+            Some(NodeRef::Tx(t)) => Some(Start::Tx(t)),
+            Some(NodeRef::Addr(a)) => Some(Start::Address(a)),
+            _ => None,
+        };
+        if let Some(start) = start {
+            runs.push(ToolRun::Follow {
+                start,
+                opts: FollowOptions { min_confidence: f.min_confidence, ..FollowOptions::default() },
+            });
+        }
+    }
+    match &results.follow {
+        Some(Err(e)) => {
+            ui.colored_label(egui::Color32::LIGHT_RED, e);
+        }
+        Some(Ok(r)) => {
+            ui.label(format!("{} hops, {} peeled off; {}.", r.hops.len(), btc(r.peeled), r.stop.describe()));
+            egui::ScrollArea::vertical().id_salt("follow").max_height(200.0).show(ui, |ui| {
+                for (i, h) in r.hops.iter().enumerate() {
+                    ui.label(format!(
+                        "{:>3}. {} change {} ({:.0}%), peeled {}",
+                        i + 1,
+                        short(&h.txid),
+                        btc(h.change_value),
+                        h.confidence * 100.0,
+                        btc(h.peeled)
+                    ))
+                    .on_hover_text(format!(
+                        "{}\n{} → {}",
+                        format_instant(i64::from(h.time)),
+                        h.from,
+                        h.change_address
+                    ));
+                }
+            });
+            if !r.hops.is_empty() && ui.button("Show on the canvas").clicked() {
+                out.push(GraphAction::ShowHops(follow_hops(r)));
+            }
+        }
+        None => {}
+    }
+
     ui.separator();
     ui.strong("Taint");
     ui.horizontal(|ui| {
@@ -64,7 +204,6 @@ pub fn tracing(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, f: &mut TraceF
         ui.selectable_value(&mut f.direction, Direction::Forward, "Forward");
         ui.selectable_value(&mut f.direction, Direction::Backward, "Backward");
     });
-    ui.add(egui::Slider::new(&mut f.depth, 1..=16).text("hops"));
     ui.checkbox(&mut f.stop_at_exchanges, "Stop at exchanges");
     if ui.add_enabled(from.is_some(), egui::Button::new("Trace")).clicked()
         && let Some(a) = from
@@ -72,12 +211,12 @@ pub fn tracing(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, f: &mut TraceF
         let opts = TraceOptions {
             method: f.method,
             direction: f.direction,
-            depth: f.depth,
+            depth,
             stop_at: if f.stop_at_exchanges { vec![Category::Exchange] } else { Vec::new() },
         };
-        f.trace = Some(taint::trace(&case.explorer, a, &opts).map_err(|e| e.to_string()));
+        runs.push(ToolRun::Trace { from: a, opts });
     }
-    if let Some(r) = &f.trace {
+    if let Some(r) = &results.trace {
         match r {
             Err(e) => {
                 ui.colored_label(egui::Color32::LIGHT_RED, e);
@@ -118,22 +257,16 @@ pub fn tracing(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, f: &mut TraceF
     if ui.add_enabled(from.is_some(), egui::Button::new("Find a path")).clicked()
         && let Some(a) = from
     {
-        let target = match f.target {
-            Some(c) => Ok(Target::Category(c)),
-            None => case.explorer.address(&f.target_text).map(Target::Address).map_err(|e| e.to_string()),
-        };
-        f.path = Some(target.and_then(|t| {
-            path::find(&case.explorer, a, t, PathOptions { depth: f.depth, ..PathOptions::default() })
-                .map_err(|e| e.to_string())
-        }));
+        let to = f.target.ok_or_else(|| f.target_text.trim().to_string());
+        runs.push(ToolRun::Path { from: a, to, opts: PathOptions { depth, ..PathOptions::default() } });
     }
-    if let Some(r) = &f.path {
+    if let Some(r) = &results.path {
         match r {
             Err(e) => {
                 ui.colored_label(egui::Color32::LIGHT_RED, e);
             }
             Ok(p) if !p.found => {
-                ui.label(format!("No path within {} hops ({} transactions searched).", f.depth, p.visited));
+                ui.label(format!("No path found ({} transactions searched).", p.visited));
             }
             Ok(p) => {
                 ui.label(format!(
@@ -142,7 +275,12 @@ pub fn tracing(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, f: &mut TraceF
                     p.label.as_ref().map_or(String::new(), |l| format!(", to {l}"))
                 ));
                 for h in &p.hops {
-                    ui.label(format!("{} → {} ({:.8})", short(&h.from), short(&h.to), h.value as f64 / 1e8));
+                    ui.label(format!("{} → {} ({:.8})", short(&h.from), short(&h.to), h.value as f64 / 1e8))
+                        .on_hover_text(format!(
+                            "{:.8} BTC can have come along the path; the output is {:.8} BTC",
+                            h.value as f64 / 1e8,
+                            h.output_value as f64 / 1e8
+                        ));
                 }
                 if ui.button("Show on the canvas").clicked() {
                     out.push(GraphAction::ShowHops(p.hops.clone()));

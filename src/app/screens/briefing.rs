@@ -57,7 +57,7 @@ pub fn legal_terms(budget: u32, penalty: f64) -> String {
     let requests = if budget == 1 { "1 legal request".to_string() } else { format!("{budget} legal requests") };
     if penalty > 0.0 {
         format!(
-            "You may file {requests} to exchanges. Each one that brings no customer record (no records, the exchange's own wallet, or a refusal) costs {} points.",
+            "You may file {requests} to exchanges. A request about an address the exchange does not hold costs {} points (its answer is \"no records\", or a refusal).",
             crate::app::tools::points(penalty)
         )
     } else {
