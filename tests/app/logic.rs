@@ -384,3 +384,25 @@ fn following_the_change_from_a_payout_is_one_action_that_ends_at_the_exchange_an
     let err = app.world().resource::<ToolResults>().follow.clone().unwrap().unwrap_err();
     assert!(err.contains("between 0 and 1"), "{err}");
 }
+
+#[test]
+fn a_deposit_address_says_which_exchange_wallet_swept_it() {
+    use offramp::app::inspector::sweep_summary;
+    use offramp_core::answer::Resolved;
+    let app = briefed();
+    let world = world_of(&app);
+    let ev = app.world().resource::<Evidence>().clone();
+    let graph = app.world().resource::<Graph>();
+    let i = world.scenario.objectives.iter().position(|o| o.id == "deposits").unwrap();
+    let Resolved::Addresses(deposits) = &world.truth.answers[i] else { panic!() };
+    let mut swept = 0;
+    for d in deposits {
+        let a = ev.explorer.address(d).unwrap();
+        for sw in ev.explorer.swept_to(a) {
+            let said = sweep_summary(&ev, graph, d, &sw);
+            assert!(said.starts_with("swept into ") && said.contains("CoinBay"), "{d}: {said}");
+            swept += 1;
+        }
+    }
+    assert!(swept > 0, "the exchange swept the deposits");
+}

@@ -3,6 +3,7 @@
 
 use bevy_egui::egui;
 use offramp_core::board::{NodeRef, Side, Tag};
+use offramp_core::forensics::index::Sweep;
 use offramp_core::forensics::{change, coinjoin};
 use offramp_core::scenario::Category;
 use offramp_core::time::format_instant;
@@ -10,6 +11,7 @@ use offramp_core::time::format_instant;
 use super::Evidence;
 use super::canvas::category_rgb;
 use super::graph::{Graph, GraphAction};
+use super::tools::short;
 
 pub fn btc(sat: u64) -> String {
     format!("{:.8} BTC", sat as f64 / 1e8)
@@ -232,26 +234,51 @@ fn swept(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, a: u32, out: &mut Ve
     } else {
         format!("Spent in {} transactions", sweeps.len())
     });
+    let own = case.explorer.chain.address_string(a);
     for sw in sweeps.iter().take(20) {
-        let into = sw.into_service().map(|(_, l)| l.label.clone()).or_else(|| {
-            sw.to.iter().find_map(|p| {
-                let k = NodeRef::Addr(case.explorer.address(&p.address).ok()?);
-                graph.board.tag(k).filter(|t| !t.label.is_empty()).map(|t| format!("{} (your tag)", t.label))
-            })
-        });
+        let what = sweep_summary(case, graph, &own, sw);
         ui.horizontal_wrapped(|ui| {
-            ui.label(format!("{} {}", &format_instant(i64::from(sw.time))[..10], btc(sw.spent)));
-            match &into {
-                Some(name) => ui.colored_label(egui::Color32::from_rgb(200, 200, 140), format!("swept into {name}")),
-                None => ui.label(format!("to {} addresses", sw.to.len())),
-            };
             if ui.small_button("on board").on_hover_text(&sw.txid).clicked() {
                 out.push(GraphAction::Add(sw.txid.clone()));
             }
+            ui.label(format!("{} {}", &format_instant(i64::from(sw.time))[..10], btc(sw.spent)));
+            ui.colored_label(egui::Color32::from_rgb(200, 200, 140), what);
         });
     }
     if sweeps.len() > 20 {
         ui.label(format!("… and {} more", sweeps.len() - 20));
+    }
+}
+
+/// Where one spend of an address went, in words: "swept into CoinBay hot wallet" when all of
+/// it went to one address that a public label or the trainee's tag names.
+pub fn sweep_summary(case: &Evidence, graph: &Graph, own: &str, sw: &Sweep) -> String {
+    // Payees other than the address itself, each with its public label or the trainee's tag.
+    let named: Vec<(&str, Option<String>)> = sw
+        .to
+        .iter()
+        .filter(|p| p.address != own)
+        .map(|p| {
+            let tag = case.explorer.address(&p.address).ok().and_then(|x| {
+                graph
+                    .board
+                    .tag(NodeRef::Addr(x))
+                    .filter(|t| !t.label.is_empty())
+                    .map(|t| format!("{} (your tag)", t.label))
+            });
+            (p.address.as_str(), p.service().map(|l| l.label.clone()).or(tag))
+        })
+        .collect();
+    match named.as_slice() {
+        [(_, Some(name))] => format!("swept into {name}"),
+        [(to, None)] => format!("all to {}", short(to)),
+        many => {
+            let known: Vec<&str> = many.iter().filter_map(|(_, n)| n.as_deref()).collect();
+            match known.first() {
+                Some(name) => format!("to {} addresses, one of them {name}", many.len()),
+                None => format!("to {} addresses", many.len()),
+            }
+        }
     }
 }
 

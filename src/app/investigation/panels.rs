@@ -459,6 +459,8 @@ pub fn canvas_overlay(
         }
         if let Some((rect, galley, text)) = found {
             placer.place(rect);
+            // A dark backing keeps the name legible over a thick or lit edge.
+            painter.rect_filled(rect.expand(1.0), 2.0, egui::Color32::from_rgba_unmultiplied(20, 22, 28, 150));
             painter.galley(rect.min, galley, colour);
             labels.nodes.push((rect, text));
         }
