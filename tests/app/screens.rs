@@ -124,3 +124,24 @@ fn the_library_shows_where_the_trainee_stands_and_start_over_keeps_a_backup() {
     std::fs::write(&path, "Case(scenario: \"elsewhere\")").unwrap();
     assert_eq!(progress_of(Some(dir.path()), &sc, "Ana Lima").1, Progress::Unreadable);
 }
+
+#[test]
+fn an_invalid_scenario_in_the_users_folder_is_listed_with_its_errors_and_their_places() {
+    use offramp::app::library::Library;
+    let dir = tempfile::tempdir().unwrap();
+    let text = offramp::library::SHIPPED.iter().find(|(n, _)| n.starts_with("beginner")).unwrap().1;
+    std::fs::write(
+        dir.path().join("mine.ron"),
+        text.replacen("exchange: \"coinbay\", deposits", "exchange: \"coinbey\", deposits", 1),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a scenario").unwrap();
+    let lib = Library::load_from(Some(dir.path()));
+    assert_eq!(lib.entries.len(), offramp::library::SHIPPED.len() + 1, "the .ron file is listed, the rest is not");
+    let mine = lib.entries.iter().find(|e| e.name.ends_with("mine.ron")).unwrap();
+    let err = mine.parsed.as_ref().unwrap_err();
+    assert!(err.contains("mine.ron:") && err.contains("coinbey"), "{err}");
+    let place = err.split("mine.ron:").nth(1).unwrap();
+    let mut parts = place.split(':');
+    assert!(parts.next().unwrap().parse::<u32>().is_ok() && parts.next().unwrap().parse::<u32>().is_ok(), "{err}");
+}

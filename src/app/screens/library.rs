@@ -38,8 +38,14 @@ pub fn user_folder() -> Option<PathBuf> {
 }
 
 impl Library {
-    /// The shipped scenarios, then the user's, each checked.
+    /// The shipped scenarios, then the user's (from [`user_folder`]), each checked.
     pub fn load() -> Library {
+        Library::load_from(user_folder().as_deref())
+    }
+
+    /// The shipped scenarios, then those of `folder`, each checked; an invalid one keeps its
+    /// errors (file, line, column) for the library to show.
+    pub fn load_from(folder: Option<&Path>) -> Library {
         let mut entries: Vec<Entry> = crate::library::SHIPPED
             .iter()
             .map(|(name, text)| Entry {
@@ -55,8 +61,8 @@ impl Library {
                 .map(|s| (s.meta.difficulty as u8, s.meta.title.clone()))
                 .unwrap_or((u8::MAX, e.name.clone()))
         });
-        if let Some(dir) = user_folder() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        if let Some(dir) = folder {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
                 .map(|rd| {
                     rd.filter_map(|e| e.ok().map(|e| e.path()))
                         .filter(|p| p.extension().is_some_and(|x| x == "ron"))
