@@ -264,18 +264,23 @@ fn inspect_reads_a_generated_directory() {
     assert!(text(&out.stdout).contains("[exchange]"), "{}", text(&out.stdout));
 }
 
-#[test]
-fn inspect_traces_and_finds_paths_to_an_exchange() {
-    let (_tmp, dir, sol) = generated();
+/// The vendor's payout address, from the intel of a generated directory (its profile page).
+fn vendor_payout(dir: &str) -> String {
     let intel: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(Path::new(&dir).join("intel.json")).unwrap()).unwrap();
-    let payout = intel["items"]
+        serde_json::from_slice(&std::fs::read(Path::new(dir).join("intel.json")).unwrap()).unwrap();
+    intel["items"]
         .as_array()
         .unwrap()
         .iter()
         .find_map(|i| i["addresses"][0].as_str().filter(|_| i["note"].as_str().unwrap().contains("profile")))
         .unwrap()
-        .to_string();
+        .to_string()
+}
+
+#[test]
+fn inspect_traces_and_finds_paths_to_an_exchange() {
+    let (_tmp, dir, sol) = generated();
+    let payout = vendor_payout(&dir);
     let deposit = first_quoted_after(&sol, "\"deposits\": Addresses([");
     let out = offramp(&["inspect", &dir, "trace", &payout, "--method", "fifo", "--depth", "8"]);
     assert!(out.status.success() && text(&out.stdout).contains("Fifo Forward trace"), "{}", text(&out.stderr));
@@ -336,15 +341,7 @@ fn inspect_gives_labels_dollars_sweeps_and_prices_without_a_calculator() {
 #[test]
 fn inspect_follows_the_change_hop_by_hop_and_says_why_it_stopped() {
     let (_tmp, dir, sol) = generated();
-    let intel: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(Path::new(&dir).join("intel.json")).unwrap()).unwrap();
-    let payout = intel["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find_map(|i| i["addresses"][0].as_str().filter(|_| i["note"].as_str().unwrap().contains("profile")))
-        .unwrap()
-        .to_string();
+    let payout = vendor_payout(&dir);
     let out = offramp(&["inspect", &dir, "follow", &payout]);
     let t = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -77,14 +77,20 @@ pub fn plugin(app: &mut App) {
         .add_systems(Last, save_on_exit.run_if(resource_exists::<CaseFile>));
 }
 
-/// Sets a file aside under a name that says why, next to it. Returns the new name.
-fn set_aside(path: &Path) -> std::io::Result<PathBuf> {
+/// Renames a file to a name beside it that says why (`….WHY-TIME`), keeping every byte.
+/// Returns the new name.
+pub fn keep_beside(path: &Path, why: &str) -> std::io::Result<PathBuf> {
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let mut aside = path.as_os_str().to_owned();
-    aside.push(format!(".unreadable-{stamp}"));
+    aside.push(format!(".{why}-{stamp}"));
     let aside = PathBuf::from(aside);
     std::fs::rename(path, &aside)?;
     Ok(aside)
+}
+
+/// Sets an unreadable case file aside. Returns the new name.
+fn set_aside(path: &Path) -> std::io::Result<PathBuf> {
+    keep_beside(path, "unreadable")
 }
 
 /// Opens the case of the world just generated: resumes its file, or starts a new one. This

@@ -133,12 +133,7 @@ pub fn progress_of(dir: Option<&Path>, scenario: &Scenario, trainee: &str) -> (O
 
 /// Keeps a case file as a backup beside it (`….backup-TIME`) so that a new case can begin.
 pub fn back_up(path: &Path) -> std::io::Result<PathBuf> {
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let mut to = path.as_os_str().to_owned();
-    to.push(format!(".backup-{stamp}"));
-    let to = PathBuf::from(to);
-    std::fs::rename(path, &to)?;
-    Ok(to)
+    crate::app::casefile::keep_beside(path, "backup")
 }
 
 /// The first sentence of a briefing, for the library's one-line description.
