@@ -108,7 +108,11 @@ fn run_app(start: Option<loading::Request>, notice: Option<String>, auto: Option
             commands.spawn(Camera2d);
         })
         .add_plugins((logic_plugin, ui_plugin));
-    if let Some(r) = start {
+    if let Some(mut r) = start {
+        // `play FILE` without --trainee plays as the name the library keeps.
+        if r.trainee.trim().is_empty() && auto.is_none() {
+            r.trainee = help::Settings::load().trainee;
+        }
         app.insert_resource(r);
         app.insert_state(Screen::Loading);
     }
