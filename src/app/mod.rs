@@ -5,6 +5,7 @@
 //! the logic headless, without a window or a GPU.
 
 pub mod auto;
+pub mod headless;
 pub mod help;
 pub mod investigation;
 pub mod screens;

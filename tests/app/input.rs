@@ -2,26 +2,19 @@
 //! events, the way winit hands them to Bevy (`WindowEvent`, `CursorMoved`, `MouseButtonInput`,
 //! `MouseWheel`, `KeyboardInput`); bevy_egui turns them into egui input for the real egui
 //! context, Bevy's own input sees them too, the real panels lay themselves out, and the canvas
-//! must get only what egui leaves to it. No GPU: the camera is told its window's size, as the
-//! renderer would.
+//! must get only what egui leaves to it. No GPU (`offramp::app::headless`).
 
-use bevy::asset::AssetPlugin;
-use bevy::camera::RenderTargetInfo;
+use bevy::input::ButtonState;
 use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::input::mouse::{MouseButtonInput, MouseScrollUnit, MouseWheel};
 use bevy::input::touch::TouchPhase;
-use bevy::input::{ButtonState, InputPlugin};
 use bevy::prelude::*;
-use bevy::state::app::StatesPlugin;
-use bevy::window::{CursorMoved, ExitCondition, PrimaryWindow, WindowEvent, WindowPlugin, WindowResolution};
-use bevy_egui::{EguiContext, EguiPlugin, egui};
+use bevy::window::{CursorMoved, WindowEvent};
+use bevy_egui::{EguiContext, egui};
 use offramp::app::canvas::scale_of;
-use offramp::app::casefile::CasesDir;
 use offramp::app::graph::GraphAction;
-use offramp::app::help::Settings;
 use offramp::app::inspector::TAG_LABEL;
 use offramp::app::investigation::panels::Panels;
-use offramp::app::{logic_plugin, panels_plugin};
 use offramp_core::board::NodeRef;
 
 use super::common::*;
@@ -36,39 +29,9 @@ pub struct Person {
     at: Vec2,
 }
 
-/// Tells the camera the size of its window and its projection, as the renderer does each
-/// frame (what a headless app lacks).
-fn camera_sees_the_window(mut cameras: Query<(&mut Camera, &Projection)>) {
-    for (mut c, p) in &mut cameras {
-        c.computed.target_info =
-            Some(RenderTargetInfo { physical_size: UVec2::new(SCREEN.0, SCREEN.1), scale_factor: 1.0 });
-        let (w, h) = (SCREEN.0 as f32, SCREEN.1 as f32);
-        let s = scale_of(p);
-        c.computed.clip_from_view =
-            Mat4::orthographic_rh(-w / 2.0 * s, w / 2.0 * s, -h / 2.0 * s, h / 2.0 * s, -1000.0, 1000.0);
-    }
-}
-
 impl Person {
     pub fn new() -> Person {
-        let mut app = App::new();
-        let window = Window { resolution: WindowResolution::new(SCREEN.0, SCREEN.1), ..default() };
-        app.add_plugins((
-            MinimalPlugins,
-            StatesPlugin,
-            TransformPlugin,
-            AssetPlugin::default(),
-            InputPlugin,
-            WindowPlugin { primary_window: Some(window), exit_condition: ExitCondition::DontExit, ..default() },
-        ));
-        app.init_asset::<Image>().init_asset::<bevy::shader::Shader>();
-        app.add_plugins(EguiPlugin::default()).add_plugins((logic_plugin, panels_plugin));
-        app.insert_resource(CasesDir(None));
-        app.insert_resource(Settings { trainee: "Tess".into(), ..Settings::default() });
-        app.add_systems(First, camera_sees_the_window);
-        app.world_mut().spawn(Camera2d);
-        app.update();
-        let window = app.world_mut().query_filtered::<Entity, With<PrimaryWindow>>().single(app.world()).unwrap();
+        let (app, window) = offramp::app::headless::app(SCREEN.0, SCREEN.1, false);
         Person { app, window, at: Vec2::ZERO }
     }
 
