@@ -82,12 +82,15 @@ fn main() {
         };
         println!("{nodes} nodes, {edges} edges, {FRAMES} frames each (CPU only, no rasterizer)");
         stats("still", timed(&mut app, FRAMES, |_| {}));
-        stats("panning", timed(&mut app, FRAMES, |app| {
-            let mut q = app.world_mut().query_filtered::<&mut Transform, With<Camera2d>>();
-            if let Ok(mut t) = q.single_mut(app.world_mut()) {
-                t.translation.x += 3.0;
-            }
-        }));
+        stats(
+            "panning",
+            timed(&mut app, FRAMES, |app| {
+                let mut q = app.world_mut().query_filtered::<&mut Transform, With<Camera2d>>();
+                if let Ok(mut t) = q.single_mut(app.world_mut()) {
+                    t.translation.x += 3.0;
+                }
+            }),
+        );
         app.world_mut().resource_mut::<Graph>().board.start_force();
         stats("layout running", timed(&mut app, FRAMES, |_| {}));
     }

@@ -419,19 +419,19 @@ pub fn canvas_overlay(
     }
     // Node labels, the most important first: selected, under the pointer, tagged or named
     // by intel, then the rest while there is room.
-    let mut order = shown.clone();
-    let rank = |i: &usize| {
-        let n = &view.nodes[*i];
-        (!selected.contains(&n.key), hovered != Some(n.key), !n.labelled)
-    };
-    order.sort_by_key(rank);
     let zoomed_in = upp < 2.0;
+    let important = |i: usize| {
+        let n = &view.nodes[i];
+        n.labelled || selected.contains(&n.key) || hovered == Some(n.key)
+    };
+    // Zoomed out, only the important nodes are named: rank just those.
+    let mut order: Vec<usize> = shown.iter().copied().filter(|&i| zoomed_in || important(i)).collect();
+    order.sort_by_key(|&i| {
+        let n = &view.nodes[i];
+        (!selected.contains(&n.key), hovered != Some(n.key), !n.labelled)
+    });
     for &i in order.iter().take(1_500) {
         let n = &view.nodes[i];
-        let important = n.labelled || selected.contains(&n.key) || hovered == Some(n.key);
-        if !important && !zoomed_in {
-            continue;
-        }
         let colour = if n.labelled { egui::Color32::from_gray(235) } else { egui::Color32::from_gray(175) };
         let galley = painter.layout_no_wrap(n.label.clone(), font.clone(), colour);
         let c = map.to_screen(n.pos);
@@ -466,20 +466,20 @@ pub fn canvas_overlay(
         }
     }
     // Edge labels: value and day at the middle, the largest amounts first.
-    let mut edges: Vec<usize> = (0..view.edges.len()).filter(|&e| !view.edges[e].hidden).collect();
-    edges.sort_by_key(|&e| std::cmp::Reverse(view.edges[e].value));
-    let mut tried = 0;
-    for e in edges {
+    // Only edges long enough on screen to carry a label, and seen, are ranked.
+    let mut edges: Vec<(usize, egui::Pos2, egui::Pos2)> = (0..view.edges.len())
+        .filter(|&e| !view.edges[e].hidden)
+        .filter_map(|e| {
+            let edge = &view.edges[e];
+            let (pa, pb) =
+                (map.to_screen(view.nodes[edge.from as usize].pos), map.to_screen(view.nodes[edge.to as usize].pos));
+            ((pb - pa).length() >= 70.0 && (area.contains(pa) || area.contains(pb))).then_some((e, pa, pb))
+        })
+        .collect();
+    edges.sort_by_key(|&(e, ..)| std::cmp::Reverse(view.edges[e].value));
+    for &(e, pa, pb) in edges.iter().take(1_500) {
         let edge = &view.edges[e];
         let (a, b) = (&view.nodes[edge.from as usize], &view.nodes[edge.to as usize]);
-        let (pa, pb) = (map.to_screen(a.pos), map.to_screen(b.pos));
-        if (pb - pa).length() < 70.0 || !(area.contains(pa) || area.contains(pb)) {
-            continue;
-        }
-        tried += 1;
-        if tried > 1_500 {
-            break;
-        }
         let text = edge_label(&evidence, edge.value, a.time.or(b.time), settings.show_usd);
         let colour =
             if edge.highlighted { egui::Color32::from_rgb(255, 220, 110) } else { egui::Color32::from_gray(200) };
