@@ -16,16 +16,24 @@ use crate::truth::{Account, CashOut, Purpose};
 
 /// The file that marks a directory as an Offramp output (and says what is in it).
 pub const MANIFEST: &str = "manifest.json";
+/// What the `format` field of every manifest Offramp writes says: how Offramp knows its own
+/// output from a `manifest.json` of another program.
+pub const FORMAT: &str = "offramp-world";
+/// The tables an output holds beside `blocks/` and the manifest.
+const TABLES: [&str; 5] = ["transactions.csv", "inputs.csv", "outputs.csv", "intel.json", "truth.json"];
+/// No manifest Offramp writes comes near this size; a larger one is not read.
+const MAX_MANIFEST_BYTES: u64 = 4 << 20;
 
 /// Why an output directory could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error("{path}: exists and is not a directory")]
     NotADirectory { path: String },
+    /// The directory holds something Offramp did not write; nothing in it was touched.
     #[error(
-        "{path}: the directory is not empty and holds no {MANIFEST}; refusing to overwrite what is not an Offramp output"
+        "{path}: {why}; it is not an earlier Offramp output, so it is left as it is (choose another directory, or empty it yourself)"
     )]
-    Foreign { path: String },
+    Foreign { path: String, why: String },
     #[error("{path}: {source}")]
     Io { path: String, source: io::Error },
 }
@@ -37,6 +45,10 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> ExportError + '_ {
 /// What was written, for the command's summary.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Manifest {
+    /// Always [`FORMAT`]; empty when read from a manifest written before the field existed.
+    #[serde(default)]
+    pub format: String,
+    /// The version of Offramp that wrote it.
     pub offramp: String,
     pub scenario: String,
     pub seed: u64,
@@ -50,7 +62,8 @@ pub struct Manifest {
     pub files: Vec<String>,
 }
 
-/// Writes `world` into `dir`, replacing an earlier Offramp output there.
+/// Writes `world` into `dir`. An existing `dir` is replaced only when it is empty or holds an
+/// earlier Offramp output and nothing else (see [`check_replaceable`]).
 ///
 /// # Errors
 /// An [`ExportError`]; `dir` is then as it was before.
@@ -60,10 +73,7 @@ pub fn export(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manif
         if !target.is_dir() {
             return Err(ExportError::NotADirectory { path: target.display().to_string() });
         }
-        let mut entries = fs::read_dir(&target).map_err(io_err(&target))?;
-        if entries.next().is_some() && !target.join(MANIFEST).is_file() {
-            return Err(ExportError::Foreign { path: target.display().to_string() });
-        }
+        check_replaceable(&target)?;
     }
     let name = target.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
     let parent = match target.parent() {
@@ -103,6 +113,97 @@ pub fn export(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manif
         let _ = fs::remove_dir_all(&old);
     }
     Ok(manifest)
+}
+
+/// Checks that replacing the existing directory `dir` loses nothing of anybody's: it is empty,
+/// or it holds an Offramp manifest (its `format` is [`FORMAT`]) and otherwise only what
+/// Offramp writes: the tables, and `blocks/` with the block files that manifest lists.
+/// Symbolic links and files of any other name are foreign.
+///
+/// # Errors
+/// [`ExportError::Foreign`] naming what is foreign, or an I/O error reading the directory.
+pub fn check_replaceable(dir: &Path) -> Result<(), ExportError> {
+    let mut foreign: Vec<String> = Vec::new();
+    let mut block_files: Vec<String> = Vec::new();
+    let mut has_manifest = false;
+    let mut empty = true;
+    for entry in fs::read_dir(dir).map_err(io_err(dir))? {
+        let entry = entry.map_err(io_err(dir))?;
+        empty = false;
+        // The entry itself, not what a link points to.
+        let kind = entry.file_type().map_err(io_err(&entry.path()))?;
+        let name = entry.file_name();
+        match name.to_str() {
+            Some(MANIFEST) if kind.is_file() => has_manifest = true,
+            Some(n) if TABLES.contains(&n) && kind.is_file() => {}
+            Some("blocks") if kind.is_dir() => {
+                let blocks = entry.path();
+                for e in fs::read_dir(&blocks).map_err(io_err(&blocks))? {
+                    let e = e.map_err(io_err(&blocks))?;
+                    let kind = e.file_type().map_err(io_err(&e.path()))?;
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if kind.is_file() && is_block_file(&name) {
+                        block_files.push(format!("blocks/{name}"));
+                    } else {
+                        foreign.push(format!("blocks/{name}"));
+                    }
+                }
+            }
+            _ => foreign.push(name.to_string_lossy().into_owned() + if kind.is_dir() { "/" } else { "" }),
+        }
+    }
+    if empty {
+        return Ok(());
+    }
+    let mut why: Vec<String> = Vec::new();
+    if !foreign.is_empty() {
+        foreign.sort();
+        let shown: Vec<String> = foreign.iter().take(5).map(|f| format!("\"{f}\"")).collect();
+        let more = if foreign.len() > 5 { format!(" and {} more", foreign.len() - 5) } else { String::new() };
+        let verb = if foreign.len() == 1 { "is not a file" } else { "are not files" };
+        why.push(format!("it holds {}{more}, which {verb} Offramp writes", shown.join(", ")));
+    }
+    if has_manifest {
+        match read_manifest(&dir.join(MANIFEST)) {
+            Ok(m) => {
+                let mut unlisted: Vec<&String> = block_files.iter().filter(|f| !m.files.contains(f)).collect();
+                unlisted.sort();
+                if let Some(f) = unlisted.first() {
+                    why.push(format!("\"{f}\" is not among the block files its {MANIFEST} lists"));
+                }
+            }
+            Err(e) => why.push(format!("its {MANIFEST} is not an Offramp manifest ({e})")),
+        }
+    } else {
+        why.push(format!("it holds no {MANIFEST}"));
+    }
+    if why.is_empty() {
+        Ok(())
+    } else {
+        Err(ExportError::Foreign { path: dir.display().to_string(), why: why.join("; ") })
+    }
+}
+
+/// `blkNNNNN.dat`, as [`blockfile::write_blocks`] names its files.
+fn is_block_file(name: &str) -> bool {
+    name.strip_prefix("blk")
+        .and_then(|n| n.strip_suffix(".dat"))
+        .is_some_and(|n| n.len() >= 5 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Reads a manifest that Offramp wrote, or says why `path` is not one.
+fn read_manifest(path: &Path) -> Result<Manifest, String> {
+    let size = fs::metadata(path).map_err(|e| e.to_string())?.len();
+    if size > MAX_MANIFEST_BYTES {
+        return Err(format!("{size} bytes, more than Offramp ever writes there"));
+    }
+    let bytes = fs::read(path).map_err(|e| e.to_string())?;
+    let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+    match m.format.as_str() {
+        FORMAT => Ok(m),
+        "" => Err(format!("it has no \"format\": \"{FORMAT}\"")),
+        other => Err(format!("its format is \"{other}\", not \"{FORMAT}\"")),
+    }
 }
 
 fn create(path: &Path) -> Result<BufWriter<fs::File>, ExportError> {
@@ -203,6 +304,7 @@ fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manife
         .collect();
     files.extend(["transactions.csv", "inputs.csv", "outputs.csv", "intel.json", "truth.json"].map(String::from));
     let manifest = Manifest {
+        format: FORMAT.to_string(),
         offramp: env!("CARGO_PKG_VERSION").to_string(),
         scenario: world.scenario.meta.id.clone(),
         seed: world.seed,

@@ -1,6 +1,8 @@
 //! Writing an output directory: everything there, or nothing at all.
 
-use offramp_core::export::{ExportError, MANIFEST, export};
+use std::path::Path;
+
+use offramp_core::export::{ExportError, FORMAT, MANIFEST, export};
 
 use crate::common::*;
 
@@ -50,19 +52,116 @@ fn a_foreign_directory_is_not_overwritten() {
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1, "nothing was added");
 }
 
+/// Every file under `dir` (relative path, bytes), sorted.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(dir).unwrap().display().to_string();
+            if p.is_dir() {
+                out.push((rel + "/", Vec::new()));
+                stack.push(p);
+            } else {
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The names in `dir`, sorted: what a failed export must not have added to.
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
 #[test]
 fn an_earlier_output_is_replaced_whole() {
     let sc = mini();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("w");
     export(&generate(&sc, Some(1), false), &out, &mut |_, _, _| {}).unwrap();
-    std::fs::write(out.join("stale.txt"), b"old").unwrap();
+    let first = snapshot(&out);
     export(&generate(&sc, Some(2), false), &out, &mut |_, _, _| {}).unwrap();
-    assert!(!out.join("stale.txt").exists());
     let m: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join(MANIFEST)).unwrap()).unwrap();
     assert_eq!(m["seed"], 2);
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(leftovers.len(), 1, "no staging directory left behind: {leftovers:?}");
+    let second = snapshot(&out);
+    assert_eq!(
+        first.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        second.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        "the same files"
+    );
+    assert_ne!(first, second, "with the new world in them");
+    assert_eq!(names(tmp.path()), ["w"], "no staging directory left behind");
+}
+
+#[test]
+fn a_directory_with_another_programs_manifest_survives_byte_identical() {
+    let w = generate(&mini(), None, false);
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    std::fs::create_dir(&site).unwrap();
+    std::fs::write(site.join(MANIFEST), br#"{"name": "my-site", "version": "2.1.0", "files": ["index.html"]}"#)
+        .unwrap();
+    std::fs::write(site.join("index.html"), b"<html>years of work</html>").unwrap();
+    let before = snapshot(&site);
+    let e = export(&w, &site, &mut |_, _, _| {}).unwrap_err();
+    assert!(matches!(e, ExportError::Foreign { .. }), "{e}");
+    let m = e.to_string();
+    assert!(m.starts_with(&format!("{}: ", site.display())), "{m}");
+    assert!(m.contains("\"index.html\""), "names the foreign file: {m}");
+    assert!(m.contains("manifest.json is not an Offramp manifest"), "{m}");
+    assert_eq!(snapshot(&site), before, "every byte as it was");
+    assert_eq!(names(tmp.path()), ["site"], "nothing staged beside it");
+}
+
+#[test]
+fn an_earlier_output_with_a_file_of_the_users_added_is_refused() {
+    let sc = mini();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("w");
+    export(&generate(&sc, Some(1), false), &out, &mut |_, _, _| {}).unwrap();
+    std::fs::write(out.join("notes.txt"), b"my notes on this world").unwrap();
+    let before = snapshot(&out);
+    let e = export(&generate(&sc, Some(2), false), &out, &mut |_, _, _| {}).unwrap_err();
+    assert!(matches!(e, ExportError::Foreign { .. }), "{e}");
+    assert!(e.to_string().contains("\"notes.txt\", which is not a file Offramp writes"), "{e}");
+    assert_eq!(snapshot(&out), before);
+    // Inside blocks/ too.
+    std::fs::remove_file(out.join("notes.txt")).unwrap();
+    std::fs::write(out.join("blocks/blk00099.dat"), b"not ours").unwrap();
+    let e = export(&generate(&sc, Some(2), false), &out, &mut |_, _, _| {}).unwrap_err();
+    assert!(e.to_string().contains("\"blocks/blk00099.dat\" is not among the block files"), "{e}");
+    assert_eq!(names(tmp.path()), ["w"]);
+}
+
+#[test]
+fn a_manifest_that_only_looks_like_offramps_is_refused() {
+    let sc = mini();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("w");
+    export(&generate(&sc, Some(1), false), &out, &mut |_, _, _| {}).unwrap();
+    // The same fields, without the format that says who wrote it.
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join(MANIFEST)).unwrap()).unwrap();
+    m.as_object_mut().unwrap().remove("format");
+    std::fs::write(out.join(MANIFEST), serde_json::to_vec(&m).unwrap()).unwrap();
+    let before = snapshot(&out);
+    let e = export(&generate(&sc, Some(2), false), &out, &mut |_, _, _| {}).unwrap_err();
+    assert!(e.to_string().contains("has no \"format\""), "{e}");
+    assert_eq!(snapshot(&out), before);
+}
+
+#[test]
+fn an_empty_directory_is_used() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = export(&generate(&mini(), None, false), tmp.path(), &mut |_, _, _| {}).unwrap();
+    assert!(tmp.path().join(MANIFEST).is_file());
+    assert_eq!(m.format, FORMAT);
 }
 
 #[test]
