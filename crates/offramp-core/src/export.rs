@@ -58,6 +58,7 @@ pub struct Manifest {
     pub transactions: usize,
     pub inputs: usize,
     pub outputs: usize,
+    /// Addresses that appear in some output (and so in any input that spends one).
     pub addresses: usize,
     pub files: Vec<String>,
 }
@@ -314,7 +315,7 @@ fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manife
         transactions: chain.txs.len(),
         inputs: chain.inputs.len(),
         outputs: chain.outputs.len(),
-        addresses: chain.addresses.len(),
+        addresses: chain.addresses_on_chain(),
         files,
     };
     write_json(&dir.join(MANIFEST), &manifest)?;

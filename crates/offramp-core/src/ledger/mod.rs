@@ -221,6 +221,23 @@ impl Chain {
         self.outputs[t.outputs()].iter().map(|o| o.value).sum()
     }
 
+    /// How many addresses appear on the chain: paid by some output (and so perhaps spent by
+    /// some input). Wallets hand out addresses that never receive anything; those are in the
+    /// address table but nowhere in a block.
+    pub fn addresses_on_chain(&self) -> usize {
+        let mut seen = vec![false; self.addresses.len()];
+        let mut n = 0;
+        for o in &self.outputs {
+            if let Some(s) = seen.get_mut(o.addr as usize)
+                && !*s
+            {
+                *s = true;
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// The block at `height`.
     pub fn block_at(&self, height: u32) -> Option<&BlockRecord> {
         let first = self.blocks.first()?.height;

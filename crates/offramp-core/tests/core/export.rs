@@ -177,3 +177,31 @@ fn an_unwritable_target_leaves_nothing_behind() {
     assert!(matches!(e, ExportError::NotADirectory { .. }), "{e}");
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn the_manifest_counts_only_addresses_that_appear_on_chain() {
+    let w = generate(&mini(), None, false);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("w");
+    let m = export(&w, &out, &mut |_, _, _| {}).unwrap();
+    // What an investigator finds in the tables: the address column of outputs and inputs.
+    let mut seen = std::collections::HashSet::new();
+    for (file, column) in [("outputs.csv", 2), ("inputs.csv", 4)] {
+        let text = std::fs::read_to_string(out.join(file)).unwrap();
+        for line in text.lines().skip(1) {
+            let a = line.split(',').nth(column).unwrap();
+            if !a.is_empty() {
+                seen.insert(a.to_string());
+            }
+        }
+    }
+    assert!(
+        w.chain.addresses.len() > seen.len(),
+        "test setup: the world handed out addresses that never received ({} of {})",
+        seen.len(),
+        w.chain.addresses.len()
+    );
+    assert_eq!(m.addresses, seen.len());
+    let written: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join(MANIFEST)).unwrap()).unwrap();
+    assert_eq!(written["addresses"], seen.len());
+}
