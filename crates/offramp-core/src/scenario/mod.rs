@@ -16,14 +16,21 @@ use serde::{Deserialize, Serialize};
 
 use crate::diag::{Diagnostic, Diagnostics};
 pub use crate::locate::Pos;
+use crate::time::DAY;
 
 /// Index of an entity in [`Scenario::entities`].
 pub type EntityIdx = usize;
 /// Index of a step in [`Scenario::story`].
 pub type StepIdx = usize;
 
+/// The most blocks the pre-history mines to fund the world before the story starts; what
+/// their subsidies add up to ([`Network::mintable`]) is all the money a world can have.
+pub const PREHISTORY_MAX_BLOCKS: u32 = 50_000;
+
 /// The largest scenario file Offramp reads; anything larger is refused before it is read.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+/// The price range, in US dollars, of a market's orders other than the story's.
+pub const MARKET_OTHER_ORDER_USD: (f64, f64) = (20.0, 400.0);
 /// The most transactions one scenario may ask for.
 pub const MAX_TRANSACTIONS: u64 = 5_000_000;
 
@@ -246,6 +253,11 @@ impl Network {
     pub fn subsidy(self, height: u32) -> u64 {
         let halvings = height / self.halving_interval();
         if halvings >= 64 { 0 } else { (50 * 100_000_000u64) >> halvings }
+    }
+
+    /// What the subsidies of blocks 1 to `blocks` add up to, in satoshis.
+    pub fn mintable(self, blocks: u32) -> u64 {
+        (1..=blocks).map(|h| self.subsidy(h)).sum()
     }
 }
 
@@ -701,6 +713,37 @@ impl Scenario {
     /// The end of the scenario clock, in Unix seconds.
     pub fn end(&self) -> i64 {
         self.meta.start + self.meta.duration
+    }
+
+    /// What each member of the self-funded `buyers` population is given before the story
+    /// starts, in satoshis, before the 50,000 added for fees: enough for its share of the
+    /// orders at the scenario's lowest price, with a margin.
+    pub fn self_funded_budget(&self, buyers: EntityIdx) -> f64 {
+        let (lo, _) = self.meta.price.bounds();
+        let mut orders = 0.0;
+        let mut dearest: f64 = 0.0;
+        for s in &self.story {
+            if let Action::Purchases { buyers: b, orders: n, usd, .. } = &s.action
+                && *b == buyers
+            {
+                orders += *n as f64;
+                dearest = dearest.max(usd.1);
+            }
+        }
+        for e in &self.entities {
+            if let EntityKind::Market(m) = &e.kind
+                && m.other_buyers == Some(buyers)
+            {
+                orders += m.other_orders_per_day * self.meta.duration as f64 / DAY as f64;
+                dearest = dearest.max(MARKET_OTHER_ORDER_USD.1);
+            }
+        }
+        let count = match &self.entities[buyers].kind {
+            EntityKind::Buyers(b) => f64::from(b.count),
+            _ => 1.0,
+        };
+        let per_buyer = (orders / count).ceil() + 2.0;
+        per_buyer * dearest / lo * 1.3 * 1e8
     }
 
     /// A diagnostic at a place in this scenario's file.

@@ -259,7 +259,8 @@ impl Sim<'_> {
         }
         let k = self.e.index(n);
         let buyer = self.members(b as u32)[k];
-        let usd = self.e.log_uniform(20.0, 400.0).round();
+        let (lo, hi) = crate::scenario::MARKET_OTHER_ORDER_USD;
+        let usd = self.e.log_uniform(lo, hi).round();
         let funded_by = match &self.e.sc.entities[b].kind {
             EntityKind::Buyers(bb) => bb.funded_by.map_or(NONE, |x| x as u32),
             _ => NONE,

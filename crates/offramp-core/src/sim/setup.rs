@@ -4,7 +4,7 @@
 use super::engine::{Inputs, Pay, Rest, Spec};
 use super::*;
 use crate::ledger::NONE;
-use crate::scenario::{AddrRole, Category, Profile, ScriptType};
+use crate::scenario::{AddrRole, Category, PREHISTORY_MAX_BLOCKS, Profile, ScriptType};
 use crate::scenario::{personal_profile, service_profile};
 use crate::truth::{Purpose, TruthEntity};
 
@@ -174,7 +174,7 @@ impl Sim<'_> {
                     let (first, n) = self.add_profiles(&b.profiles);
                     self.entity_profiles.push(first);
                     let mut members = Vec::with_capacity(b.count as usize);
-                    let budget = if b.funded_by.is_none() { self.self_funded_budget(i) } else { 0 };
+                    let budget = if b.funded_by.is_none() { sc.self_funded_budget(i) as u64 + 50_000 } else { 0 };
                     for k in 0..b.count {
                         let p = self.pick_profile(first, n);
                         let w = self.e.new_wallet(iu, k, p);
@@ -207,55 +207,26 @@ impl Sim<'_> {
         self.prehistory(fundings)
     }
 
-    /// What each self-funded buyer starts with: enough for their share of the orders.
-    fn self_funded_budget(&self, buyers: usize) -> u64 {
-        let sc = self.e.sc;
-        let (lo, _) = sc.meta.price.bounds();
-        let mut orders = 0.0;
-        let mut dearest: f64 = 0.0;
-        for s in &sc.story {
-            if let crate::scenario::Action::Purchases { buyers: b, orders: n, usd, .. } = &s.action
-                && *b == buyers
-            {
-                orders += *n as f64;
-                dearest = dearest.max(usd.1);
-            }
-        }
-        for e in &sc.entities {
-            if let EntityKind::Market(m) = &e.kind
-                && m.other_buyers == Some(buyers)
-            {
-                orders += m.other_orders_per_day * sc.meta.duration as f64 / DAY as f64;
-                dearest = dearest.max(400.0);
-            }
-        }
-        let count = match &sc.entities[buyers].kind {
-            EntityKind::Buyers(b) => b.count as f64,
-            _ => 1.0,
-        };
-        let per_buyer = (orders / count).ceil() + 2.0;
-        (per_buyer * dearest / lo * 1.3 * 1e8) as u64 + 50_000
-    }
-
     /// Mines the treasury's coins, lets them mature, and pays every funding.
     fn prehistory(&mut self, fundings: Vec<(Pay, u32)>) -> Result<(), GenerateError> {
         let sc = self.e.sc;
         let net = sc.meta.network;
-        let total: u64 = fundings.iter().map(|(p, _)| p.value).sum();
-        let fees = fundings.len() as u64 * 200 + 100_000;
+        // In u128: amounts that add up to more than any u64 are refused, never wrapped.
+        let total: u128 = fundings.iter().map(|(p, _)| u128::from(p.value)).sum();
+        let fees = fundings.len() as u128 * 200 + 100_000;
         let need = total + total / 1000 + fees;
-        let mut minted = 0u64;
+        let mut minted = 0u128;
         let mut k = 0u32;
         while minted < need {
             k += 1;
             let s = net.subsidy(k);
-            if s == 0 || k > 50_000 {
+            if s == 0 || k > PREHISTORY_MAX_BLOCKS {
                 // Name the biggest funder: that is what to lower.
-                let mut by: HashMap<u32, u64> = HashMap::new();
+                let mut by: HashMap<u32, u128> = HashMap::new();
                 for (p, ent) in &fundings {
-                    *by.entry(*ent).or_default() += p.value;
+                    *by.entry(*ent).or_default() += u128::from(p.value);
                 }
-                let mut top: Vec<(u32, u64)> = by.into_iter().collect();
+                let mut top: Vec<(u32, u128)> = by.into_iter().collect();
                 top.sort_by_key(|(e, v)| (std::cmp::Reverse(*v), *e));
                 let (big, _) = top[0];
                 let list: Vec<String> = top
@@ -274,7 +245,7 @@ impl Sim<'_> {
                     ),
                 ));
             }
-            minted += s;
+            minted += u128::from(s);
         }
         let start = sc.meta.start;
         let blocks = k + COINBASE_MATURITY_BLOCKS;
@@ -290,6 +261,29 @@ impl Sim<'_> {
         self.e.close_block();
         self.e.open_block(start - 60, self.pools[0].0);
         self.e.now = start - 120;
+        let internal = |e: &super::engine::Engine<'_>, s: super::engine::Shortfall| {
+            e.fail(
+                sc.entities.first().map_or(Pos::default(), |e| e.loc),
+                format!("internal: the treasury fell short by {} sat while funding the world", s.need - s.have),
+            )
+        };
+        // Thousands of coinbases would make a funding transaction heavier than a block: gather
+        // them first, a bounded number at a time.
+        if self.e.wallets[self.treasury as usize].utxos.len() > TREASURY_GATHER_INPUTS {
+            let mut coins = self.e.take_all(self.treasury);
+            coins.sort_by_key(|u| u.out);
+            for chunk in coins.chunks(TREASURY_GATHER_INPUTS) {
+                let addr = self.e.fresh_addr(self.treasury, AddrRole::Treasury);
+                let spec = Spec {
+                    from: self.treasury,
+                    inputs: Inputs::Given(chunk.to_vec()),
+                    pays: vec![],
+                    rest: Rest::To { wallet: self.treasury, addr, flow: false },
+                    purpose: Purpose::Setup,
+                };
+                self.e.transact(spec).map_err(|s| internal(&self.e, s))?;
+            }
+        }
         for chunk in fundings.chunks(250) {
             let pays: Vec<Pay> = chunk.iter().map(|(p, _)| *p).collect();
             let spec = Spec {
@@ -299,17 +293,15 @@ impl Sim<'_> {
                 rest: Rest::Change { flow: false },
                 purpose: Purpose::Setup,
             };
-            if let Err(s) = self.e.transact(spec) {
-                return Err(self.e.fail(
-                    sc.entities.first().map_or(Pos::default(), |e| e.loc),
-                    format!("internal: the treasury fell short by {} sat while funding the world", s.need - s.have),
-                ));
-            }
+            self.e.transact(spec).map_err(|s| internal(&self.e, s))?;
         }
         Ok(())
     }
 }
 
 const COINBASE_MATURITY_BLOCKS: u32 = super::engine::COINBASE_MATURITY;
+/// The most coinbases one transaction of the treasury gathers (about 272,000 weight units,
+/// far below a block's 4,000,000).
+const TREASURY_GATHER_INPUTS: usize = 1000;
 
 use crate::locate::Pos;

@@ -10,6 +10,7 @@ mod determinism;
 mod export;
 mod follow;
 mod forensics;
+mod funds;
 mod kyc;
 mod legal;
 mod scoring;

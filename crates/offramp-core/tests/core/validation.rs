@@ -113,13 +113,11 @@ fn all_problems_are_listed_in_file_order() {
 }
 
 #[test]
-fn funds_beyond_what_the_network_can_mint_are_a_generation_error() {
+fn funds_beyond_what_the_network_can_mint_are_refused_at_the_largest_funder() {
     let text = MINI.replacen("reserve_btc: 50.0", "reserve_btc: 90000.0", 1);
-    let sc = Scenario::parse(&text, "s.ron").unwrap();
-    let e = generate(&sc, &Options::default(), &mut |_, _, _| {}).unwrap_err().to_string();
-    let line = MINI.lines().position(|l| l.contains("Exchange(")).unwrap() + 1;
-    assert!(e.starts_with(&format!("s.ron:{line}:")), "{e}");
-    assert!(e.contains("more than the Regtest block subsidy can ever mint"), "{e}");
+    let e = errors("reserve_btc: 50.0", "reserve_btc: 90000.0");
+    assert!(e.starts_with(&format!("{}: ", place(&text, "Exchange(", "90000.0"))), "{e}");
+    assert!(e.contains("(largest: \"x\" 90000 BTC), more than the Regtest block subsidy can ever mint ("), "{e}");
     // On another network it is fine.
     let sc = Scenario::parse(&text.replacen("seed: 1,", "seed: 1, network: Signet,", 1), "s.ron").unwrap();
     assert!(generate(&sc, &Options::default(), &mut |_, _, _| {}).is_ok());
