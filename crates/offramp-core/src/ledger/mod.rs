@@ -3,12 +3,14 @@
 //! The simulator fills compact tables (transactions, inputs, outputs, addresses) that refer
 //! to each other by index; [`seal`] then turns them into real `bitcoin` transactions and
 //! blocks: addresses, txids, signatures or placeholder witnesses, merkle roots and a header
-//! chain. Nothing here says who owns what; that is [`crate::truth`].
+//! chain. Nothing here says who owns what; that is [`crate::truth`]. [`values`] checks that
+//! the tables conserve value before a world leaves the generator.
 
 pub mod blockfile;
 pub mod check;
 pub mod keys;
 pub mod seal;
+pub mod values;
 
 use bitcoin::{Address, BlockHash, ScriptBuf, Txid};
 
@@ -23,6 +25,8 @@ pub const MAX_BLOCK_WEIGHT: u64 = 4_000_000;
 pub const COINBASE_RESERVE_WEIGHT: u64 = 4_000;
 /// Outputs worth less than this are dust and never created.
 pub const DUST: u64 = 546;
+/// The most satoshis there can be: 21,000,000 BTC (Bitcoin's `MAX_MONEY`).
+pub const MAX_MONEY: u64 = 21_000_000 * 100_000_000;
 
 /// An address: its script type and its payload (a 20-byte hash, or a 32-byte x-only key).
 #[derive(Debug, Clone, Copy)]

@@ -456,6 +456,8 @@ pub struct Background {
     pub users: EntityIdx,
     pub tx_per_day: f64,
     pub mix: Mix,
+    /// Where `background` is written.
+    pub loc: Pos,
 }
 
 /// How much of its source a step moves.

@@ -6,6 +6,7 @@ use super::answerable;
 use super::raw::*;
 use super::*;
 use crate::diag::{Diagnostic, Diagnostics, suggestion};
+use crate::ledger::DUST;
 use crate::locate::{Locator, Seg};
 use crate::time::{DAY, format_duration, parse_duration, parse_instant};
 
@@ -15,6 +16,12 @@ pub const MAX_PEOPLE: u64 = 2_000_000;
 pub const MAX_DURATION: i64 = 400 * DAY;
 /// No more bitcoin can exist.
 const MAX_BTC: f64 = 21_000_000.0;
+/// The lowest BTC/USD price: prices are kept to the cent, so a lower one would be nothing.
+pub const MIN_PRICE_USD: f64 = 0.01;
+/// The highest BTC/USD price.
+pub const MAX_PRICE_USD: f64 = 1e9;
+/// The smallest amount a step may move: less cannot pay its own fees.
+const MIN_STEP_SAT: u64 = 10_000;
 
 macro_rules! p {
     ($($x:expr),* $(,)?) => { &[$(Seg::from($x)),*][..] };
@@ -33,7 +40,7 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Scenario, Diagnostics> {
             }]));
         }
     };
-    let mut v = V { file, loc: Locator::new(text), diags: Vec::new() };
+    let mut v = V { file, loc: Locator::new(text), diags: Vec::new(), price: (1.0, 1.0) };
     let scenario = v.scenario(raw);
     if v.diags.is_empty() {
         Ok(scenario)
@@ -59,6 +66,8 @@ struct V<'a> {
     file: &'a str,
     loc: Locator,
     diags: Vec<Diagnostic>,
+    /// The lowest and highest price the scenario's price can take, once `meta` is read.
+    price: (f64, f64),
 }
 
 impl V<'_> {
@@ -116,6 +125,53 @@ impl V<'_> {
             return min as u32;
         }
         n as u32
+    }
+
+    /// A BTC/USD price, from a cent to a billion dollars.
+    fn price(&mut self, x: f64, path: &[Seg<'_>], what: &str) -> f64 {
+        if !x.is_finite() || !(MIN_PRICE_USD..=MAX_PRICE_USD).contains(&x) {
+            self.err(
+                path,
+                format!(
+                    "{what} is {x}; a bitcoin's price is between ${MIN_PRICE_USD} and $1,000,000,000 (prices are kept to the cent: below one, a bitcoin would cost nothing and dollar amounts no number of satoshis)"
+                ),
+            );
+            return 1.0;
+        }
+        x
+    }
+
+    /// Checks that `usd` dollars make a sensible number of satoshis at every price the
+    /// scenario's price can take: at least `least` at the highest, at most 21,000,000 BTC at the
+    /// lowest. `what` names the amount ("the cheapest order, $40,").
+    fn usd_in_range(&mut self, usd: f64, least: u64, path: &[Seg<'_>], what: &str) -> bool {
+        let (lo, hi) = self.price;
+        let fewest = usd / hi * 1e8;
+        let most = usd / lo;
+        if fewest < least as f64 {
+            let why = if least <= DUST {
+                format!("below the {DUST}-sat dust limit, which no output may pay")
+            } else {
+                format!("below {:.4} BTC, which cannot pay its own fees", least as f64 / 1e8)
+            };
+            self.err(
+                path,
+                format!(
+                    "{what} comes to {fewest:.0} sat at the highest price (${hi}), {why}; raise it or lower the price"
+                ),
+            );
+            return false;
+        }
+        if most > MAX_BTC {
+            self.err(
+                path,
+                format!(
+                    "{what} comes to {most:.0} BTC at the lowest price (${lo}), more than the 21,000,000 BTC there can be; lower it or raise the price"
+                ),
+            );
+            return false;
+        }
+        true
     }
 
     fn positive(&mut self, x: f64, max: f64, path: &[Seg<'_>], what: &str) -> f64 {
@@ -182,12 +238,12 @@ impl V<'_> {
             duration = DAY;
         }
         let price = match m.price {
-            RawPrice::Fixed(usd) => PricePath::Fixed(self.positive(usd, 1e9, p!["meta", "price"], "the price")),
+            RawPrice::Fixed(usd) => PricePath::Fixed(self.price(usd, p!["meta", "price"], "the price")),
             RawPrice::RandomWalk { start_usd, daily_volatility, min_usd, max_usd } => {
                 let path = p!["meta", "price"];
-                let start = self.positive(start_usd, 1e9, p!["meta", "price", "start_usd"], "start_usd");
-                let min = self.positive(min_usd, 1e9, p!["meta", "price", "min_usd"], "min_usd");
-                let max = self.positive(max_usd, 1e9, p!["meta", "price", "max_usd"], "max_usd");
+                let start = self.price(start_usd, p!["meta", "price", "start_usd"], "start_usd");
+                let min = self.price(min_usd, p!["meta", "price", "min_usd"], "min_usd");
+                let max = self.price(max_usd, p!["meta", "price", "max_usd"], "max_usd");
                 if !(0.0..=0.5).contains(&daily_volatility) {
                     self.err(
                         p!["meta", "price", "daily_volatility"],
@@ -200,6 +256,7 @@ impl V<'_> {
                 PricePath::RandomWalk { start, daily_volatility, min, max }
             }
         };
+        self.price = price.bounds();
         let network = match m.network {
             RawNetwork::Regtest => Network::Regtest,
             RawNetwork::Testnet => Network::Testnet,
@@ -608,6 +665,7 @@ impl V<'_> {
             }
         }
         Background {
+            loc: self.at(p!["background"]),
             users,
             tx_per_day,
             mix: Mix {
@@ -633,12 +691,16 @@ impl V<'_> {
             }
             RawAmount::Btc(b) => {
                 let s = self.btc(b, path, "the amount");
-                if s < 10_000 {
+                if s < MIN_STEP_SAT {
                     self.err(path, "an amount below 0.0001 BTC cannot pay its own fees");
                 }
-                Amount::Sat(s.max(10_000))
+                Amount::Sat(s.max(MIN_STEP_SAT))
             }
-            RawAmount::Usd(u) => Amount::Usd(self.positive(u, 1e12, path, "the USD amount")),
+            RawAmount::Usd(u) => {
+                let u = self.positive(u, 1e12, path, "the USD amount");
+                self.usd_in_range(u, MIN_STEP_SAT, path, &format!("Usd({u})"));
+                Amount::Usd(u)
+            }
         }
     }
 
@@ -766,6 +828,17 @@ impl V<'_> {
                     let orders = self.count(orders, 1, 200_000, &ap("orders"), "the number of orders");
                     if !(usd.0 > 0.0 && usd.0 <= usd.1 && usd.1 <= 1e7) {
                         self.err(&ap("usd"), "usd is (cheapest, dearest) order in US dollars, cheapest first, above 0");
+                    } else {
+                        // Orders are whole dollars, at least one.
+                        let (cheapest, dearest) = (usd.0.max(1.0), usd.1.max(1.0));
+                        let _ =
+                            self.usd_in_range(cheapest, DUST, &ap("usd"), &format!("the cheapest order, ${cheapest},"))
+                                && self.usd_in_range(
+                                    dearest,
+                                    DUST,
+                                    &ap("usd"),
+                                    &format!("the dearest order, ${dearest},"),
+                                );
                     }
                     Action::Purchases {
                         market: market.unwrap_or(0),

@@ -104,8 +104,9 @@ impl Sim<'_> {
             *options.get(self.e.index(options.len().max(1)))?
         } else {
             let now = self.e.now;
+            // A dollar amount that is no amount of money at this price is no option.
             let options: Vec<u64> =
-                ROUND_USD.iter().map(|u| self.e.prices.sats_for_usd(*u, now)).filter(|v| *v <= max).collect();
+                ROUND_USD.iter().filter_map(|u| self.e.prices.sats_for_usd(*u, now)).filter(|v| *v <= max).collect();
             *options.get(self.e.index(options.len().max(1)))?
         };
         (v >= 20_000).then_some(v)
@@ -121,7 +122,7 @@ impl Sim<'_> {
         if to == from {
             return false;
         }
-        let max = self.e.spendable(from) * 3 / 5;
+        let max = self.e.spendable(from).checked_mul(3).map_or(0, |x| x / 5);
         let Some(value) = self.everyday_amount(max) else {
             return false;
         };
@@ -180,7 +181,8 @@ impl Sim<'_> {
                 purpose: Purpose::Background(Activity::ExchangeDeposit),
             }
         } else {
-            let value = round_btc((spend as f64 * self.e.uniform(0.3, 0.9)) as u64);
+            let share = self.e.uniform(0.3, 0.9);
+            let value = round_btc(self.e.sats(spend as f64 * share, "an exchange deposit"));
             Spec {
                 from,
                 inputs: Inputs::Select,
@@ -277,7 +279,8 @@ impl Sim<'_> {
             _ => 0.02,
         };
         if self.e.chance(0.48 - edge) {
-            let win = (value as f64 * self.e.uniform(1.5, 2.5)) as u64;
+            let odds = self.e.uniform(1.5, 2.5);
+            let win = self.e.sats(value as f64 * odds, "a casino win");
             let at = self.e.now + self.e.between(600, 4 * 3600);
             self.e.schedule(at, Ev::GamblingPayout { entity: g as u32, wallet: from, value: win });
         }
@@ -292,7 +295,7 @@ impl Sim<'_> {
         let EntityKind::CoinJoin(cj) = &sc.entities[c].kind else {
             return false;
         };
-        let Some(w) = self.someone_with(users, cj.denomination_sat * 6 / 5) else {
+        let Some(w) = self.someone_with(users, cj.denomination_sat.checked_mul(6).map_or(u64::MAX, |x| x / 5)) else {
             return false;
         };
         if let Rt::CoinJoin(r) = &mut self.rt[c]

@@ -11,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::GenerateError;
 use super::price::PriceSeries;
+use super::sat::{self, MAX_MONEY};
 use crate::ledger::{
     AddrInfo, BlockRecord, COINBASE_RESERVE_WEIGHT, Chain, DUST, InputRecord, MAX_BLOCK_WEIGHT, NONE, OutputRecord,
     TxRecord, input_weight, output_weight,
@@ -48,7 +49,8 @@ pub struct Wallet {
     pub mines: bool,
 }
 
-/// Takes the coins marked in `chosen` (parallel to the wallet's coins) out of the wallet.
+/// Takes the coins marked in `chosen` (parallel to the wallet's coins) out of the wallet's
+/// list; the caller takes them off its balance ([`Engine::debit`]).
 fn take_marked(wl: &mut Wallet, chosen: &[bool]) -> Vec<Utxo> {
     let mut take = Vec::new();
     let mut k = 0;
@@ -60,8 +62,12 @@ fn take_marked(wl: &mut Wallet, chosen: &[bool]) -> Vec<Utxo> {
         }
         !c
     });
-    wl.balance -= take.iter().map(|u| u.value).sum::<u64>();
     take
+}
+
+/// The value of `coins`, if it is an amount of money.
+pub fn value_of(coins: &[Utxo]) -> Option<u64> {
+    sat::sum(coins.iter().map(|u| u.value))
 }
 
 /// A payment to make.
@@ -149,6 +155,8 @@ pub struct Engine<'s> {
     /// Reused buffers of coin selection.
     scratch_order: Vec<usize>,
     scratch_chosen: Vec<bool>,
+    /// The first amount that left the range of money (see [`Engine::out_of_range`]).
+    pub out_of_range: Option<String>,
 }
 
 impl<'s> Engine<'s> {
@@ -170,7 +178,34 @@ impl<'s> Engine<'s> {
             block_miner: NONE,
             scratch_order: Vec::new(),
             scratch_chosen: Vec::new(),
+            out_of_range: None,
         }
+    }
+
+    /// Notes that an amount would have left the range of money (above 21,000,000 BTC, or
+    /// below zero): `what` says which. The result is never used in a block: the event being
+    /// handled ends the simulation with an error at its place in the scenario. The first note
+    /// is kept.
+    pub fn out_of_range(&mut self, what: impl Into<String>) {
+        if self.out_of_range.is_none() {
+            self.out_of_range = Some(what.into());
+        }
+    }
+
+    /// `a + b`, or the most money there is and a note of `what` went out of range.
+    pub fn add(&mut self, a: u64, b: u64, what: &str) -> u64 {
+        sat::add(a, b).unwrap_or_else(|| {
+            self.out_of_range(what);
+            MAX_MONEY
+        })
+    }
+
+    /// `x` satoshis (truncated), or nothing and a note that `what` went out of range.
+    pub fn sats(&mut self, x: f64, what: &str) -> u64 {
+        sat::from_f64(x).unwrap_or_else(|| {
+            self.out_of_range(what);
+            0
+        })
     }
 
     // ----- events -----
@@ -221,18 +256,21 @@ impl<'s> Engine<'s> {
         v
     }
 
-    /// Splits `total` into `n` random parts, each at least `min`.
+    /// Splits `total` into `n` random parts, each at least `min`, that add up to `total`.
     pub fn split(&mut self, total: u64, n: usize, min: u64) -> Vec<u64> {
         let n = n.max(1);
-        if total < min * n as u64 {
+        let Some(spare) = min.checked_mul(n as u64).and_then(|least| total.checked_sub(least)) else {
             return vec![total];
-        }
+        };
         let w: Vec<f64> = (0..n).map(|_| self.uniform(0.5, 1.5)).collect();
         let sum: f64 = w.iter().sum();
-        let spare = total - min * n as u64;
-        let mut parts: Vec<u64> = w.iter().map(|x| min + (spare as f64 * x / sum) as u64).collect();
-        let used: u64 = parts.iter().sum();
-        parts[n - 1] += total - used;
+        let mut parts: Vec<u64> =
+            w.iter().map(|x| min.saturating_add(sat::from_f64(spare as f64 * x / sum).unwrap_or(0))).collect();
+        // The last part is what the others leave; float rounding could leave less than nothing.
+        match sat::sum(parts[..n - 1].iter().copied()).and_then(|others| total.checked_sub(others)) {
+            Some(last) => parts[n - 1] = last,
+            None => return vec![total],
+        }
         parts
     }
 
@@ -298,7 +336,8 @@ impl<'s> Engine<'s> {
             return wl.balance;
         }
         let h = self.height();
-        wl.utxos.iter().filter(|u| u.mature <= h).map(|u| u.value).sum()
+        // Part of the balance, which is an amount of money.
+        sat::sum(wl.utxos.iter().filter(|u| u.mature <= h).map(|u| u.value)).unwrap_or(wl.balance)
     }
 
     /// Takes every spendable coin out of a wallet.
@@ -307,7 +346,7 @@ impl<'s> Engine<'s> {
         let wl = &mut self.wallets[w as usize];
         let (take, keep): (Vec<Utxo>, Vec<Utxo>) = wl.utxos.drain(..).partition(|u| u.mature <= h);
         wl.utxos = keep;
-        wl.balance -= take.iter().map(|u| u.value).sum::<u64>();
+        self.debit(w, &take);
         take
     }
 
@@ -325,17 +364,36 @@ impl<'s> Engine<'s> {
                 break;
             }
             chosen[i] = true;
-            sum += wl.utxos[i].value;
+            // The coins of one wallet add up to at most its balance.
+            sum = sat::add(sum, wl.utxos[i].value).unwrap_or(MAX_MONEY);
         }
-        take_marked(wl, &chosen)
+        let take = take_marked(wl, &chosen);
+        self.debit(w, &take);
+        take
     }
 
     /// Puts coins back into a wallet (a transaction that was not made after all).
     pub fn give_back(&mut self, w: WalletId, mut coins: Vec<Utxo>) {
+        let back = value_of(&coins).and_then(|v| sat::add(self.wallets[w as usize].balance, v));
         let wl = &mut self.wallets[w as usize];
-        wl.balance += coins.iter().map(|u| u.value).sum::<u64>();
+        wl.balance = back.unwrap_or(MAX_MONEY);
         wl.utxos.append(&mut coins);
         wl.utxos.sort_by_key(|u| u.out);
+        if back.is_none() {
+            self.out_of_range("a wallet's balance");
+        }
+    }
+
+    /// Takes `coins`, already out of the wallet's list, off its balance.
+    fn debit(&mut self, w: WalletId, coins: &[Utxo]) {
+        let wl = &mut self.wallets[w as usize];
+        match value_of(coins).and_then(|v| sat::sub(wl.balance, v)) {
+            Some(b) => wl.balance = b,
+            None => {
+                wl.balance = 0;
+                self.out_of_range("a wallet's balance");
+            }
+        }
     }
 
     fn credit(&mut self, w: WalletId, u: Utxo) {
@@ -343,8 +401,10 @@ impl<'s> Engine<'s> {
             return;
         }
         let h = self.height();
+        let balance = self.wallets[w as usize].balance;
+        let balance = self.add(balance, u.value, "a wallet's balance");
         let wl = &mut self.wallets[w as usize];
-        wl.balance += u.value;
+        wl.balance = balance;
         wl.mines |= u.mature > h;
         wl.utxos.push(u);
     }
@@ -356,7 +416,7 @@ impl<'s> Engine<'s> {
         match self.profiles[profile as usize].fee {
             Fee::Rate { min, max } => {
                 let rate = self.uniform(min, max);
-                (rate * vsize as f64).ceil() as u64
+                self.sats((rate * vsize as f64).ceil(), "a fee")
             }
             Fee::Flat(sat) => sat.max(vsize),
         }
@@ -372,7 +432,13 @@ impl<'s> Engine<'s> {
         let Spec { from, inputs, pays, rest, purpose } = spec;
         let profile_idx = self.wallets[from as usize].profile;
         let profile = self.profiles[profile_idx as usize].clone();
-        let paid: u64 = pays.iter().map(|p| p.value).sum();
+        let Some(paid) = sat::sum(pays.iter().map(|p| p.value)) else {
+            self.out_of_range("the payments of one transaction");
+            if let Inputs::Given(coins) = inputs {
+                self.give_back(from, coins);
+            }
+            return Err(Shortfall { have: 0, need: u64::MAX });
+        };
         let kind_of = |a: u32| self.chain.addresses[a as usize].kind;
         let out_w: u64 = 40 + pays.iter().map(|p| output_weight(kind_of(p.addr))).sum::<u64>();
         let rest_w = output_weight(match rest {
@@ -390,7 +456,7 @@ impl<'s> Engine<'s> {
             let vsize = w.div_ceil(4);
             match profile.fee {
                 Fee::Flat(sat) => sat.max(vsize),
-                Fee::Rate { .. } => (probe as u128 * vsize as u128).div_ceil(1000) as u64,
+                Fee::Rate { .. } => u64::try_from((probe as u128 * vsize as u128).div_ceil(1000)).unwrap_or(u64::MAX),
             }
         };
         let coins: Vec<Utxo> = match inputs {
@@ -414,39 +480,55 @@ impl<'s> Engine<'s> {
                 let (mut sum, mut in_w, mut seg) = (0u64, 0u64, false);
                 chosen.clear();
                 chosen.resize(wl.utxos.len(), false);
+                // What the payments and the fee come to: past all the money there is, no
+                // coins ever cover it.
+                let cost = |in_w: u64, seg: bool, with_rest: bool| sat::add(paid, fee_at(in_w, seg, with_rest));
                 for &i in &order {
                     let u = wl.utxos[i];
                     chosen[i] = true;
-                    sum += u.value;
+                    // The coins of one wallet add up to at most its balance.
+                    sum = sat::add(sum, u.value).unwrap_or(MAX_MONEY);
                     let k = self.chain.addresses[u.addr as usize].kind;
                     in_w += input_weight(k);
                     seg |= k != ScriptType::P2PKH;
-                    if sum >= paid + fee_at(in_w, seg, true) {
+                    if cost(in_w, seg, true).is_some_and(|c| sum >= c) {
                         break;
                     }
                 }
-                let short = sum < paid + fee_at(in_w, seg, false);
-                let need = paid + fee_at(in_w, seg, false);
+                let need = cost(in_w, seg, false).unwrap_or(u64::MAX);
+                let short = sum < need;
                 let take = if short { Vec::new() } else { take_marked(&mut self.wallets[from as usize], &chosen) };
                 self.scratch_order = order;
                 self.scratch_chosen = chosen;
                 if short {
                     return Err(Shortfall { have: sum, need });
                 }
+                self.debit(from, &take);
                 take
             }
         };
-        let sum_in: u64 = coins.iter().map(|u| u.value).sum();
+        let Some(sum_in) = value_of(&coins) else {
+            self.out_of_range("the coins one transaction spends");
+            self.give_back(from, coins);
+            return Err(Shortfall { have: 0, need: u64::MAX });
+        };
         let in_w: u64 = coins.iter().map(|u| input_weight(self.chain.addresses[u.addr as usize].kind)).sum();
         let seg = coins.iter().any(|u| self.chain.addresses[u.addr as usize].kind != ScriptType::P2PKH);
         let fee_with = fee_at(in_w, seg, true);
         let fee_without = fee_at(in_w, seg, false);
-        let (rest_value, fee) = if sum_in >= paid + fee_with + DUST {
-            (sum_in - paid - fee_with, fee_with)
-        } else if sum_in >= paid + fee_without && !matches!(rest, Rest::To { .. } if paid == 0) {
-            (0, sum_in - paid)
-        } else {
-            let need = paid + fee_without + if paid == 0 { DUST } else { 0 };
+        // What is left after the payments and the fee, with a rest output worth having or without.
+        let with_rest = sat::add(paid, fee_with)
+            .and_then(|cost| sat::sub(sum_in, cost))
+            .filter(|&rest| rest >= DUST)
+            .map(|rest| (rest, fee_with));
+        let without = sat::add(paid, fee_without)
+            .filter(|&cost| sum_in >= cost && !matches!(rest, Rest::To { .. } if paid == 0))
+            .and_then(|_| sat::sub(sum_in, paid))
+            .map(|fee| (0, fee));
+        let Some((rest_value, fee)) = with_rest.or(without) else {
+            let need = sat::add(paid, fee_without)
+                .and_then(|n| sat::add(n, if paid == 0 { DUST } else { 0 }))
+                .unwrap_or(u64::MAX);
             self.give_back(from, coins);
             return Err(Shortfall { have: sum_in, need });
         };
@@ -509,7 +591,7 @@ impl<'s> Engine<'s> {
             self.open_block(t, self.block_miner);
         }
         self.block_weight += weight;
-        self.block_fees += fee;
+        self.block_fees = self.add(self.block_fees, fee, "the fees of one block");
         let t = self.chain.txs.len() as u32;
         let first_input = self.chain.inputs.len() as u32;
         for u in coins {
@@ -615,7 +697,7 @@ impl<'s> Engine<'s> {
         };
         b.n_tx = self.chain.txs.len() as u32 - b.first_tx;
         let (height, first) = (b.height, b.first_tx as usize);
-        let value = self.sc.meta.network.subsidy(height) + self.block_fees;
+        let value = self.add(self.sc.meta.network.subsidy(height), self.block_fees, "a coinbase");
         let out = self.chain.txs[first].first_output;
         self.chain.outputs[out as usize].value = value;
         let addr = self.chain.outputs[out as usize].addr;

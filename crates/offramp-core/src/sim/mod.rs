@@ -11,6 +11,7 @@ pub mod engine;
 mod names;
 pub mod price;
 mod resolve;
+pub mod sat;
 mod services;
 mod setup;
 mod story;
@@ -25,7 +26,9 @@ use self::price::PriceSeries;
 use crate::diag::Diagnostic;
 use crate::intel::Intel;
 use crate::ledger::keys::KeySource;
+use crate::ledger::values::{ValueError, check_values};
 use crate::ledger::{Chain, seal};
+use crate::locate::Pos;
 use crate::scenario::{EntityKind, Scenario};
 use crate::time::DAY;
 use crate::truth::Truth;
@@ -60,6 +63,10 @@ pub enum GenerateError {
     /// service that runs dry); the place is the step or entity concerned.
     #[error("{0}")]
     Scenario(Diagnostic),
+    /// The simulator made a chain that does not conserve value. No scenario excuses that:
+    /// it is a bug, and the world is never returned or written.
+    #[error("{file}: internal: the generated chain breaks a rule of value ({problem}); nothing was written")]
+    Invalid { file: String, problem: ValueError },
 }
 
 /// One generated world.
@@ -259,6 +266,9 @@ pub fn generate(sc: &Scenario, opts: &Options, progress: Progress<'_>) -> Result
     sim.e.truth.step_txs = vec![Vec::new(); sc.story.len()];
     let t0 = std::time::Instant::now();
     sim.setup()?;
+    if let Some(what) = sim.e.out_of_range.take() {
+        return Err(sim.out_of_range(sim.place_of(Ev::PoolPayouts(0)), &what));
+    }
     sim.schedule_all();
     sim.run(progress)?;
     if std::env::var_os("OFFRAMP_TIMING").is_some() {
@@ -266,6 +276,7 @@ pub fn generate(sc: &Scenario, opts: &Options, progress: Progress<'_>) -> Result
     }
     let Sim { e, .. } = sim;
     let Engine { mut chain, mut truth, prices, .. } = e;
+    check_values(&chain).map_err(|problem| GenerateError::Invalid { file: sc.file.clone(), problem })?;
     let keys = KeySource::new(&sc.meta.id, seed);
     seal::seal(&mut chain, &keys, &mut |done, all| progress(Phase::Sealing, done, all));
     let intel = resolve::intel(sc, &chain, &truth, &prices, seed)?;
@@ -337,6 +348,9 @@ impl Sim<'_> {
             self.advance(t);
             self.e.now = t;
             self.handle(ev)?;
+            if let Some(what) = self.e.out_of_range.take() {
+                return Err(self.out_of_range(self.place_of(ev), &what));
+            }
             n += 1;
             if n.is_multiple_of(4096) {
                 progress(Phase::Simulating, ((t - start).max(0) as u64).min(total), total);
@@ -349,8 +363,64 @@ impl Sim<'_> {
         let last = self.e.now;
         self.advance(last + 1);
         self.e.close_block();
+        if let Some(what) = self.e.out_of_range.take() {
+            return Err(self.out_of_range(self.place_of(Ev::PoolPayouts(0)), &what));
+        }
         progress(Phase::Simulating, total, total);
         Ok(())
+    }
+
+    /// Where in the scenario an event comes from, and who is at work in it, for messages.
+    fn place_of(&self, ev: Ev) -> (Pos, String) {
+        let sc = self.e.sc;
+        let step = |k: u32| {
+            let st = &sc.story[k as usize];
+            (st.loc, format!("step \"{}\"", st.id))
+        };
+        let entity = |k: u32| {
+            let e = &sc.entities[k as usize];
+            (e.loc, format!("{} \"{}\"", e.kind.word(), e.id))
+        };
+        match ev {
+            Ev::Story { step: k, .. } => step(k),
+            Ev::Order { order } | Ev::Funding { order } => {
+                let o = &self.orders[order as usize];
+                if o.step != crate::ledger::NONE { step(o.step) } else { entity(o.market) }
+            }
+            Ev::MixerPayout { job, .. } => {
+                let j = &self.mix_jobs[job as usize];
+                if j.step != crate::ledger::NONE { step(j.step) } else { entity(j.mixer) }
+            }
+            Ev::Background => match &sc.background {
+                Some(b) => (b.loc, "the background's ordinary life".into()),
+                None => (Pos::default(), "ordinary life".into()),
+            },
+            Ev::ExchangeSweep(x)
+            | Ev::ExchangeBatch(x)
+            | Ev::ExchangeRebalance(x)
+            | Ev::MarketSweep(x)
+            | Ev::MarketOtherOrder(x)
+            | Ev::MarketPayouts(x)
+            | Ev::MixerSweep(x)
+            | Ev::CoinJoinRound(x)
+            | Ev::OtcDeposit(x)
+            | Ev::GamblingSweep(x)
+            | Ev::GamblingPayout { entity: x, .. } => entity(x),
+            Ev::PoolPayouts(_) => match sc.entities.iter().position(|e| matches!(e.kind, EntityKind::Miners(_))) {
+                Some(m) => entity(m as u32),
+                None => (sc.entities.first().map_or(Pos::default(), |e| e.loc), "the mining pools".into()),
+            },
+        }
+    }
+
+    /// The error for an amount that left the range of money while `who` was at work.
+    fn out_of_range(&self, (at, who): (Pos, String), what: &str) -> GenerateError {
+        self.e.fail(
+            at,
+            format!(
+                "{who}: {what} comes to no amount of money (more than the 21,000,000 BTC there can be, or less than nothing); the scenario's amounts and prices are out of proportion"
+            ),
+        )
     }
 
     fn advance(&mut self, t: i64) {

@@ -59,9 +59,10 @@ impl PriceSeries {
         self.usd[i.min(self.usd.len() - 1)]
     }
 
-    /// Satoshis worth `usd` dollars at `t`.
-    pub fn sats_for_usd(&self, usd: f64, t: i64) -> u64 {
-        (usd / self.at(t) * 1e8).round() as u64
+    /// Satoshis worth `usd` dollars at `t`, or `None` when that is no amount of money: more
+    /// than 21,000,000 BTC, or anything at a price of nothing.
+    pub fn sats_for_usd(&self, usd: f64, t: i64) -> Option<u64> {
+        super::sat::from_f64((usd / self.at(t) * 1e8).round())
     }
 
     /// Dollars worth `sats` at `t`, to the cent.

@@ -175,7 +175,9 @@ pub fn answers(sc: &Scenario, chain: &Chain, truth: &Truth) -> Result<Vec<Resolv
                     .iter()
                     .filter(|c| c.holder == *of as u32 && at.is_none_or(|x| c.service == x as u32));
                 Resolved::Amount(match unit {
-                    AmountUnit::Btc => it.map(|c| c.value).sum::<u64>() as f64 / 1e8,
+                    // Cash-outs are outputs of a chain that conserves value; in u128 their sum
+                    // cannot wrap whatever they are.
+                    AmountUnit::Btc => it.map(|c| u128::from(c.value)).sum::<u128>() as f64 / 1e8,
                     AmountUnit::Usd => (it.map(|c| c.usd).sum::<f64>() * 100.0).round() / 100.0,
                 })
             }

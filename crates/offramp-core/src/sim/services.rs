@@ -4,7 +4,8 @@
 
 use std::cmp::Reverse;
 
-use super::engine::{Inputs, Pay, Rest, Spec, Utxo, WalletId};
+use super::engine::{Inputs, Pay, Rest, Spec, Utxo, WalletId, value_of};
+use super::sat::{self, MAX_MONEY};
 use super::*;
 use crate::ledger::{DUST, NONE, input_weight, output_weight};
 use crate::scenario::{AddrRole, Identity};
@@ -153,10 +154,13 @@ impl Sim<'_> {
         if queue.is_empty() {
             return Ok(());
         }
-        let need: u64 = queue.iter().map(|p| p.value).sum::<u64>() + 2_000_000;
+        let Some(need) = sat::sum(queue.iter().map(|p| p.value)).and_then(|q| sat::add(q, 2_000_000)) else {
+            self.e.out_of_range("the withdrawals an exchange owes");
+            return Ok(());
+        };
         let (hot, cold) = (self.exchange(x).hot, self.exchange(x).cold);
-        if self.e.spendable(hot) < need {
-            let want = need - self.e.spendable(hot) + self.e.spendable(cold) / 10;
+        if let Some(missing) = sat::sub(need, self.e.spendable(hot)) {
+            let want = self.e.add(missing, self.e.spendable(cold) / 10, "a refill of a hot wallet");
             self.cold_to_hot(x, want.min(self.e.spendable(cold).saturating_sub(200_000)));
         }
         for chunk in queue.chunks(BATCH_OUTPUTS) {
@@ -210,7 +214,8 @@ impl Sim<'_> {
         let r = self.exchange(x);
         let (hot, cold, caddr, haddr) = (r.hot, r.cold, r.cold_addrs[0], r.hot_addrs[1]);
         let (h, c) = (self.e.spendable(hot), self.e.spendable(cold));
-        let target = ((h + c) as f64 * frac) as u64;
+        let both = self.e.add(h, c, "an exchange's reserves");
+        let target = self.e.sats(both as f64 * frac, "an exchange's hot reserve");
         if h > target + target / 2 && h - target > 1_000_000 {
             let spec = Spec {
                 from: hot,
@@ -277,19 +282,23 @@ impl Sim<'_> {
         let now = self.e.now;
         let next = now + DAY + self.e.between(-3600, 3600);
         self.e.schedule(next, Ev::MarketPayouts(m));
-        let released: u64 = {
+        let released: Option<u64> = {
             let r = self.market_mut(m);
-            let mut sum = 0;
+            let mut sum = Some(0);
             r.escrow.retain(|(t, v, amount)| {
                 if *v == NONE && *t <= now {
-                    sum += amount;
+                    sum = sum.and_then(|s| sat::add(s, *amount));
                     false
                 } else {
                     true
                 }
             });
-            r.other_owed += sum;
-            r.other_owed
+            r.other_owed = sum.and_then(|s| sat::add(r.other_owed, s)).unwrap_or(MAX_MONEY);
+            sum.map(|_| r.other_owed)
+        };
+        let Some(released) = released else {
+            self.e.out_of_range("what a market owes its other vendors");
+            return;
         };
         if released < 500_000 {
             return;
@@ -325,7 +334,11 @@ impl Sim<'_> {
             return Ok(());
         }
         let usd = (ord.usd * self.e.uniform(1.05, 1.6) / 10.0).ceil() * 10.0;
-        let value = self.e.prices.sats_for_usd(usd, ord.time) + 20_000;
+        let Some(value) = self.e.prices.sats_for_usd(usd, ord.time).and_then(|v| sat::add(v, 20_000)) else {
+            let price = self.e.prices.at(ord.time);
+            self.e.out_of_range(format!("the coins a buyer needs for an order of ${usd:.0} at ${price} a bitcoin"));
+            return Ok(());
+        };
         let addr = self.e.receive_addr(ord.buyer, AddrRole::Receive);
         let pay = Pay { wallet: ord.buyer, addr, value, flow: false };
         match &self.e.sc.entities[ord.funded_by as usize].kind {
@@ -358,7 +371,11 @@ impl Sim<'_> {
     pub fn pay_order(&mut self, o: u32) -> Result<(), GenerateError> {
         let ord = self.orders[o as usize].clone();
         let sc = self.e.sc;
-        let value = self.e.prices.sats_for_usd(ord.usd, self.e.now);
+        let Some(value) = self.e.prices.sats_for_usd(ord.usd, self.e.now) else {
+            let price = self.e.prices.at(self.e.now);
+            self.e.out_of_range(format!("an order of ${:.0} at ${price} a bitcoin", ord.usd));
+            return Ok(());
+        };
         let deposits = self.market(ord.market).deposits;
         let addr = self.e.fresh_addr(deposits, AddrRole::Deposit);
         let story = ord.step != NONE;
@@ -392,7 +409,7 @@ impl Sim<'_> {
         let EntityKind::Market(mk) = &sc.entities[ord.market as usize].kind else {
             return Ok(());
         };
-        let share = (value as f64 * (1.0 - mk.commission)) as u64;
+        let share = self.e.sats(value as f64 * (1.0 - mk.commission), "a vendor's share of an order");
         let release = self.e.now + mk.escrow;
         self.market_mut(ord.market).escrow.push((release, ord.vendor, share));
         if story {
@@ -420,7 +437,7 @@ impl Sim<'_> {
             return;
         };
         let (fee, delay, outs) = (m.fee, m.delay, m.outputs);
-        let total = (deposited as f64 * (1.0 - fee)) as u64;
+        let total = self.e.sats(deposited as f64 * (1.0 - fee), "what a mixer pays out");
         let n = self.e.between(i64::from(outs.0), i64::from(outs.1)) as usize;
         let parts = self.e.split(total, n, 50_000);
         let job = self.mix_jobs.len() as u32;
@@ -497,12 +514,12 @@ impl Sim<'_> {
             while asked.len() + story.len() < want && tries < want * 8 && !members.is_empty() {
                 tries += 1;
                 let w = members[self.e.index(members.len())];
-                if !asked.contains(&w) && self.e.spendable(w) > denom + denom / 5 {
+                if !asked.contains(&w) && sat::add(denom, denom / 5).is_some_and(|need| self.e.spendable(w) > need) {
                     asked.push(w);
                 }
             }
         }
-        asked.retain(|w| self.e.spendable(*w) > denom + denom / 5);
+        asked.retain(|w| sat::add(denom, denom / 5).is_some_and(|need| self.e.spendable(*w) > need));
         if asked.len() + story.len() < cj.participants.0 as usize {
             // Too few: the story participants wait for the next round.
             if let Rt::CoinJoin(r) = &mut self.rt[c as usize] {
@@ -516,34 +533,41 @@ impl Sim<'_> {
         let mut coord = 0u64;
         let mut story_step = NONE;
         let mut add = |sim: &mut Self, taken: Vec<Utxo>, dest: WalletId, flow: bool, many: bool| -> bool {
-            let sum: u64 = taken.iter().map(|u| u.value).sum();
+            let Some(sum) = value_of(&taken) else {
+                sim.e.out_of_range("the coins of a CoinJoin participant");
+                return false;
+            };
             let kind = sim.e.profile_of(dest).script;
             let in_w: u64 = taken.iter().map(|u| input_weight(sim.e.chain.addresses[u.addr as usize].kind)).sum();
             let per_out = output_weight(kind);
             let k = if many { ((sum as f64 / (denom as f64 * 1.01)) as u64).clamp(1, 50) } else { 1 };
-            let cfee = (denom as f64 * k as f64 * cj.coordinator_fee) as u64;
-            let mfee = ((in_w + per_out * (k + 1)) as f64 / 4.0 * rate).ceil() as u64;
-            if sum < k * denom + cfee + mfee {
+            let cfee = sim.e.sats(denom as f64 * k as f64 * cj.coordinator_fee, "a coordinator's fee");
+            let mfee = sim.e.sats(((in_w + per_out * (k + 1)) as f64 / 4.0 * rate).ceil(), "a CoinJoin fee");
+            // What is left for change once the outputs and the fees are paid, if anything.
+            let Some(change) = sat::mul(denom, k)
+                .and_then(|outs| sat::add(outs, cfee))
+                .and_then(|c| sat::add(c, mfee))
+                .and_then(|cost| sat::sub(sum, cost))
+            else {
                 return false;
-            }
+            };
             for _ in 0..k {
                 let a = sim.e.fresh_addr(dest, AddrRole::Mixed);
                 outs.push(Pay { wallet: dest, addr: a, value: denom, flow });
             }
-            let change = sum - k * denom - cfee - mfee;
             if change > DUST {
                 let a = sim.e.fresh_addr(dest, AddrRole::Change);
                 outs.push(Pay { wallet: dest, addr: a, value: change, flow });
             } else {
-                total_fee += change;
+                total_fee = sim.e.add(total_fee, change, "the fee of a CoinJoin");
             }
-            total_fee += mfee;
-            coord += cfee;
+            total_fee = sim.e.add(total_fee, mfee, "the fee of a CoinJoin");
+            coord = sim.e.add(coord, cfee, "a coordinator's fees");
             coins.extend(taken);
             true
         };
         for (step, taken, dest) in story {
-            let stake: u64 = taken.iter().map(|u| u.value).sum();
+            let stake = value_of(&taken).unwrap_or(MAX_MONEY);
             if !add(self, taken, dest, true, true) {
                 let st = &sc.story[step as usize];
                 return Err(self.e.fail(
@@ -555,7 +579,7 @@ impl Sim<'_> {
             self.steps[step as usize].pending -= 1;
         }
         for w in asked {
-            let taken = self.e.take_value(w, denom + denom / 10);
+            let taken = self.e.take_value(w, sat::add(denom, denom / 10).unwrap_or(MAX_MONEY));
             let ok = add(self, taken.clone(), w, false, false);
             if !ok {
                 self.e.give_back(w, taken);
@@ -564,7 +588,7 @@ impl Sim<'_> {
         if coord > DUST {
             outs.push(Pay { wallet: fee_wallet, addr: fee_addr, value: coord, flow: false });
         } else {
-            total_fee += coord;
+            total_fee = self.e.add(total_fee, coord, "the fee of a CoinJoin");
         }
         // Equal outputs first, then by value: the usual coordinator ordering.
         outs.sort_by_key(|p| (Reverse(p.value == denom), Reverse(p.value), p.addr));

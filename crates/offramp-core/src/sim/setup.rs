@@ -102,9 +102,9 @@ impl Sim<'_> {
                     let cold = self.e.new_wallet(iu, NONE, p);
                     let hot_addrs: Vec<u32> = (0..3).map(|_| self.e.fresh_addr(hot, AddrRole::Hot)).collect();
                     let cold_addrs: Vec<u32> = (0..2).map(|_| self.e.fresh_addr(cold, AddrRole::Cold)).collect();
-                    let hot_part = (x.reserve_sat as f64 * x.hot_fraction) as u64;
+                    let hot_part = self.e.sats(x.reserve_sat as f64 * x.hot_fraction, "an exchange's hot reserve");
                     fund(hot, hot_addrs[0], hot_part, iu);
-                    fund(cold, cold_addrs[0], x.reserve_sat - hot_part, iu);
+                    fund(cold, cold_addrs[0], x.reserve_sat.saturating_sub(hot_part), iu);
                     Rt::Exchange(ExchangeRt { deposits, hot, cold, hot_addrs, cold_addrs, queue: Vec::new() })
                 }
                 EntityKind::Mixer(m) => {
@@ -161,7 +161,8 @@ impl Sim<'_> {
                         let p = self.pick_profile(first, n);
                         let w = self.e.new_wallet(iu, k, p);
                         members.push(w);
-                        let total = self.e.log_uniform(u.balance_sat.0 as f64, u.balance_sat.1 as f64) as u64;
+                        let draw = self.e.log_uniform(u.balance_sat.0 as f64, u.balance_sat.1 as f64);
+                        let total = self.e.sats(draw, "a user's balance");
                         let pieces = 1 + self.e.index(3);
                         for part in self.e.split(total, pieces, 10_000) {
                             let a = self.e.receive_addr(w, AddrRole::Receive);
@@ -174,7 +175,12 @@ impl Sim<'_> {
                     let (first, n) = self.add_profiles(&b.profiles);
                     self.entity_profiles.push(first);
                     let mut members = Vec::with_capacity(b.count as usize);
-                    let budget = if b.funded_by.is_none() { sc.self_funded_budget(i) as u64 + 50_000 } else { 0 };
+                    let budget = if b.funded_by.is_none() {
+                        let each = self.e.sats(sc.self_funded_budget(i), "a buyer's budget");
+                        self.e.add(each, 50_000, "a buyer's budget")
+                    } else {
+                        0
+                    };
                     for k in 0..b.count {
                         let p = self.pick_profile(first, n);
                         let w = self.e.new_wallet(iu, k, p);
@@ -193,6 +199,16 @@ impl Sim<'_> {
                 }
             };
             self.rt.push(rt);
+            if let Some(what) = self.e.out_of_range.take() {
+                return Err(self.e.fail(
+                    ent.loc,
+                    format!(
+                        "{} \"{}\": {what} comes to no amount of money (more than the 21,000,000 BTC there can be); the scenario's amounts and prices are out of proportion",
+                        ent.kind.word(),
+                        ent.id
+                    ),
+                ));
+            }
         }
         if !has_miners {
             let m = self.implicit_entity("miners".into(), "Mining pools".into(), "Miners", Category::Mining);

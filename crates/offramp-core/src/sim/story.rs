@@ -1,6 +1,7 @@
 //! The story: each step's actions, at their times, moving the launderer's funds.
 
-use super::engine::{Inputs, Pay, Rest, Spec, Utxo, WalletId};
+use super::engine::{Inputs, Pay, Rest, Spec, Utxo, WalletId, value_of};
+use super::sat::{self, MAX_MONEY};
 use super::services::round_btc;
 use super::*;
 use crate::ledger::NONE;
@@ -70,21 +71,28 @@ impl Sim<'_> {
         self.e.sc.story[step].action.sources().iter().map(|&k| self.steps[k].lot).collect()
     }
 
-    fn available(&self, step: usize) -> u64 {
-        self.sources(step).iter().map(|&w| self.e.spendable(w)).sum()
+    fn available(&mut self, step: usize) -> u64 {
+        match sat::sum(self.sources(step).iter().map(|&w| self.e.spendable(w))) {
+            Some(v) => v,
+            None => {
+                self.e.out_of_range("the coins a step's sources hold");
+                0
+            }
+        }
     }
 
     /// Takes coins out of a step's sources: all of them, or enough for `value` and its fee.
     fn gather(&mut self, step: usize, value: Option<u64>) -> Vec<Utxo> {
         let mut coins = Vec::new();
-        let mut left = value.map(|v| v + 60_000);
+        // Past all the money there is means: everything.
+        let mut left = value.map(|v| sat::add(v, 60_000).unwrap_or(MAX_MONEY));
         for w in self.sources(step) {
             match left {
                 None => coins.extend(self.e.take_all(w)),
                 Some(0) => break,
                 Some(l) => {
                     let got = self.e.take_value(w, l);
-                    let sum: u64 = got.iter().map(|u| u.value).sum();
+                    let sum = value_of(&got).unwrap_or(MAX_MONEY);
                     left = Some(l.saturating_sub(sum));
                     coins.extend(got);
                 }
@@ -99,11 +107,24 @@ impl Sim<'_> {
         let avail = self.available(step);
         let t = match sc.story[step].action.amount() {
             Amount::All => None,
-            Amount::Fraction(f) => Some((avail as f64 * f) as u64),
+            Amount::Fraction(f) => Some(self.e.sats(avail as f64 * f, "a fraction of a step's funds")),
             Amount::Sat(s) => Some(s),
-            Amount::Usd(u) => Some(self.e.prices.sats_for_usd(u, self.e.now)),
+            Amount::Usd(u) => match self.e.prices.sats_for_usd(u, self.e.now) {
+                Some(v) => Some(v),
+                None => {
+                    let st = &sc.story[step];
+                    let price = self.e.prices.at(self.e.now);
+                    return Err(self.e.fail(
+                        st.loc,
+                        format!(
+                            "step \"{}\" moves ${u}, which at ${price} a bitcoin is more than the 21,000,000 BTC there can be",
+                            st.id
+                        ),
+                    ));
+                }
+            },
         };
-        if avail == 0 || t.is_some_and(|x| x + 20_000 > avail) {
+        if avail == 0 || t.is_some_and(|x| sat::add(x, 20_000).is_none_or(|need| need > avail)) {
             let st = &sc.story[step];
             let src: Vec<String> = st.action.sources().iter().map(|&k| format!("\"{}\"", sc.story[k].id)).collect();
             return Err(self.e.fail(
@@ -225,8 +246,12 @@ impl Sim<'_> {
                     !matches!(s.action, Action::Purchases { market: mm, vendor: vv, .. } if mm == *market && vv == *vendor) || self.steps[k].complete()
                 });
                 let r = self.market(m);
-                let released: u64 = r.escrow.iter().filter(|(t, vv, _)| *vv == v && *t <= now).map(|e| e.2).sum();
+                let released = sat::sum(r.escrow.iter().filter(|(t, vv, _)| *vv == v && *t <= now).map(|e| e.2));
                 let held_back = r.escrow.iter().any(|(t, vv, _)| *vv == v && *t > now);
+                let Some(released) = released else {
+                    self.e.out_of_range("what a market owes its vendor");
+                    return Ok(());
+                };
                 let owed = released.saturating_sub(*r.paid.get(&v).unwrap_or(&0));
                 if owed < 100_000 && sales_done && !held_back {
                     // Everything was already withdrawn: this withdrawal has nothing to take.
@@ -238,7 +263,7 @@ impl Sim<'_> {
                     return Ok(());
                 }
                 let (hot, haddr) = (r.hot, r.hot_addrs[1]);
-                if self.e.spendable(hot) < owed + 1_000_000 {
+                if sat::add(owed, 1_000_000).is_none_or(|need| self.e.spendable(hot) < need) {
                     self.market_sweep_now(m);
                 }
                 let addr = self.e.receive_addr(lot, AddrRole::Payout);
@@ -256,7 +281,9 @@ impl Sim<'_> {
                         format!("market \"{}\" cannot pay its vendor: its hot wallet ran dry; raise float_btc", ent.id),
                     ));
                 }
-                *self.market_mut(m).paid.entry(v).or_default() += owed;
+                let paid = self.market(m).paid.get(&v).copied().unwrap_or(0);
+                let paid = self.e.add(paid, owed, "what a market paid its vendor");
+                self.market_mut(m).paid.insert(v, paid);
             }
             Action::Hops { .. } => {
                 if action == 0 {
@@ -310,14 +337,14 @@ impl Sim<'_> {
                     self.send_from_sources(i, t, (lot, addr))?;
                 } else {
                     let coins = self.e.take_all(lot);
-                    let value: u64 = coins.iter().map(|u| u.value).sum();
+                    let value = value_of(&coins).unwrap_or(MAX_MONEY);
                     let x = to[self.e.index(to.len())] as u32;
                     let acct = self.account(x, holder, NONE);
                     let fresh = self.e.chance(0.5);
                     let dep = self.deposit_addr(acct, fresh);
                     let deposits = self.exchange(x).deposits;
                     let frac = self.e.uniform(peel_fraction.0, peel_fraction.1);
-                    let peel = round_btc((value as f64 * frac) as u64);
+                    let peel = round_btc(self.e.sats(value as f64 * frac, "a peel"));
                     let next = self.e.fresh_addr(lot, AddrRole::Hop);
                     let spec = Spec {
                         from: lot,
@@ -386,8 +413,11 @@ impl Sim<'_> {
                 let tx = self.deliver(i, action, (w, addr))?;
                 self.cash_out(i, o, tx, addr);
                 let value = self.e.truth.cashouts.last().map_or(0, |c| c.value);
-                if let Rt::Otc(r) = &mut self.rt[*otc] {
-                    r.bought += value;
+                if let Rt::Otc(r) = &self.rt[*otc] {
+                    let bought = self.e.add(r.bought, value, "what an OTC trader bought");
+                    if let Rt::Otc(r) = &mut self.rt[*otc] {
+                        r.bought = bought;
+                    }
                 }
             }
         }
@@ -411,7 +441,7 @@ impl Sim<'_> {
     fn fan_out(&mut self, i: usize, target: Option<u64>, n: usize, wallets: &[WalletId]) -> Result<u32, GenerateError> {
         let from = self.sources(i)[0];
         let coins = self.gather(i, target);
-        let have: u64 = coins.iter().map(|u| u.value).sum();
+        let have = value_of(&coins).unwrap_or(MAX_MONEY);
         let total = target.unwrap_or(have);
         let parts = self.e.split(total, n, 20_000);
         let mut pays = Vec::new();

@@ -16,3 +16,4 @@ mod legal;
 mod scoring;
 mod signed;
 mod validation;
+mod values;

@@ -358,3 +358,61 @@ fn intel_naming_a_transaction_the_step_never_makes_is_refused() {
     assert!(m.contains("step \"withdraw\" makes at most 5 transactions, so there is no transaction 5"), "{m}");
     assert!(m.contains("index counts from 0: 0 to 4"), "{m}");
 }
+
+#[test]
+fn a_price_walk_at_fractions_of_a_cent_is_refused_where_it_is_written() {
+    let (text, e) = shipped_with(
+        "beginner-careless-vendor.ron",
+        &[(
+            "RandomWalk(start_usd: 62000.0, daily_volatility: 0.025, min_usd: 52000.0, max_usd: 75000.0)",
+            "RandomWalk(start_usd: 0.004, daily_volatility: 0.025, min_usd: 0.002, max_usd: 0.006)",
+        )],
+    );
+    for (field, value) in [("start_usd", "0.004"), ("min_usd", "0.002"), ("max_usd", "0.006")] {
+        let m = message_at(&e, &place(&text, "RandomWalk(", value));
+        assert!(m.starts_with(&format!("{field} is {value}; a bitcoin's price is between $0.01 and")), "{m}");
+        assert!(m.contains("kept to the cent"), "{m}");
+    }
+    let (text, e) = shipped_with(
+        "beginner-careless-vendor.ron",
+        &[(
+            "RandomWalk(start_usd: 62000.0, daily_volatility: 0.025, min_usd: 52000.0, max_usd: 75000.0)",
+            "Fixed(0.0001)",
+        )],
+    );
+    assert!(message_at(&e, &place(&text, "Fixed(", "Fixed(")).starts_with("the price is 0.0001;"), "{e}");
+}
+
+#[test]
+fn dollar_amounts_that_make_dust_or_more_than_all_the_bitcoin_there_is_are_refused() {
+    // At a million dollars a bitcoin, a one-dollar order is 100 sat: dust.
+    let text = MINI.replacen("price: Fixed(60000.0)", "price: Fixed(1000000.0)", 1).replacen(
+        "usd: (100.0, 200.0)",
+        "usd: (1.0, 200.0)",
+        1,
+    );
+    let e = Scenario::parse(&text, "s.ron").map(|_| ()).unwrap_err().to_string();
+    let m = message_at(&e, &place(&text, "Purchases(", "(1.0, 200.0)"));
+    assert!(m.starts_with("the cheapest order, $1, comes to 100 sat at the highest price ($1000000)"), "{m}");
+    assert!(m.contains("below the 546-sat dust limit"), "{m}");
+    // At a cent a bitcoin, a ten-million-dollar order is a billion BTC.
+    let text = MINI.replacen("price: Fixed(60000.0)", "price: Fixed(0.01)", 1).replacen(
+        "usd: (100.0, 200.0)",
+        "usd: (100.0, 10000000.0)",
+        1,
+    );
+    let e = Scenario::parse(&text, "s.ron").map(|_| ()).unwrap_err().to_string();
+    let m = message_at(&e, &place(&text, "Purchases(", "(100.0, 10000000.0)"));
+    assert!(m.starts_with("the dearest order, $10000000, comes to 1000000000 BTC at the lowest price ($0.01)"), "{m}");
+    assert!(m.contains("more than the 21,000,000 BTC there can be"), "{m}");
+    // A step's amount in dollars: too little to pay its fees, or more than all the bitcoin.
+    let e = errors("exchange: \"x\")", "exchange: \"x\", amount: Usd(0.5))");
+    assert!(e.contains("Usd(0.5) comes to 833 sat at the highest price ($60000), below 0.0001 BTC"), "{e}");
+    let text = MINI.replacen("price: Fixed(60000.0)", "price: Fixed(10.0)", 1).replacen(
+        "exchange: \"x\")",
+        "exchange: \"x\", amount: Usd(1000000000000.0))",
+        1,
+    );
+    let e = Scenario::parse(&text, "s.ron").map(|_| ()).unwrap_err().to_string();
+    assert!(e.contains("Usd(1000000000000) comes to 100000000000 BTC at the lowest price ($10)"), "{e}");
+}
