@@ -34,6 +34,53 @@ pub const MARKET_OTHER_ORDER_USD: (f64, f64) = (20.0, 400.0);
 /// The most transactions one scenario may ask for.
 pub const MAX_TRANSACTIONS: u64 = 5_000_000;
 
+/// How big a world is: what its tables hold. Validation estimates it before anything is
+/// allocated; the generator counts it as it goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WorldSize {
+    pub transactions: u64,
+    pub inputs: u64,
+    pub outputs: u64,
+    pub addresses: u64,
+}
+
+impl WorldSize {
+    /// The largest world a scenario may ask for: validation refuses an estimate above any of
+    /// these, or above [`WorldSize::MAX_MEMORY`].
+    pub const MAX: WorldSize =
+        WorldSize { transactions: MAX_TRANSACTIONS, inputs: 20_000_000, outputs: 20_000_000, addresses: 20_000_000 };
+    /// The largest world the generator makes: a quarter above [`WorldSize::MAX`], since an
+    /// estimate is only an estimate. Past it, generation stops with an error instead of
+    /// running out of memory.
+    pub const GENERATED_MAX: WorldSize =
+        WorldSize { transactions: 6_250_000, inputs: 25_000_000, outputs: 25_000_000, addresses: 25_000_000 };
+    /// The most memory a world may need by [`WorldSize::memory`]: 8 GiB.
+    pub const MAX_MEMORY: u64 = 8 << 30;
+
+    /// About how many bytes generating and writing a world this big holds at its peak: the
+    /// tables, the blocks' bytes, the truth, the address text (measured on fast-mode worlds
+    /// of 100,000 to 1,000,000 transactions, and rounded up).
+    pub fn memory(&self) -> u64 {
+        self.transactions
+            .saturating_mul(100)
+            .saturating_add(self.inputs.saturating_mul(150))
+            .saturating_add(self.outputs.saturating_mul(90))
+            .saturating_add(self.addresses.saturating_mul(200))
+    }
+
+    /// The first count in which `self` is above `limit`: its name, its value and the limit.
+    pub fn above(&self, limit: &WorldSize) -> Option<(&'static str, u64, u64)> {
+        [
+            ("transactions", self.transactions, limit.transactions),
+            ("inputs", self.inputs, limit.inputs),
+            ("outputs", self.outputs, limit.outputs),
+            ("addresses", self.addresses, limit.addresses),
+        ]
+        .into_iter()
+        .find(|(_, n, most)| n > most)
+    }
+}
+
 /// An address script type, as wallets of each era use them.
 #[allow(non_camel_case_types)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

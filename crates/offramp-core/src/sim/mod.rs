@@ -29,7 +29,7 @@ use crate::ledger::keys::KeySource;
 use crate::ledger::values::{ValueError, check_values};
 use crate::ledger::{Chain, seal};
 use crate::locate::Pos;
-use crate::scenario::{EntityKind, Scenario};
+use crate::scenario::{EntityKind, Scenario, WorldSize};
 use crate::time::DAY;
 use crate::truth::Truth;
 
@@ -40,6 +40,22 @@ pub struct Options {
     pub seed: Option<u64>,
     /// Real keys and signatures instead of placeholders.
     pub signed: bool,
+}
+
+/// How big a world the generator may make before it stops with an error (instead of running
+/// out of memory). Validation refuses scenarios estimated above [`WorldSize::MAX`]; these
+/// are a margin above that, for scenarios whose estimate was low.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub size: WorldSize,
+    /// Bytes, by [`WorldSize::memory`].
+    pub memory: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { size: WorldSize::GENERATED_MAX, memory: WorldSize::MAX_MEMORY / 4 * 5 }
+    }
 }
 
 /// The phases progress is reported for.
@@ -236,6 +252,8 @@ pub struct Sim<'s> {
     pub end: i64,
     /// The profile each scenario entity's own wallets use (the first of a population's).
     pub entity_profiles: Vec<u32>,
+    /// How big the world may grow.
+    pub limits: Limits,
 }
 
 /// Generates the world of `sc`.
@@ -243,6 +261,20 @@ pub struct Sim<'s> {
 /// # Errors
 /// A [`GenerateError`] with the place in the scenario that asks for the impossible.
 pub fn generate(sc: &Scenario, opts: &Options, progress: Progress<'_>) -> Result<World, GenerateError> {
+    generate_within(sc, opts, &Limits::default(), progress)
+}
+
+/// Generates the world of `sc`, stopping with an error as soon as it grows past `limits`.
+///
+/// # Errors
+/// A [`GenerateError`] with the place in the scenario that asks for the impossible, or that
+/// was at work when the world grew too big.
+pub fn generate_within(
+    sc: &Scenario,
+    opts: &Options,
+    limits: &Limits,
+    progress: Progress<'_>,
+) -> Result<World, GenerateError> {
     let seed = opts.seed.unwrap_or(sc.meta.seed);
     let mut price_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5052_4943_4550_4154);
     let price_start = sc.meta.start - 120 * DAY;
@@ -262,12 +294,24 @@ pub fn generate(sc: &Scenario, opts: &Options, progress: Progress<'_>) -> Result
         keys_rng: ChaCha8Rng::seed_from_u64(seed ^ 0x4b59_435f_4944_454e),
         end: sc.end(),
         entity_profiles: Vec::new(),
+        limits: *limits,
     };
     sim.e.truth.step_txs = vec![Vec::new(); sc.story.len()];
     let t0 = std::time::Instant::now();
     sim.setup()?;
     if let Some(what) = sim.e.out_of_range.take() {
         return Err(sim.out_of_range(sim.place_of(Ev::PoolPayouts(0)), &what));
+    }
+    // The pre-history funded every population at once: the entities are what to shrink.
+    let largest = sc.entities.iter().enumerate().max_by_key(|(_, e)| match &e.kind {
+        EntityKind::Users(u) => u.count,
+        EntityKind::Buyers(b) => b.count,
+        _ => 0,
+    });
+    if let Some((_, e)) = largest
+        && let Some(err) = sim.too_big((e.loc, format!("{} \"{}\"", e.kind.word(), e.id)))
+    {
+        return Err(err);
     }
     sim.schedule_all();
     sim.run(progress)?;
@@ -351,6 +395,9 @@ impl Sim<'_> {
             if let Some(what) = self.e.out_of_range.take() {
                 return Err(self.out_of_range(self.place_of(ev), &what));
             }
+            if let Some(err) = self.too_big(self.place_of(ev)) {
+                return Err(err);
+            }
             n += 1;
             if n.is_multiple_of(4096) {
                 progress(Phase::Simulating, ((t - start).max(0) as u64).min(total), total);
@@ -411,6 +458,39 @@ impl Sim<'_> {
                 None => (sc.entities.first().map_or(Pos::default(), |e| e.loc), "the mining pools".into()),
             },
         }
+    }
+
+    /// How big the world is so far.
+    fn size(&self) -> WorldSize {
+        let c = &self.e.chain;
+        WorldSize {
+            transactions: c.txs.len() as u64,
+            inputs: c.inputs.len() as u64,
+            outputs: c.outputs.len() as u64,
+            addresses: c.addresses.len() as u64,
+        }
+    }
+
+    /// The error for a world that has grown past the limits while `who` was at work, if it has.
+    fn too_big(&self, (at, who): (Pos, String)) -> Option<GenerateError> {
+        let size = self.size();
+        let why = if let Some((what, n, most)) = size.above(&self.limits.size) {
+            format!("the world has {n} {what}, more than the {most} Offramp generates")
+        } else if size.memory() > self.limits.memory {
+            format!(
+                "the world needs about {:.1} GiB of memory, more than the {:.1} GiB Offramp allows",
+                size.memory() as f64 / f64::from(1u32 << 30),
+                self.limits.memory as f64 / f64::from(1u32 << 30)
+            )
+        } else {
+            return None;
+        };
+        Some(self.e.fail(
+            at,
+            format!(
+                "{who}: generation stopped: {why} (it makes more than validation estimated); make the scenario smaller"
+            ),
+        ))
     }
 
     /// The error for an amount that left the range of money while `who` was at work.

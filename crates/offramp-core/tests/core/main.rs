@@ -15,5 +15,6 @@ mod kyc;
 mod legal;
 mod scoring;
 mod signed;
+mod sizes;
 mod validation;
 mod values;
