@@ -155,8 +155,10 @@ pub struct Engine<'s> {
     /// Reused buffers of coin selection.
     scratch_order: Vec<usize>,
     scratch_chosen: Vec<bool>,
-    /// The first amount that left the range of money (see [`Engine::out_of_range`]).
-    pub out_of_range: Option<String>,
+    /// Why the simulation must stop once the event being handled is over: an amount that
+    /// left the range of money ([`Engine::out_of_range`]), a transaction heavier than a block.
+    /// The first reason is kept.
+    pub trouble: Option<String>,
 }
 
 impl<'s> Engine<'s> {
@@ -178,7 +180,7 @@ impl<'s> Engine<'s> {
             block_miner: NONE,
             scratch_order: Vec::new(),
             scratch_chosen: Vec::new(),
-            out_of_range: None,
+            trouble: None,
         }
     }
 
@@ -186,9 +188,18 @@ impl<'s> Engine<'s> {
     /// below zero): `what` says which. The result is never used in a block: the event being
     /// handled ends the simulation with an error at its place in the scenario. The first note
     /// is kept.
-    pub fn out_of_range(&mut self, what: impl Into<String>) {
-        if self.out_of_range.is_none() {
-            self.out_of_range = Some(what.into());
+    pub fn out_of_range(&mut self, what: impl AsRef<str>) {
+        self.trouble(format!(
+            "{} comes to no amount of money (more than the 21,000,000 BTC there can be, or less than nothing); the scenario's amounts and prices are out of proportion",
+            what.as_ref()
+        ));
+    }
+
+    /// Notes why the simulation must stop after the event being handled (the first reason
+    /// is kept): the event's entity or step is named with it.
+    pub fn trouble(&mut self, why: String) {
+        if self.trouble.is_none() {
+            self.trouble = Some(why);
         }
     }
 
@@ -585,6 +596,14 @@ impl<'s> Engine<'s> {
             + coins.iter().map(|u| input_weight(self.chain.addresses[u.addr as usize].kind)).sum::<u64>()
             + outs.iter().map(|p| output_weight(self.chain.addresses[p.addr as usize].kind)).sum::<u64>()
             + 2;
+        if weight > MAX_BLOCK_WEIGHT - COINBASE_RESERVE_WEIGHT {
+            // No block could hold it: the chain would be invalid.
+            self.trouble(format!(
+                "a transaction of {} inputs and {} outputs would weigh {weight} weight units, more than a block holds",
+                coins.len(),
+                outs.len()
+            ));
+        }
         if self.block_weight + weight > MAX_BLOCK_WEIGHT - COINBASE_RESERVE_WEIGHT {
             self.close_block();
             let t = i64::from(self.chain.blocks[self.block].time) + self.block_interval();

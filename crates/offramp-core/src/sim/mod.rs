@@ -299,8 +299,8 @@ pub fn generate_within(
     sim.e.truth.step_txs = vec![Vec::new(); sc.story.len()];
     let t0 = std::time::Instant::now();
     sim.setup()?;
-    if let Some(what) = sim.e.out_of_range.take() {
-        return Err(sim.out_of_range(sim.place_of(Ev::PoolPayouts(0)), &what));
+    if let Some(why) = sim.e.trouble.take() {
+        return Err(sim.trouble(sim.place_of(Ev::PoolPayouts(0)), &why));
     }
     // The pre-history funded every population at once: the entities are what to shrink.
     let largest = sc.entities.iter().enumerate().max_by_key(|(_, e)| match &e.kind {
@@ -392,8 +392,8 @@ impl Sim<'_> {
             self.advance(t);
             self.e.now = t;
             self.handle(ev)?;
-            if let Some(what) = self.e.out_of_range.take() {
-                return Err(self.out_of_range(self.place_of(ev), &what));
+            if let Some(why) = self.e.trouble.take() {
+                return Err(self.trouble(self.place_of(ev), &why));
             }
             if let Some(err) = self.too_big(self.place_of(ev)) {
                 return Err(err);
@@ -410,8 +410,8 @@ impl Sim<'_> {
         let last = self.e.now;
         self.advance(last + 1);
         self.e.close_block();
-        if let Some(what) = self.e.out_of_range.take() {
-            return Err(self.out_of_range(self.place_of(Ev::PoolPayouts(0)), &what));
+        if let Some(why) = self.e.trouble.take() {
+            return Err(self.trouble(self.place_of(Ev::PoolPayouts(0)), &why));
         }
         progress(Phase::Simulating, total, total);
         Ok(())
@@ -493,14 +493,9 @@ impl Sim<'_> {
         ))
     }
 
-    /// The error for an amount that left the range of money while `who` was at work.
-    fn out_of_range(&self, (at, who): (Pos, String), what: &str) -> GenerateError {
-        self.e.fail(
-            at,
-            format!(
-                "{who}: {what} comes to no amount of money (more than the 21,000,000 BTC there can be, or less than nothing); the scenario's amounts and prices are out of proportion"
-            ),
-        )
+    /// The error for what stopped the simulation while `who` was at work.
+    fn trouble(&self, (at, who): (Pos, String), why: &str) -> GenerateError {
+        self.e.fail(at, format!("{who}: {why}"))
     }
 
     fn advance(&mut self, t: i64) {

@@ -8,13 +8,17 @@ use super::engine::{Inputs, Pay, Rest, Spec, Utxo, WalletId, value_of};
 use super::sat::{self, MAX_MONEY};
 use super::*;
 use crate::ledger::{DUST, NONE, input_weight, output_weight};
-use crate::scenario::{AddrRole, Identity};
+use crate::scenario::{AddrRole, Identity, ScriptType};
 use crate::truth::{Account, Activity, Operation, Purpose};
 
 /// Most inputs a service puts in one sweep.
 const SWEEP_INPUTS: usize = 150;
 /// Most payments in one withdrawal batch.
 const BATCH_OUTPUTS: usize = 100;
+/// The heaviest CoinJoin round, as wallets estimate weight: under Bitcoin Core's limit for a
+/// standard transaction (400,000, a tenth of a block), with room for what the estimate leaves
+/// out (longer counts, the empty witnesses of legacy inputs).
+const MAX_ROUND_WEIGHT: u64 = 390_000;
 
 impl Sim<'_> {
     pub fn exchange(&self, x: u32) -> &ExchangeRt {
@@ -566,6 +570,12 @@ impl Sim<'_> {
             coins.extend(taken);
             true
         };
+        // The transaction's weight so far: its frame, the coordinator's output, and the story
+        // participants' coins with as many outputs as they can get.
+        let mut weight = 42 + output_weight(ScriptType::P2WPKH);
+        for (_, taken, dest) in &story {
+            weight += self.inputs_weight(taken) + 51 * output_weight(self.e.profile_of(*dest).script);
+        }
         for (step, taken, dest) in story {
             let stake = value_of(&taken).unwrap_or(MAX_MONEY);
             if !add(self, taken, dest, true, true) {
@@ -578,12 +588,31 @@ impl Sim<'_> {
             story_step = step;
             self.steps[step as usize].pending -= 1;
         }
+        // One round is one transaction: users beyond what a standard transaction holds wait,
+        // still registered, for the next round.
+        let mut waiting: Vec<WalletId> = Vec::new();
         for w in asked {
+            if !waiting.is_empty() {
+                waiting.push(w);
+                continue;
+            }
             let taken = self.e.take_value(w, sat::add(denom, denom / 10).unwrap_or(MAX_MONEY));
-            let ok = add(self, taken.clone(), w, false, false);
-            if !ok {
+            let more = self.inputs_weight(&taken) + 2 * output_weight(self.e.profile_of(w).script);
+            if weight + more > MAX_ROUND_WEIGHT {
+                self.e.give_back(w, taken);
+                waiting.push(w);
+                continue;
+            }
+            if add(self, taken.clone(), w, false, false) {
+                weight += more;
+            } else {
                 self.e.give_back(w, taken);
             }
+        }
+        if !waiting.is_empty()
+            && let Rt::CoinJoin(r) = &mut self.rt[c as usize]
+        {
+            r.users = waiting;
         }
         if coord > DUST {
             outs.push(Pay { wallet: fee_wallet, addr: fee_addr, value: coord, flow: false });
@@ -597,6 +626,11 @@ impl Sim<'_> {
             if story_step != NONE { Purpose::Story(story_step) } else { Purpose::Service(Operation::CoinJoinRound) };
         self.e.record(&coins, &outs, 1, 0, 0xffff_ffff, total_fee, purpose);
         Ok(())
+    }
+
+    /// What `coins` weigh as inputs.
+    fn inputs_weight(&self, coins: &[Utxo]) -> u64 {
+        coins.iter().map(|u| input_weight(self.e.chain.addresses[u.addr as usize].kind)).sum()
     }
 
     /// Every few days an OTC trader deposits the coins it bought at its own exchange

@@ -199,15 +199,8 @@ impl Sim<'_> {
                 }
             };
             self.rt.push(rt);
-            if let Some(what) = self.e.out_of_range.take() {
-                return Err(self.e.fail(
-                    ent.loc,
-                    format!(
-                        "{} \"{}\": {what} comes to no amount of money (more than the 21,000,000 BTC there can be); the scenario's amounts and prices are out of proportion",
-                        ent.kind.word(),
-                        ent.id
-                    ),
-                ));
+            if let Some(why) = self.e.trouble.take() {
+                return Err(self.e.fail(ent.loc, format!("{} \"{}\": {why}", ent.kind.word(), ent.id)));
             }
         }
         if !has_miners {

@@ -1,9 +1,11 @@
 //! Worlds too big for memory: refused by validation with the estimate, before anything is
 //! built; and a world that grows past the generator's limits anyway stops with an error
-//! instead of exhausting memory.
+//! instead of exhausting memory. No transaction grows too big for a block either.
 
+use offramp_core::ledger::check::check_chain;
 use offramp_core::scenario::{Scenario, WorldSize};
 use offramp_core::sim::{Limits, Options, generate_within};
+use offramp_core::truth::{Operation, Purpose};
 
 use crate::common::*;
 
@@ -77,4 +79,31 @@ fn a_world_that_outgrows_the_generators_limits_stops_with_an_error_at_the_part_a
     let small = Limits { memory: 100_000, ..Limits::default() };
     let e = run(small).map(|_| ()).unwrap_err().to_string();
     assert!(e.contains("GiB of memory, more than the 0.0 GiB Offramp allows"), "{e}");
+}
+
+#[test]
+fn a_coinjoin_with_thousands_of_users_waiting_makes_rounds_that_fit_in_a_block() {
+    // Ordinary users ask to join far more often than the rounds run: every one of them used
+    // to go into the next round, a transaction heavier than any block.
+    let text = with_entities(
+        "        Users(id: \"u\", count: 30000, balance_btc: (0.01, 0.1)),\n        \
+         CoinJoin(id: \"cj\", denomination_btc: 0.001, participants: (2, 5), round_every: \"3d\", users: \"u\"),\n",
+    )
+    .replacen("reserve_btc: 50.0", "reserve_btc: 5000.0", 1)
+    .replacen(
+        "    story: [",
+        "    background: (users: \"u\", tx_per_day: 16000.0, mix: (payments: 1.0, coinjoins: 9.0)),\n    story: [",
+        1,
+    );
+    let sc = Scenario::parse(&text, "s.ron").unwrap_or_else(|e| panic!("{e}"));
+    let w = generate(&sc, None, false);
+    check_chain(sc.meta.network, &blocks(&w), None).unwrap_or_else(|e| panic!("{e}"));
+    let rounds: Vec<u32> = (0..w.chain.txs.len())
+        .filter(|&t| w.truth.purposes[t] == Purpose::Service(Operation::CoinJoinRound))
+        .map(|t| w.chain.txs[t].weight)
+        .collect();
+    let heaviest = rounds.iter().copied().max().unwrap_or(0);
+    assert!(heaviest <= 400_000, "a round of {heaviest} weight units is not a standard transaction");
+    // The test is about full rounds: some were as full as a standard transaction allows.
+    assert!(heaviest > 300_000, "test setup: the heaviest round weighs only {heaviest} weight units");
 }
