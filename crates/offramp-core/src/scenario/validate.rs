@@ -831,14 +831,10 @@ impl V<'_> {
                     } else {
                         // Orders are whole dollars, at least one.
                         let (cheapest, dearest) = (usd.0.max(1.0), usd.1.max(1.0));
-                        let _ =
-                            self.usd_in_range(cheapest, DUST, &ap("usd"), &format!("the cheapest order, ${cheapest},"))
-                                && self.usd_in_range(
-                                    dearest,
-                                    DUST,
-                                    &ap("usd"),
-                                    &format!("the dearest order, ${dearest},"),
-                                );
+                        // One problem at a time: a range that fails at both ends is one mistake.
+                        if self.usd_in_range(cheapest, DUST, &ap("usd"), &format!("the cheapest order, ${cheapest},")) {
+                            self.usd_in_range(dearest, DUST, &ap("usd"), &format!("the dearest order, ${dearest},"));
+                        }
                     }
                     Action::Purchases {
                         market: market.unwrap_or(0),

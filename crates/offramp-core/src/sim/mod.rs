@@ -309,9 +309,9 @@ pub fn generate_within(
         _ => 0,
     });
     if let Some((_, e)) = largest
-        && let Some(err) = sim.too_big((e.loc, format!("{} \"{}\"", e.kind.word(), e.id)))
+        && let Some(why) = sim.too_big()
     {
-        return Err(err);
+        return Err(sim.trouble((e.loc, format!("{} \"{}\"", e.kind.word(), e.id)), &why));
     }
     sim.schedule_all();
     sim.run(progress)?;
@@ -395,8 +395,8 @@ impl Sim<'_> {
             if let Some(why) = self.e.trouble.take() {
                 return Err(self.trouble(self.place_of(ev), &why));
             }
-            if let Some(err) = self.too_big(self.place_of(ev)) {
-                return Err(err);
+            if let Some(why) = self.too_big() {
+                return Err(self.trouble(self.place_of(ev), &why));
             }
             n += 1;
             if n.is_multiple_of(4096) {
@@ -471,8 +471,8 @@ impl Sim<'_> {
         }
     }
 
-    /// The error for a world that has grown past the limits while `who` was at work, if it has.
-    fn too_big(&self, (at, who): (Pos, String)) -> Option<GenerateError> {
+    /// Why the world is too big, if it has grown past the limits (cheap: after every event).
+    fn too_big(&self) -> Option<String> {
         let size = self.size();
         let why = if let Some((what, n, most)) = size.above(&self.limits.size) {
             format!("the world has {n} {what}, more than the {most} Offramp generates")
@@ -485,12 +485,7 @@ impl Sim<'_> {
         } else {
             return None;
         };
-        Some(self.e.fail(
-            at,
-            format!(
-                "{who}: generation stopped: {why} (it makes more than validation estimated); make the scenario smaller"
-            ),
-        ))
+        Some(format!("generation stopped: {why} (it makes more than validation estimated); make the scenario smaller"))
     }
 
     /// The error for what stopped the simulation while `who` was at work.
