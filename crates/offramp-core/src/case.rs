@@ -78,7 +78,8 @@ impl Case {
         if meta.len() > MAX_CASE_BYTES {
             return Err(one(format!("the case file is {} bytes; case files are at most {MAX_CASE_BYTES}", meta.len())));
         }
-        let text = std::fs::read_to_string(path).map_err(|e| one(format!("cannot read the case file: {e}")))?;
+        let bytes = std::fs::read(path).map_err(|e| one(format!("cannot read the case file: {e}")))?;
+        let text = crate::diag::utf8_text(bytes, &file).map_err(|d| Diagnostics(vec![d]))?;
         Case::parse(&text, &file, scenario)
     }
 
@@ -147,19 +148,9 @@ impl Case {
     /// Parses a case without checking it against a scenario.
     ///
     /// # Errors
-    /// The RON syntax or type error, with its place.
+    /// The RON syntax or type error, at the token at fault.
     pub fn parse_unchecked(text: &str, file: &str) -> Result<Case, Diagnostics> {
-        ron::Options::default()
-            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
-            .from_str(text)
-            .map_err(|e| {
-                Diagnostics(vec![Diagnostic {
-                    file: file.to_string(),
-                    line: e.span.start.line.max(1),
-                    col: e.span.start.col.max(1),
-                    message: e.code.to_string(),
-                }])
-            })
+        crate::diag::parse_ron(text, file)
     }
 
     /// The case as RON text.

@@ -13,6 +13,7 @@ mod forensics;
 mod funds;
 mod kyc;
 mod legal;
+mod positions;
 mod scoring;
 mod signed;
 mod sizes;
