@@ -6,6 +6,7 @@ pub mod board;
 pub mod case;
 pub mod diag;
 pub mod export;
+pub mod format;
 pub mod forensics;
 pub mod intel;
 pub mod ledger;
