@@ -9,6 +9,7 @@ use crate::diag::suggestion;
 use crate::forensics::{LookupError, parse_address};
 use crate::scenario::{AddrRole, EntityIdx, EntityKind, Scenario};
 use crate::sim::World;
+use crate::text;
 use crate::time::format_instant;
 
 /// What an exchange's compliance team sends back.
@@ -48,8 +49,8 @@ pub enum LegalError {
     BadAddress(LookupError),
 }
 
-/// The exchange named by id or display name, ignoring case in any script ("BÖRSE" is
-/// "Börse") and surrounding spaces.
+/// The exchange named by id or display name as people write it ([`text::same`]): in any case
+/// of any script ("BÖRSE" is "Börse"), with or without accents ("Borse"), with any spacing.
 ///
 /// # Errors
 /// [`LegalError::UnknownExchange`], with the nearest name when one is close.
@@ -62,10 +63,9 @@ pub fn find_exchange(world: &World, name: &str) -> Result<EntityIdx, LegalError>
 /// # Errors
 /// [`LegalError::UnknownExchange`], with the nearest name when one is close.
 pub fn find_exchange_in(sc: &Scenario, name: &str) -> Result<EntityIdx, LegalError> {
-    let n = name.trim().to_lowercase();
     let exchanges: Vec<(usize, &crate::scenario::Entity)> =
         sc.entities.iter().enumerate().filter(|(_, e)| matches!(e.kind, EntityKind::Exchange(_))).collect();
-    exchanges.iter().find(|(_, e)| e.id.to_lowercase() == n || e.name.to_lowercase() == n).map(|(i, _)| *i).ok_or_else(
+    exchanges.iter().find(|(_, e)| text::same(&e.id, name) || text::same(&e.name, name)).map(|(i, _)| *i).ok_or_else(
         || LegalError::UnknownExchange {
             name: name.to_string(),
             hint: suggestion(name, exchanges.iter().flat_map(|(_, e)| [e.id.as_str(), e.name.as_str()])),

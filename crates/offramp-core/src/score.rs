@@ -10,6 +10,7 @@ use crate::case::Case;
 use crate::legal;
 use crate::scenario::{Objective, Rule, Tolerance};
 use crate::sim::{World, normalize_address};
+use crate::text;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Report {
@@ -121,34 +122,9 @@ pub fn wrong_request(world: &World, exchange: &str, address: &str) -> Option<Str
     }
 }
 
-fn norm_text(s: &str) -> String {
-    let folded: String = s
-        .chars()
-        .map(|c| match c {
-            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
-            'é' | 'è' | 'ê' | 'ë' | 'ě' => 'e',
-            'í' | 'ì' | 'î' | 'ï' => 'i',
-            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' => 'o',
-            'ú' | 'ù' | 'û' | 'ü' | 'ů' => 'u',
-            'ý' | 'ÿ' => 'y',
-            'č' | 'ç' | 'ć' => 'c',
-            'ř' => 'r',
-            'š' | 'ś' => 's',
-            'ž' | 'ź' | 'ż' => 'z',
-            'ñ' | 'ň' => 'n',
-            'ď' => 'd',
-            'ť' => 't',
-            'ł' => 'l',
-            'ß' => 's',
-            c => c,
-        })
-        .collect();
-    folded.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
+/// An entity named by its id or its name, as people write them ([`text::same`]).
 fn entity_matches(given: &str, e: &Named) -> bool {
-    let g = norm_text(&given.to_lowercase());
-    g == norm_text(&e.id.to_lowercase()) || g == norm_text(&e.name.to_lowercase())
+    text::same(given, &e.id) || text::same(given, &e.name)
 }
 
 /// Per-item credit and per-wrong-item penalty over sets of strings.
@@ -225,7 +201,7 @@ fn score_objective(o: &Objective, truth: &Resolved, given: Option<&Given>) -> Ob
             return s;
         }
         (Resolved::Text(t), Given::Text(g)) => {
-            if norm_text(&t.to_lowercase()) == norm_text(&g.to_lowercase()) {
+            if text::same(t, g) {
                 s.earned = possible;
             } else {
                 s.deductions.push(format!("-{} \"{g}\" is not the answer", fmt_pts(possible)));

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod answers;
 mod blockfiles;
 mod board;
 mod chain;
