@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::answer::{Given, Named, Resolved};
 use crate::case::Case;
 use crate::legal;
-use crate::scenario::{Objective, Rule, Tolerance};
+use crate::scenario::{Answer, EntityKind, Objective, Rule, Tolerance};
 use crate::sim::{World, normalize_address};
 use crate::text;
 
@@ -59,7 +59,7 @@ pub fn score(world: &World, case: &Case) -> Report {
     let sc = &world.scenario;
     let mut objectives = Vec::new();
     for (o, truth) in sc.objectives.iter().zip(&world.truth.answers) {
-        let mut s = score_objective(o, truth, case.answers.get(&o.id));
+        let mut s = score_objective(o, truth, &also_true(world, o), case.answers.get(&o.id));
         for h in case.hints.iter().filter(|h| h.objective == o.id) {
             if let Some(hint) = o.hints.get(h.hint as usize)
                 && hint.cost > 0.0
@@ -122,6 +122,22 @@ pub fn wrong_request(world: &World, exchange: &str, address: &str) -> Option<Str
     }
 }
 
+/// Text answers that are as right as the resolved one. An identity is "the name on the
+/// holder's KYC file at a cooperating exchange": a holder with files at two such exchanges
+/// (a made-up person at each, when the scenario names none) has every one of those names
+/// accepted, not only the first.
+fn also_true(world: &World, o: &Objective) -> Vec<String> {
+    let Answer::Identity { of } = o.answer else { return Vec::new() };
+    let cooperating = |x: u32| matches!(world.scenario.entities.get(x as usize).map(|e| &e.kind), Some(EntityKind::Exchange(e)) if e.cooperates);
+    world
+        .truth
+        .accounts
+        .iter()
+        .filter(|a| a.holder == of as u32 && cooperating(a.service))
+        .filter_map(|a| a.identity.as_ref().map(|i| i.name.clone()))
+        .collect()
+}
+
 /// An entity named by its id or its name, as people write them ([`text::same`]).
 fn entity_matches(given: &str, e: &Named) -> bool {
     text::same(given, &e.id) || text::same(given, &e.name)
@@ -149,7 +165,7 @@ fn compare(truth: &[String], given: &[String]) -> SetResult {
     }
 }
 
-fn score_objective(o: &Objective, truth: &Resolved, given: Option<&Given>) -> ObjectiveScore {
+fn score_objective(o: &Objective, truth: &Resolved, also_true: &[String], given: Option<&Given>) -> ObjectiveScore {
     let possible = o.rule.points();
     let mut s = ObjectiveScore {
         id: o.id.clone(),
@@ -201,7 +217,7 @@ fn score_objective(o: &Objective, truth: &Resolved, given: Option<&Given>) -> Ob
             return s;
         }
         (Resolved::Text(t), Given::Text(g)) => {
-            if text::same(t, g) {
+            if text::same(t, g) || also_true.iter().any(|a| text::same(a, g)) {
                 s.earned = possible;
             } else {
                 s.deductions.push(format!("-{} \"{g}\" is not the answer", fmt_pts(possible)));

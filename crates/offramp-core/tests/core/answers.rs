@@ -6,7 +6,7 @@
 use offramp_core::answer::{Given, Resolved};
 use offramp_core::case::Case;
 use offramp_core::legal;
-use offramp_core::scenario::Scenario;
+use offramp_core::scenario::{EntityKind, Scenario};
 use offramp_core::score::{Report, score};
 use offramp_core::sim::World;
 
@@ -36,6 +36,64 @@ fn mini_with(edits: &[(&str, &str)]) -> Scenario {
         text = text.replacen(from, to, 1);
     }
     Scenario::parse(&text, "mini.ron").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The vendor cashes out at three exchanges that do KYC, of which two answer the police; no
+/// identity is written for the vendor, so each account gets a made-up person (of the
+/// exchange's country: three countries, three different names).
+fn three_exchanges() -> Scenario {
+    mini_with(&[
+        (
+            "Exchange(id: \"x\", reserve_btc: 50.0),",
+            "Exchange(id: \"x\", reserve_btc: 50.0, jurisdiction: \"DE\"),
+        Exchange(id: \"y\", reserve_btc: 50.0, jurisdiction: \"FR\"),
+        Exchange(id: \"z\", reserve_btc: 50.0, jurisdiction: \"GB\", cooperates: false),",
+        ),
+        (
+            "action: CashOut(from: [\"withdraw\"], exchange: \"x\")),",
+            "action: CashOut(from: [\"withdraw\"], exchange: \"x\", amount: Fraction(0.3))),
+        (id: \"cashout2\", window: (\"8d\", \"9d\"), action: CashOut(from: [\"withdraw\"], exchange: \"y\", amount: Fraction(0.5))),
+        (id: \"cashout3\", window: (\"9d\", \"10d\"), action: CashOut(from: [\"withdraw\"], exchange: \"z\")),",
+        ),
+        (
+            "rule: Set(points: 10, wrong_penalty: 2)),",
+            "rule: Set(points: 10, wrong_penalty: 2)),
+        (id: \"who\", prompt: \"Who?\", answer: Identity(of: \"v\"), rule: Exact(points: 20)),",
+        ),
+    ])
+}
+
+#[test]
+fn an_identity_answer_accepts_the_name_on_any_cooperating_exchanges_kyc_file() {
+    let sc = three_exchanges();
+    let w = generate(&sc, None, false);
+    let v = sc.entity("v").unwrap() as u32;
+    let cooperates = |x: u32| matches!(&sc.entities[x as usize].kind, EntityKind::Exchange(e) if e.cooperates);
+    let names = |at_cooperating: bool| -> Vec<String> {
+        let mut n: Vec<String> = w
+            .truth
+            .accounts
+            .iter()
+            .filter(|a| a.holder == v && cooperates(a.service) == at_cooperating)
+            .filter_map(|a| a.identity.as_ref().map(|i| i.name.clone()))
+            .collect();
+        n.sort();
+        n.dedup();
+        n
+    };
+    let (good, other) = (names(true), names(false));
+    assert_eq!(good.len(), 2, "test setup: a made-up person at each cooperating exchange: {good:?}");
+    assert_eq!(other.len(), 1, "test setup: and one at the exchange that refuses: {other:?}");
+    assert!(!good.contains(&other[0]));
+    for name in &good {
+        let r = score(&w, &case_with(&w, &[("who", Given::Text(name.clone()))]));
+        assert_eq!(earned(&r, "who"), possible(&r, "who"), "{name} is on a cooperating exchange's file");
+        let r = score(&w, &case_with(&w, &[("who", Given::Text(name.to_uppercase()))]));
+        assert_eq!(earned(&r, "who"), possible(&r, "who"), "{name} in capitals");
+    }
+    // The exchange that refuses legal requests never shows its file: its name is no answer.
+    let r = score(&w, &case_with(&w, &[("who", Given::Text(other[0].clone()))]));
+    assert_eq!(earned(&r, "who"), 0.0);
 }
 
 #[test]
