@@ -58,13 +58,15 @@ fn fmt_pts(x: f64) -> String {
 pub fn score(world: &World, case: &Case) -> Report {
     let sc = &world.scenario;
     let mut objectives = Vec::new();
+    // A hint listed twice was unlocked once: it is charged once.
+    let hints: BTreeSet<(&str, u32)> = case.hints.iter().map(|h| (h.objective.as_str(), h.hint)).collect();
     for (o, truth) in sc.objectives.iter().zip(&world.truth.answers) {
         let mut s = score_objective(o, truth, &also_true(world, o), case.answers.get(&o.id));
-        for h in case.hints.iter().filter(|h| h.objective == o.id) {
-            if let Some(hint) = o.hints.get(h.hint as usize)
+        for &(_, h) in hints.iter().filter(|(id, _)| *id == o.id) {
+            if let Some(hint) = o.hints.get(h as usize)
                 && hint.cost > 0.0
             {
-                s.deductions.push(format!("-{} for hint {}", fmt_pts(hint.cost), h.hint + 1));
+                s.deductions.push(format!("-{} for hint {}", fmt_pts(hint.cost), h + 1));
                 s.earned -= hint.cost;
             }
         }

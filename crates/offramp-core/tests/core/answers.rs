@@ -4,7 +4,7 @@
 //! columns line up and never read "-0".
 
 use offramp_core::answer::{Given, Resolved};
-use offramp_core::case::Case;
+use offramp_core::case::{Case, HintUse};
 use offramp_core::legal;
 use offramp_core::scenario::{EntityKind, Scenario};
 use offramp_core::score::{Report, score};
@@ -94,6 +94,31 @@ fn an_identity_answer_accepts_the_name_on_any_cooperating_exchanges_kyc_file() {
     // The exchange that refuses legal requests never shows its file: its name is no answer.
     let r = score(&w, &case_with(&w, &[("who", Given::Text(other[0].clone()))]));
     assert_eq!(earned(&r, "who"), 0.0);
+}
+
+#[test]
+fn a_hint_listed_twice_in_a_case_is_charged_once() {
+    let w = generate(&load(&scenarios_dir().join("beginner-careless-vendor.ron")), None, false);
+    let reference: Vec<(&str, Given)> =
+        w.scenario.objectives.iter().zip(&w.truth.answers).map(|(o, a)| (o.id.as_str(), a.as_given())).collect();
+    let (o, cost) = w
+        .scenario
+        .objectives
+        .iter()
+        .find_map(|o| o.hints.first().filter(|h| h.cost > 0.0).map(|h| (o.id.clone(), h.cost)))
+        .expect("test setup: the beginner scenario has a hint that costs");
+    let mut once = case_with(&w, &reference);
+    once.hints.push(HintUse { objective: o.clone(), hint: 0 });
+    let mut twice = once.clone();
+    twice.hints.push(HintUse { objective: o.clone(), hint: 0 });
+    let (r1, r2) = (score(&w, &once), score(&w, &twice));
+    assert_eq!(earned(&r1, &o), possible(&r1, &o) - cost);
+    assert_eq!(earned(&r2, &o), earned(&r1, &o), "{}", r2.to_text());
+    assert_eq!(r2.earned, r1.earned);
+    assert_eq!(r2.to_text().matches("for hint").count(), 1, "{}", r2.to_text());
+    // Listing it twice is no mistake in the case file either.
+    let text = twice.to_ron();
+    assert!(Case::parse(&text, "twice.case.ron", &w.scenario).is_ok());
 }
 
 #[test]
