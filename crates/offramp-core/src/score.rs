@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::answer::{Given, Named, Resolved};
 use crate::case::Case;
+use crate::format::points as fmt_pts;
 use crate::legal;
 use crate::scenario::{Answer, EntityKind, Objective, Rule, Tolerance};
 use crate::sim::{World, normalize_address};
@@ -47,11 +48,6 @@ pub struct LegalScore {
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
-}
-
-fn fmt_pts(x: f64) -> String {
-    let r = round2(x);
-    if r.fract() == 0.0 { format!("{r:.0}") } else { format!("{r}") }
 }
 
 /// Scores `case` in `world`.
@@ -140,7 +136,6 @@ fn also_true(world: &World, o: &Objective) -> Vec<String> {
         .collect()
 }
 
-/// An entity named by its id or its name, as people write them ([`text::same`]).
 fn entity_matches(given: &str, e: &Named) -> bool {
     text::same(given, &e.id) || text::same(given, &e.name)
 }
@@ -277,37 +272,40 @@ fn score_objective(o: &Objective, truth: &Resolved, also_true: &[String], given:
 }
 
 impl Report {
-    /// The report as text for a terminal.
+    /// The report as text for a terminal: one line per objective, its deductions under it, the
+    /// legal requests and the total, with the points in one column however long the ids are.
     pub fn to_text(&self) -> String {
+        let w = self.objectives.iter().map(|o| o.id.chars().count()).max().unwrap_or(0).max(14);
         let mut out = String::new();
         let who = if self.trainee.is_empty() { String::new() } else { format!(" — {}", self.trainee) };
         out.push_str(&format!("{}{who}\n", self.scenario));
         for o in &self.objectives {
             out.push_str(&format!(
-                "  {:<14} {:>6} / {:<6} {}\n",
+                "  {:<w$} {:>6} / {:<6} {}\n",
                 o.id,
                 fmt_pts(o.earned),
                 fmt_pts(o.possible),
                 o.prompt
             ));
             if let (Some(p), Some(r)) = (o.precision, o.recall) {
-                out.push_str(&format!("  {:<14} precision {:.0}%, recall {:.0}%\n", "", p * 100.0, r * 100.0));
+                out.push_str(&format!("  {:<w$} precision {:.0}%, recall {:.0}%\n", "", p * 100.0, r * 100.0));
             }
             for d in &o.deductions {
-                out.push_str(&format!("  {:<14}   {d}\n", ""));
+                out.push_str(&format!("  {:<w$}   {d}\n", ""));
             }
         }
+        let penalty = match fmt_pts(self.legal.penalty) {
+            zero if zero == "0" => zero,
+            p => format!("-{p}"),
+        };
         out.push_str(&format!(
-            "  {:<14} {:>6}          {} of {} requests used\n",
-            "legal",
-            format!("-{}", fmt_pts(self.legal.penalty)),
-            self.legal.requests,
-            self.legal.budget
+            "  {:<w$} {penalty:>6}          {} of {} requests used\n",
+            "legal", self.legal.requests, self.legal.budget
         ));
         for d in &self.legal.deductions {
-            out.push_str(&format!("  {:<14}   {d}\n", ""));
+            out.push_str(&format!("  {:<w$}   {d}\n", ""));
         }
-        out.push_str(&format!("  {:<14} {:>6} / {}\n", "total", fmt_pts(self.earned), fmt_pts(self.possible)));
+        out.push_str(&format!("  {:<w$} {:>6} / {}\n", "total", fmt_pts(self.earned), fmt_pts(self.possible)));
         out
     }
 }

@@ -148,3 +148,36 @@ fn names_compare_one_way_in_legal_requests_case_files_and_answers() {
     let r = score(&w, &case_with(&w, &[("where", Given::Entities(vec!["Börse Stuttgart".into()]))]));
     assert_eq!(earned(&r, "where"), 0.0);
 }
+
+#[test]
+fn the_score_report_keeps_its_points_in_one_column_under_long_ids() {
+    let sc = mini_with(&[
+        ("(id: \"deposits\"", "(id: \"deposit-addresses-at-the-exchange\""),
+        (
+            "rule: Set(points: 10, wrong_penalty: 2)),",
+            "rule: Set(points: 10, wrong_penalty: 2)),
+        (id: \"where\", prompt: \"Where?\", answer: CashOutServices(of: \"v\"), rule: Set(points: 10, wrong_penalty: 2)),",
+        ),
+    ]);
+    let w = generate(&sc, None, false);
+    let text = score(&w, &case_with(&w, &[])).to_text();
+    let lines: Vec<&str> = text.lines().collect();
+    let slash: Vec<usize> =
+        lines.iter().filter(|l| l.contains(" / ")).map(|l| l.chars().position(|c| c == '/').unwrap()).collect();
+    assert_eq!(slash.len(), 3, "two objectives and the total:\n{text}");
+    assert!(slash.iter().all(|&c| c == slash[0]), "the points column moves:\n{text}");
+    // The legal line's points end where the others' do.
+    let legal = lines.iter().find(|l| l.trim_start().starts_with("legal")).unwrap();
+    let end = slash[0] - 1;
+    assert!(legal.chars().nth(end - 1).is_some_and(|c| c.is_ascii_digit()), "{text}");
+    assert_eq!(legal.chars().nth(end), Some(' '), "{text}");
+}
+
+#[test]
+fn a_report_without_legal_penalty_says_0_not_minus_0() {
+    let w = generate(&mini(), None, false);
+    let text = score(&w, &case_with(&w, &[])).to_text();
+    let legal = text.lines().find(|l| l.trim_start().starts_with("legal")).unwrap();
+    assert_eq!(legal.split_whitespace().nth(1), Some("0"), "{text}");
+    assert!(!text.split_whitespace().any(|t| t == "-0"), "{text}");
+}
