@@ -74,6 +74,12 @@ pub fn suggestion<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) ->
     }
 }
 
+/// `word` with its indefinite article: `"an Exchange"`, `"an Otc"`, `"a Vendor"`.
+pub fn with_article(word: &str) -> String {
+    let vowel = word.chars().next().is_some_and(|c| matches!(c.to_ascii_lowercase(), 'a' | 'e' | 'i' | 'o'));
+    format!("{} {word}", if vowel { "an" } else { "a" })
+}
+
 /// Reads RON text (`Some` implicit) into `T`, as scenario and case files are read.
 ///
 /// # Errors
@@ -295,5 +301,13 @@ mod tests {
         assert_eq!(did_you_mean("mixr", ["mixer", "market"]), Some("mixer"));
         assert_eq!(did_you_mean("kraken", ["mixer", "market"]), None);
         assert_eq!(suggestion("CoinBay", ["coinbay"]), " (did you mean \"coinbay\"?)");
+    }
+
+    #[test]
+    fn articles_follow_the_sound() {
+        assert_eq!(with_article("Exchange"), "an Exchange");
+        assert_eq!(with_article("Otc"), "an Otc");
+        assert_eq!(with_article("Vendor"), "a Vendor");
+        assert_eq!(with_article("Users"), "a Users");
     }
 }
