@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::diag::suggestion;
-use crate::forensics::{LookupError, parse_address};
+use crate::forensics::{LookupError, canonical_address};
 use crate::scenario::{AddrRole, EntityIdx, EntityKind, Scenario};
 use crate::sim::World;
 use crate::text;
@@ -73,9 +73,20 @@ pub fn find_exchange_in(sc: &Scenario, name: &str) -> Result<EntityIdx, LegalErr
     )
 }
 
-/// Whether `exchange` holds `address` (a customer's deposit address or its own wallet).
+/// The world's index of the address in `text`, read by the explorer's parser
+/// ([`crate::forensics::parse_address`]); `None` when the chain never saw it.
+///
+/// # Errors
+/// [`LookupError`] for text that is no address of the world's network.
+fn lookup(world: &World, text: &str) -> Result<Option<u32>, LookupError> {
+    let canonical = canonical_address(text, world.scenario.meta.network)?;
+    Ok(world.find_address(&canonical))
+}
+
+/// Whether `exchange` holds `address` (a customer's deposit address or its own wallet); text
+/// the explorer would not read as an address of this network is held by no one.
 pub fn holds(world: &World, exchange: EntityIdx, address: &str) -> bool {
-    world.find_address(address).is_some_and(|a| world.truth.addresses[a as usize].entity == exchange as u32)
+    matches!(lookup(world, address), Ok(Some(a)) if world.truth.addresses[a as usize].entity == exchange as u32)
 }
 
 /// Checks a request against the scenario alone: the exchange exists and the address is an
@@ -86,7 +97,7 @@ pub fn holds(world: &World, exchange: EntityIdx, address: &str) -> bool {
 /// [`LegalError::UnknownExchange`] or [`LegalError::BadAddress`].
 pub fn check_request(sc: &Scenario, exchange: &str, address: &str) -> Result<EntityIdx, LegalError> {
     let x = find_exchange_in(sc, exchange)?;
-    parse_address(address, sc.meta.network).map_err(LegalError::BadAddress)?;
+    canonical_address(address, sc.meta.network).map_err(LegalError::BadAddress)?;
     Ok(x)
 }
 
@@ -103,7 +114,7 @@ pub fn request(world: &World, exchange: &str, address: &str) -> Result<Reply, Le
     if !ex.cooperates {
         return Ok(Reply::Refused);
     }
-    let Some(a) = world.find_address(address) else {
+    let Some(a) = lookup(world, address).map_err(LegalError::BadAddress)? else {
         return Ok(Reply::NoRecords);
     };
     let t = world.truth.addresses[a as usize];

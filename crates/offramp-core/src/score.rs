@@ -7,10 +7,12 @@ use serde::Serialize;
 
 use crate::answer::{Given, Named, Resolved};
 use crate::case::Case;
+use crate::forensics::canonical_address;
 use crate::format::points as fmt_pts;
 use crate::legal;
+use crate::scenario::Network;
 use crate::scenario::{Answer, EntityKind, Objective, Rule, Tolerance};
-use crate::sim::{World, normalize_address};
+use crate::sim::World;
 use crate::text;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -57,7 +59,7 @@ pub fn score(world: &World, case: &Case) -> Report {
     // A hint listed twice was unlocked once: it is charged once.
     let hints: BTreeSet<(&str, u32)> = case.hints.iter().map(|h| (h.objective.as_str(), h.hint)).collect();
     for (o, truth) in sc.objectives.iter().zip(&world.truth.answers) {
-        let mut s = score_objective(o, truth, &also_true(world, o), case.answers.get(&o.id));
+        let mut s = score_objective(o, truth, &also_true(world, o), sc.meta.network, case.answers.get(&o.id));
         for &(_, h) in hints.iter().filter(|(id, _)| *id == o.id) {
             if let Some(hint) = o.hints.get(h as usize)
                 && hint.cost > 0.0
@@ -136,6 +138,7 @@ fn also_true(world: &World, o: &Objective) -> Vec<String> {
         .collect()
 }
 
+/// An entity named by its id or its name, as people write them ([`text::same`]).
 fn entity_matches(given: &str, e: &Named) -> bool {
     text::same(given, &e.id) || text::same(given, &e.name)
 }
@@ -162,7 +165,19 @@ fn compare(truth: &[String], given: &[String]) -> SetResult {
     }
 }
 
-fn score_objective(o: &Objective, truth: &Resolved, also_true: &[String], given: Option<&Given>) -> ObjectiveScore {
+/// An address given in an answer as the chain writes it, read by the explorer's parser; text
+/// that is no address of the network is kept (trimmed) and is simply not in the answer.
+fn address(text: &str, network: Network) -> String {
+    canonical_address(text, network).unwrap_or_else(|_| text.trim().to_string())
+}
+
+fn score_objective(
+    o: &Objective,
+    truth: &Resolved,
+    also_true: &[String],
+    network: Network,
+    given: Option<&Given>,
+) -> ObjectiveScore {
     let possible = o.rule.points();
     let mut s = ObjectiveScore {
         id: o.id.clone(),
@@ -179,7 +194,7 @@ fn score_objective(o: &Objective, truth: &Resolved, also_true: &[String], given:
     };
     // Bring both sides to comparable strings.
     let (t_items, g_items): (Vec<String>, Vec<String>) = match (truth, given) {
-        (Resolved::Addresses(t), Given::Addresses(g)) => (t.clone(), g.iter().map(|a| normalize_address(a)).collect()),
+        (Resolved::Addresses(t), Given::Addresses(g)) => (t.clone(), g.iter().map(|a| address(a, network)).collect()),
         (Resolved::Entities(t), Given::Entities(g)) => {
             let ids: Vec<String> = t.iter().map(|n| n.id.clone()).collect();
             let mapped = g
@@ -189,7 +204,7 @@ fn score_objective(o: &Objective, truth: &Resolved, also_true: &[String], given:
             (ids, mapped)
         }
         (Resolved::Path(t), g) => {
-            let hop = |(a, b): &(String, String)| format!("{} -> {}", normalize_address(a), normalize_address(b));
+            let hop = |(a, b): &(String, String)| format!("{} -> {}", address(a, network), address(b, network));
             (t.iter().map(hop).collect(), g.hops().iter().map(hop).collect())
         }
         (Resolved::Amount(t), Given::Amount(g)) => {

@@ -59,6 +59,15 @@ pub fn parse_address(text: &str, network: Network) -> Result<bitcoin::Address, L
         .map_err(|_| LookupError::WrongNetwork(t.to_string(), format!("{network:?}")))
 }
 
+/// The address in `text` written as the chain writes it (bech32 in lower case), after
+/// [`parse_address`]: the one spelling that answers, legal requests and lookups compare.
+///
+/// # Errors
+/// As [`parse_address`].
+pub fn canonical_address(text: &str, network: Network) -> Result<String, LookupError> {
+    parse_address(text, network).map(|a| a.to_string())
+}
+
 /// An address as one sortable key: its type, then its payload.
 fn address_key(kind: ScriptType, payload: &[u8; 32]) -> [u8; 33] {
     let mut k = [0u8; 33];

@@ -13,4 +13,4 @@ pub mod load;
 pub mod path;
 pub mod taint;
 
-pub use index::{Explorer, Label, LookupError, Payee, PriceError, Sweep, parse_address};
+pub use index::{Explorer, Label, LookupError, Payee, PriceError, Sweep, canonical_address, parse_address};

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod addresses;
 mod answers;
 mod blockfiles;
 mod board;
