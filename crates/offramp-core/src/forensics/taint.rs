@@ -216,21 +216,21 @@ pub fn trace_outputs(
         }
     }
     // Per address: the amount, the shallowest depth and its path (through the first output
-    // at that depth, so that the result does not depend on the map's order).
-    let mut by_addr: HashMap<u32, (u64, u32, u32)> = HashMap::new();
-    for (&o, x) in &tainted {
-        if x.via == NONE {
-            continue;
-        }
-        let a = c.outputs[o as usize].addr;
-        let e = by_addr.entry(a).or_insert((0, x.depth, o));
-        e.0 += x.amount;
-        if (x.depth, o) < (e.1, e.2) {
-            (e.1, e.2) = (x.depth, o);
+    // at that depth). Rows are sorted before they are summed, so no hash map's order reaches
+    // the result.
+    let mut rows: Vec<(u32, u32, u32, u64)> = tainted
+        .iter()
+        .filter(|(_, x)| x.via != NONE)
+        .map(|(&o, x)| (c.outputs[o as usize].addr, x.depth, o, x.amount))
+        .collect();
+    rows.sort_unstable();
+    let mut found: Vec<(u32, u64, u32, u32)> = Vec::new();
+    for (a, depth, o, amount) in rows {
+        match found.last_mut() {
+            Some(f) if f.0 == a => f.1 += amount,
+            _ => found.push((a, amount, depth, o)),
         }
     }
-    let mut found: Vec<(u32, u64, u32, u32)> =
-        by_addr.into_iter().map(|(a, (amount, hops, o))| (a, amount, hops, o)).collect();
     found.sort_by(|x, y| y.1.cmp(&x.1).then(x.2.cmp(&y.2)).then(x.0.cmp(&y.0)));
     let path_to = |o: u32| {
         let mut path = Vec::new();

@@ -12,6 +12,7 @@ mod determinism;
 mod export;
 mod follow;
 mod forensics;
+mod forensics_output;
 mod funds;
 mod kyc;
 mod legal;
