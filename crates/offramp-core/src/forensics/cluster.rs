@@ -117,10 +117,11 @@ impl Clusters {
         let mut balance = 0u64;
         let (mut first, mut last) = (u32::MAX, 0u32);
         let mut labels: Vec<(String, Label)> = Vec::new();
-        let mut tx_count = 0usize;
+        // A transaction that touches several members is one transaction of the cluster.
+        let mut txs_of_cluster: Vec<u32> = Vec::new();
         for &m in members {
             let txs = ex.txs_of(m);
-            tx_count += txs.len();
+            txs_of_cluster.extend_from_slice(txs);
             if let (Some(&f), Some(&l)) = (txs.first(), txs.last()) {
                 first = first.min(ex.time(f));
                 last = last.max(ex.time(l));
@@ -137,12 +138,14 @@ impl Clusters {
                 labels.push((c.address_string(m), l.clone()));
             }
         }
+        txs_of_cluster.sort_unstable();
+        txs_of_cluster.dedup();
         ClusterView {
             address: c.address_string(addr),
             size: members.len(),
             members: members.iter().take(MAX_LISTED).map(|&m| c.address_string(m)).collect(),
             balance,
-            tx_count,
+            tx_count: txs_of_cluster.len(),
             first_seen: (first != u32::MAX).then_some(first),
             last_seen: (last != 0).then_some(last),
             labels: labels
@@ -170,6 +173,7 @@ pub struct ClusterView {
     /// The first 1,000 members.
     pub members: Vec<String>,
     pub balance: u64,
+    /// Distinct transactions that pay or spend any member.
     pub tx_count: usize,
     pub first_seen: Option<u32>,
     pub last_seen: Option<u32>,

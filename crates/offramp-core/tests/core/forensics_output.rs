@@ -1,5 +1,5 @@
-//! What the investigator's tools print is the same from run to run: the determinism promise
-//! covers forensics too, so no hash map's order may reach an output.
+//! What the investigator's tools print is the same from run to run (the determinism promise
+//! covers forensics too: no hash map's order may reach an output), and counts what it says.
 
 use std::collections::BTreeSet;
 
@@ -9,6 +9,7 @@ use offramp_core::forensics::cluster::{ClusterOptions, Clusters};
 use offramp_core::forensics::load::{explorer_of, load_dir};
 use offramp_core::forensics::path::{self, PathOptions, Target};
 use offramp_core::forensics::taint::{self, Direction, Method, TraceOptions};
+use offramp_core::ledger::NONE;
 use offramp_core::scenario::Category;
 use offramp_core::sim::World;
 
@@ -75,4 +76,45 @@ fn a_generated_directory_traces_the_same_way_each_time_it_is_read() {
     let (b, _) = load_dir(tmp.path()).unwrap();
     let addrs = starts(&w, &a);
     assert!(outputs(&a, &addrs) == outputs(&b, &addrs));
+}
+
+#[test]
+fn a_cluster_counts_each_transaction_once_however_many_of_its_addresses_it_touches() {
+    let w = world("advanced-mixer-otc.ron");
+    let ex = explorer_of(&w);
+    let c = &ex.chain;
+    let cl = Clusters::build(&ex, ClusterOptions::default());
+    // Clusters in which some transaction touches several members (a spend of two of them).
+    let mut roots: BTreeSet<u32> = BTreeSet::new();
+    for r in &c.txs {
+        if r.is_coinbase(&c.inputs) || r.n_inputs < 2 {
+            continue;
+        }
+        let members: BTreeSet<u32> =
+            c.inputs[r.inputs()].iter().map(|i| c.outputs[i.prev as usize].addr).filter(|&a| a != NONE).collect();
+        if members.len() >= 2
+            && members.iter().all(|&m| cl.root[m as usize] == cl.root[*members.first().unwrap() as usize])
+        {
+            roots.insert(cl.root[*members.first().unwrap() as usize]);
+        }
+    }
+    assert!(roots.len() >= 3, "test setup: clusters whose members share transactions");
+    for &root in roots.iter().take(20) {
+        let members: BTreeSet<u32> = cl.members(root).iter().copied().collect();
+        // Counted from the chain itself: transactions with an input or an output of a member.
+        let touching = c
+            .txs
+            .iter()
+            .filter(|r| {
+                c.inputs[r.inputs()]
+                    .iter()
+                    .any(|i| i.prev != NONE && members.contains(&c.outputs[i.prev as usize].addr))
+                    || c.outputs[r.outputs()].iter().any(|o| members.contains(&o.addr))
+            })
+            .count();
+        let v = cl.view(&ex, root);
+        assert_eq!(v.tx_count, touching, "cluster of {}: {} addresses", v.address, v.size);
+        let per_member: usize = members.iter().map(|&m| ex.txs_of(m).len()).sum();
+        assert!(touching < per_member, "test setup: a transaction touches several members");
+    }
 }
