@@ -329,13 +329,14 @@ impl Explorer {
         Ok(b.first_tx..b.first_tx + b.n_tx)
     }
 
-    /// Addresses whose labels contain `text` (case-insensitive), sorted.
+    /// Addresses whose labels contain `text` as people write it ([`crate::text::fold`]: any
+    /// case, accents or not, any spacing), sorted.
     pub fn by_label(&self, text: &str) -> Vec<u32> {
-        let t = text.to_lowercase();
+        let t = crate::text::fold(text);
         let mut v: Vec<u32> = self
             .labels
             .iter()
-            .filter(|(_, ls)| ls.iter().any(|l| l.label.to_lowercase().contains(&t)))
+            .filter(|(_, ls)| ls.iter().any(|l| crate::text::fold(&l.label).contains(&t)))
             .map(|(a, _)| *a)
             .collect();
         v.sort_unstable();

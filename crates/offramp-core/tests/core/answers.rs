@@ -150,6 +150,21 @@ fn names_compare_one_way_in_legal_requests_case_files_and_answers() {
 }
 
 #[test]
+fn a_label_search_finds_a_label_as_people_write_it() {
+    let w = generate(&mini(), None, false);
+    let mut ex = offramp_core::forensics::load::explorer_of(&w);
+    let label = offramp_core::forensics::Label {
+        label: "Börse Straße hot wallet".into(),
+        category: offramp_core::scenario::Category::Exchange,
+    };
+    ex.add_label(3, label);
+    for text in ["Börse Straße", "BORSE STRASSE", "borse  strasse hot", "straße"] {
+        assert_eq!(ex.by_label(text), vec![3], "{text:?}");
+    }
+    assert!(ex.by_label("Börse Stuttgart").is_empty());
+}
+
+#[test]
 fn the_score_report_keeps_its_points_in_one_column_under_long_ids() {
     let sc = mini_with(&[
         ("(id: \"deposits\"", "(id: \"deposit-addresses-at-the-exchange\""),
