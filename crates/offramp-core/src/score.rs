@@ -89,7 +89,10 @@ fn score_legal(world: &World, case: &Case) -> LegalScore {
     let per = sc.legal.wrong_request_penalty;
     let mut penalty = 0.0;
     let mut deductions = Vec::new();
-    for (i, r) in case.requests.iter().enumerate() {
+    // A scenario may charge nothing for a wrong request: then there is nothing to deduct,
+    // and no "-0" line to explain.
+    let charges = fmt_pts(per) != "0";
+    for (i, r) in case.requests.iter().enumerate().filter(|_| charges) {
         let n = i + 1;
         if n > sc.legal.budget as usize {
             penalty += per;

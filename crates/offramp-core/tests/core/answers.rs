@@ -150,6 +150,21 @@ fn names_compare_one_way_in_legal_requests_case_files_and_answers() {
 }
 
 #[test]
+fn a_scenario_that_charges_nothing_for_wrong_requests_lists_no_minus_zero() {
+    let sc = mini_with(&[("    ],\n)\n", "    ],\n    legal: (budget: 1, wrong_request_penalty: 0.0),\n)\n")]);
+    let w = generate(&sc, None, false);
+    let Resolved::Addresses(deposits) = &w.truth.answers[0] else { panic!("test setup: deposits first") };
+    let mut case = case_with(&w, &[]);
+    for address in [w.chain.address_string(1), deposits[0].clone()] {
+        case.requests.push(offramp_core::case::Request { exchange: "x".into(), address });
+    }
+    let r = score(&w, &case);
+    assert_eq!(r.legal.penalty, 0.0);
+    let text = r.to_text();
+    assert!(!text.split_whitespace().any(|t| t == "-0"), "{text}");
+}
+
+#[test]
 fn a_label_search_finds_a_label_as_people_write_it() {
     let w = generate(&mini(), None, false);
     let mut ex = offramp_core::forensics::load::explorer_of(&w);
