@@ -10,6 +10,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use offramp_core::case::Case;
 use offramp_core::forensics::{self, change, cluster, coinjoin, follow, path, taint};
+use offramp_core::format::{btc, btc_delta, points, usd_cents, when};
 use offramp_core::scenario::{Category, Scenario};
 use offramp_core::sim::{self, Options, Phase, World};
 use offramp_core::{export, legal, score};
@@ -529,7 +530,8 @@ fn legal_request(out: &mut dyn Write, scenario: &Path, exchange: &str, address: 
     // What the scoring would charge for this request (see score::wrong_request). A refusal
     // must not tell whether the exchange holds the address, so it says what would decide.
     let penalty = sc.legal.wrong_request_penalty;
-    let points = format!("{penalty} point{}", if penalty == 1.0 { "" } else { "s" });
+    let cost = points(penalty);
+    let points = format!("{cost} point{}", if cost == "1" { "" } else { "s" });
     if penalty > 0.0 {
         let name = &sc.entities[x].name;
         if reply == legal::Reply::Refused {
@@ -546,24 +548,6 @@ fn print_json<T: serde::Serialize>(out: &mut dyn Write, v: &T) -> Outcome {
     Ok(())
 }
 
-fn btc(sats: u64) -> String {
-    format!("{:.8}", sats as f64 / 1e8)
-}
-
-/// Dollars as people write them: $63,412.17.
-fn usd(x: f64) -> String {
-    let cents = (x.abs() * 100.0).round() as u64;
-    let whole = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{}${grouped}.{:02}", if x < 0.0 { "-" } else { "" }, cents % 100)
-}
-
 /// An address's labels after it, or nothing.
 fn labels(ls: &[forensics::Label]) -> String {
     if ls.is_empty() {
@@ -573,8 +557,9 @@ fn labels(ls: &[forensics::Label]) -> String {
     format!("  ({})", names.join("; "))
 }
 
-fn when(t: Option<u32>) -> String {
-    t.map_or("-".into(), |t| offramp_core::time::format_instant(i64::from(t)))
+/// An instant, or "-" for none.
+fn seen(t: Option<u32>) -> String {
+    t.map_or_else(|| "-".to_string(), when)
 }
 
 fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcome {
@@ -599,7 +584,7 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
                 writeln!(out, "  label      {} [{}]", l.label, l.category.name())?;
             }
             for s in sweeps.iter().take(20) {
-                let what = format!("{} BTC of it by {} on {}", btc(s.spent), s.txid, when(Some(s.time)));
+                let what = format!("{} of it by {} on {}", btc(s.spent), s.txid, when(s.time));
                 match s.into_service() {
                     Some((to, l)) => {
                         writeln!(out, "  swept to:  {} [{}] {}, {what}", l.label, l.category.name(), to.address)?
@@ -616,21 +601,21 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
             if sweeps.len() > 20 {
                 writeln!(out, "  ... {} more spends (use --json for all)", sweeps.len() - 20)?;
             }
-            writeln!(out, "  balance    {} BTC  (received {}, sent {})", btc(v.balance), btc(v.received), btc(v.sent))?;
+            writeln!(out, "  balance    {}  (received {}, sent {})", btc(v.balance), btc(v.received), btc(v.sent))?;
             writeln!(
                 out,
                 "  seen       {} .. {}  in {} transactions",
-                when(v.first_seen),
-                when(v.last_seen),
+                seen(v.first_seen),
+                seen(v.last_seen),
                 v.tx_count
             )?;
             for h in v.history.iter().take(200) {
                 writeln!(
                     out,
-                    "  {} {:>8} {:>+18.8} -> {}  {}",
-                    offramp_core::time::format_instant(i64::from(h.time)),
+                    "  {} {:>8} {:>22} -> {}  {}",
+                    when(h.time),
                     h.height,
-                    h.delta as f64 / 1e8,
+                    btc_delta(h.delta),
                     btc(h.balance),
                     h.txid
                 )?;
@@ -655,14 +640,7 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
                 return print_json(out, &Out { tx: &v, change: &verdict, coinjoin: cj.as_ref() });
             }
             writeln!(out, "{}{}", v.txid, if v.coinbase { "  (coinbase)" } else { "" })?;
-            writeln!(
-                out,
-                "  block {} at {}, version {}, locktime {}",
-                v.height,
-                when(Some(v.time)),
-                v.version,
-                v.locktime
-            )?;
+            writeln!(out, "  block {} at {}, version {}, locktime {}", v.height, when(v.time), v.version, v.locktime)?;
             writeln!(
                 out,
                 "  {} vB ({} bytes, {} WU), fee {} sat ({} sat/vB), outputs worth {} at {} a bitcoin",
@@ -671,16 +649,16 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
                 v.weight,
                 v.fee,
                 v.fee_rate,
-                usd(v.usd),
-                usd(ex.price_at(i64::from(v.time)))
+                usd_cents(v.usd),
+                usd_cents(ex.price_at(i64::from(v.time)))
             )?;
             writeln!(out, "  inputs")?;
             for i in &v.inputs {
                 writeln!(
                     out,
-                    "    {:>14} {:>15}  {}{}  <- {}:{}",
+                    "    {:>18} {:>15}  {}{}  <- {}:{}",
                     btc(i.value),
-                    usd(i.usd),
+                    usd_cents(i.usd),
                     i.address.as_deref().unwrap_or("(coinbase)"),
                     labels(&i.labels),
                     i.prev_txid.as_deref().unwrap_or("-"),
@@ -693,9 +671,9 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
                 let spent = o.spent_by.as_ref().map_or("unspent".to_string(), |(t, i)| format!("spent by {t}:{i}"));
                 writeln!(
                     out,
-                    "    {k}: {:>14} {:>15}  {} ({}){}  {spent}{mark}",
+                    "    {k}: {:>18} {:>15}  {} ({}){}  {spent}{mark}",
                     btc(o.value),
-                    usd(o.usd),
+                    usd_cents(o.usd),
                     o.address.as_deref().unwrap_or("(data)"),
                     o.script_type,
                     labels(&o.labels)
@@ -728,7 +706,7 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
             }
             writeln!(
                 out,
-                "following the change from {} (confidence {:.2} or more): {} hops, {} BTC peeled off",
+                "following the change from {} (confidence {:.2} or more): {} hops, {} peeled off",
                 r.start,
                 r.min_confidence,
                 r.hops.len(),
@@ -743,16 +721,16 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
                 };
                 writeln!(
                     out,
-                    "  {:>4}. {} {}  change {} -> {} {} BTC  ({why})",
+                    "  {:>4}. {} {}  change {} -> {} {}  ({why})",
                     n + 1,
-                    when(Some(h.time)),
+                    when(h.time),
                     h.txid,
                     h.vout,
                     h.change_address,
                     btc(h.change_value)
                 )?;
                 for p in &h.peels {
-                    writeln!(out, "        peeled {} BTC -> {}{}", btc(p.value), p.address, labels(&p.labels))?;
+                    writeln!(out, "        peeled {} -> {}{}", btc(p.value), p.address, labels(&p.labels))?;
                 }
             }
             writeln!(out, "stopped: {}", r.stop.describe())?;
@@ -762,11 +740,11 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
                 format!("offramp: {m}; give a date (2025-03-05) or a UTC date-time (2025-03-05T14:00:00Z)")
             })?;
             let price = ex.price_on(t).map_err(|x| format!("offramp: {x}"))?;
-            let at = offramp_core::time::format_instant(t);
+            let at = when(t);
             if json {
                 return print_json(out, &serde_json::json!({ "time": at, "usd": price }));
             }
-            writeln!(out, "BTC/USD at {at}: {}", usd(price))?;
+            writeln!(out, "BTC/USD at {at}: {}", usd_cents(price))?;
         }
         Inspect::Block { height } => {
             let r = ex.block(height).map_err(e)?;
@@ -801,7 +779,7 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
                 return print_json(out, &v);
             }
             writeln!(out, "cluster of {}: {} addresses, {} transactions", v.address, v.size, v.tx_count)?;
-            writeln!(out, "  balance {} BTC, seen {} .. {}", btc(v.balance), when(v.first_seen), when(v.last_seen))?;
+            writeln!(out, "  balance {}, seen {} .. {}", btc(v.balance), seen(v.first_seen), seen(v.last_seen))?;
             for l in &v.labels {
                 writeln!(out, "  label {} [{}] on {}", l.label, l.category.name(), l.address)?;
             }
@@ -833,7 +811,7 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
             }
             writeln!(
                 out,
-                "{:?} {:?} trace from {} ({} BTC), {}: {} addresses reached{}",
+                "{:?} {:?} trace from {} ({}), {}: {} addresses reached{}",
                 r.method,
                 r.direction,
                 r.origin,
@@ -848,7 +826,7 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
                     (Some(c), false) => format!("  [{}]", c.name()),
                     _ => String::new(),
                 };
-                writeln!(out, "  {:>14} BTC  {} hops  {}{tag}", btc(x.amount), x.hops, x.address)?;
+                writeln!(out, "  {:>18}  {} hops  {}{tag}", btc(x.amount), x.hops, x.address)?;
             }
         }
         Inspect::Path { from, to, to_category, depth, breadth } => {
@@ -881,11 +859,11 @@ fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcom
             )?;
             for h in &r.hops {
                 let whole = if h.output_value > h.value {
-                    format!(" of a {} BTC output", btc(h.output_value))
+                    format!(" of an output of {}", btc(h.output_value))
                 } else {
                     String::new()
                 };
-                writeln!(out, "  {} --{}--> {} ({} BTC{whole})", h.from, h.txid, h.to, btc(h.value))?;
+                writeln!(out, "  {} --{}--> {} ({}{whole})", h.from, h.txid, h.to, btc(h.value))?;
             }
         }
     }

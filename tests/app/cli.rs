@@ -131,6 +131,25 @@ fn score_prints_json_with_totals_and_one_entry_per_objective() {
 }
 
 #[test]
+fn score_text_says_0_for_no_legal_penalty_and_points_a_case_error_at_its_token() {
+    let s = scenario("beginner-careless-vendor.ron");
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty.case.ron");
+    std::fs::write(&empty, "Case(scenario: \"beginner-careless-vendor\")").unwrap();
+    let out = offramp(&["score", &s, &empty.display().to_string()]);
+    let t = text(&out.stdout);
+    let legal = t.lines().find(|l| l.trim_start().starts_with("legal")).unwrap_or_else(|| panic!("{t}"));
+    assert_eq!(legal.split_whitespace().nth(1), Some("0"), "{t}");
+    // `seconds: -5`: the minus sign is column 53 of line 1.
+    let bad = tmp.path().join("bad.case.ron");
+    std::fs::write(&bad, "Case(scenario: \"beginner-careless-vendor\", seconds: -5)").unwrap();
+    let out = offramp(&["score", &s, &bad.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("bad.case.ron:1:53: -5 is negative"), "{err}");
+}
+
+#[test]
 fn score_rejects_a_case_for_another_scenario() {
     let tmp = tempfile::tempdir().unwrap();
     let case = tmp.path().join("c.case.ron");
@@ -475,5 +494,23 @@ fn every_command_ends_quietly_when_its_reader_closes_the_pipe() {
         let err = text(&out.stderr);
         assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{args:?}: {err}");
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn inspect_prints_the_same_trace_and_cluster_every_run() {
+    let (_tmp, dir, _sol) = generated();
+    let payout = vendor_payout(&dir);
+    for args in [
+        vec!["inspect", &dir, "trace", &payout, "--method", "fifo", "--depth", "4", "--json"],
+        vec!["inspect", &dir, "trace", &payout, "--method", "haircut", "--direction", "backward", "--json"],
+        vec!["inspect", &dir, "cluster", &payout, "--merge-change", "0.5", "--json"],
+    ] {
+        // Each run is its own process, with hash maps seeded afresh.
+        let first = offramp(&args);
+        assert!(first.status.success(), "{args:?}: {}", text(&first.stderr));
+        for _ in 0..3 {
+            assert!(offramp(&args).stdout == first.stdout, "{args:?} printed something else");
+        }
     }
 }
