@@ -740,9 +740,7 @@ impl Scenario {
             )));
         }
         let bytes = std::fs::read(path).map_err(|e| one(format!("cannot read the file: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            one(format!("the file is not UTF-8 text (bad byte at offset {})", e.utf8_error().valid_up_to()))
-        })?;
+        let text = crate::diag::utf8_text(bytes, &file).map_err(|d| Diagnostics(vec![d]))?;
         Scenario::parse(&text, &file)
     }
 

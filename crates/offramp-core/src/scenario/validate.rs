@@ -28,18 +28,7 @@ macro_rules! p {
 }
 
 pub(super) fn parse(text: &str, file: &str) -> Result<Scenario, Diagnostics> {
-    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let raw: RawScenario = match options.from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => {
-            return Err(Diagnostics(vec![Diagnostic {
-                file: file.to_string(),
-                line: e.span.start.line.max(1),
-                col: e.span.start.col.max(1),
-                message: ron_message(&e.code),
-            }]));
-        }
-    };
+    let raw: RawScenario = crate::diag::parse_ron(text, file)?;
     let mut v = V { file, loc: Locator::new(text), diags: Vec::new(), price: (1.0, 1.0) };
     let scenario = v.scenario(raw);
     if v.diags.is_empty() {
@@ -48,17 +37,6 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Scenario, Diagnostics> {
         let mut d = Diagnostics(v.diags);
         d.sort();
         Err(d)
-    }
-}
-
-/// ron's messages, reworded where they would puzzle an instructor.
-fn ron_message(e: &ron::Error) -> String {
-    let s = e.to_string();
-    let s = s.replace("Unexpected missing field named", "missing field").replace("Unexpected", "unexpected");
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
-        None => s,
     }
 }
 
@@ -612,7 +590,14 @@ impl V<'_> {
         match ids.iter().position(|id| id == name) {
             Some(i) if want.contains(&kinds[i]) => Some(i),
             Some(i) => {
-                self.err(path, format!("entity \"{name}\" is a {}, but this needs {}", kinds[i], one_of(want)));
+                self.err(
+                    path,
+                    format!(
+                        "entity \"{name}\" is {}, but this needs {}",
+                        crate::diag::with_article(kinds[i]),
+                        one_of(want)
+                    ),
+                );
                 None
             }
             None => {
@@ -1372,14 +1357,23 @@ impl V<'_> {
             })
             .collect();
         let (_, _, big, field) = funders[0];
+        // Either the subsidy runs out within Offramp's pre-history, or Offramp's own bound on
+        // the blocks it mines before the story is what stops it: say which.
+        let subsidy_ends = net.subsidy(PREHISTORY_MAX_BLOCKS + 1) == 0;
+        let limit = if subsidy_ends {
+            format!("the {net:?} block subsidy can ever mint ({:.0} BTC)", can / 1e8)
+        } else {
+            format!(
+                "the {:.0} BTC Offramp mines before the story starts (at most {PREHISTORY_MAX_BLOCKS} {net:?} blocks)",
+                can / 1e8
+            )
+        };
         self.err(
             p!["entities", big, field],
             format!(
-                "the world needs about {:.0} BTC before the story starts (largest: {}), more than the {:?} block subsidy can ever mint ({:.0} BTC); lower these amounts or use another network",
+                "the world needs about {:.0} BTC before the story starts (largest: {}), more than {limit}; lower these amounts or use another network",
                 need / 1e8,
                 list.join(", "),
-                net,
-                can / 1e8
             ),
         );
         funding
@@ -1561,7 +1555,7 @@ fn deposits_at(s: &Step, of: EntityIdx, at: Option<EntityIdx>) -> bool {
 
 fn one_of(want: &[&str]) -> String {
     match want {
-        [one] => format!("a {one}"),
+        [one] => crate::diag::with_article(one),
         _ => format!("one of {}", want.join(", ")),
     }
 }

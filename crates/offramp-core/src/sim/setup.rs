@@ -243,14 +243,22 @@ impl Sim<'_> {
                     .take(3)
                     .map(|(e, v)| format!("\"{}\" {:.0} BTC", sc.entities[*e as usize].id, *v as f64 / 1e8))
                     .collect();
+                // The subsidy ran out, or Offramp's own bound on the blocks mined before the
+                // story did: say which, with its figure.
+                let limit = if s == 0 {
+                    format!("the {net:?} block subsidy can ever mint ({:.0} BTC)", minted as f64 / 1e8)
+                } else {
+                    format!(
+                        "the {:.0} BTC Offramp mines before the story starts (at most {PREHISTORY_MAX_BLOCKS} {net:?} blocks)",
+                        minted as f64 / 1e8
+                    )
+                };
                 return Err(self.e.fail(
                     sc.entities[big as usize].loc,
                     format!(
-                        "the world needs {:.0} BTC before the story starts (largest: {}), more than the {:?} block subsidy can ever mint ({:.0} BTC); lower these amounts or use another network",
+                        "the world needs {:.0} BTC before the story starts (largest: {}), more than {limit}; lower these amounts or use another network",
                         need as f64 / 1e8,
                         list.join(", "),
-                        net,
-                        minted as f64 / 1e8
                     ),
                 ));
             }

@@ -128,7 +128,6 @@ fn scenario_text_errors_point_at_the_token_at_fault() {
 /// reads through `diag::parse_ron` and scenario/mod.rs through `diag::utf8_text` (the files
 /// of the scenario's owner; see the engine-messages branch's report).
 #[test]
-#[ignore = "waits for scenario/validate.rs and scenario/mod.rs to read through diag::parse_ron and diag::utf8_text"]
 fn scenario_files_report_reader_errors_at_the_token_at_fault() {
     let e = Scenario::parse(&MINI.replacen("count: 20", "count: -20", 1), "s.ron").unwrap_err().to_string();
     starts(&e, "s.ron:16:32");
