@@ -6,6 +6,7 @@ use bevy_egui::egui;
 use offramp_core::case::HintUse;
 use offramp_core::forensics::Explorer;
 use offramp_core::score::Report;
+use offramp_core::text::same;
 
 use super::Evidence;
 use super::Screen;
@@ -280,12 +281,12 @@ pub fn tab(
                 };
                 ui.horizontal_wrapped(|ui| {
                     for n in &entity_names {
-                        let mut on = list.iter().any(|x| x.eq_ignore_ascii_case(n));
+                        let mut on = list.iter().any(|x| same(x, n));
                         if ui.checkbox(&mut on, n).changed() {
                             if on {
                                 list.push(n.clone());
                             } else {
-                                list.retain(|x| !x.eq_ignore_ascii_case(n));
+                                list.retain(|x| !same(x, n));
                             }
                         }
                     }
@@ -298,7 +299,7 @@ pub fn tab(
                         paste.clear();
                     }
                 });
-                for extra in list.clone().iter().filter(|x| !entity_names.iter().any(|n| n.eq_ignore_ascii_case(x))) {
+                for extra in list.clone().iter().filter(|x| !entity_names.iter().any(|n| same(n, x))) {
                     ui.horizontal(|ui| {
                         if ui.small_button("✕").clicked() {
                             list.retain(|x| x != extra);
@@ -411,7 +412,11 @@ pub fn tab(
             } else if ui
                 .add_enabled(
                     !done,
-                    egui::Button::new(format!("Unlock hint {} (−{} points)", i + 1, super::tools::points(cost))),
+                    egui::Button::new(format!(
+                        "Unlock hint {} (−{} points)",
+                        i + 1,
+                        offramp_core::format::points(cost)
+                    )),
                 )
                 .clicked()
             {

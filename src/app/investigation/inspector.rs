@@ -11,25 +11,8 @@ use offramp_core::time::format_instant;
 use super::Evidence;
 use super::canvas::category_rgb;
 use super::graph::{Graph, GraphAction};
-use super::tools::short;
-
-pub fn btc(sat: u64) -> String {
-    format!("{:.8} BTC", sat as f64 / 1e8)
-}
-
-/// Dollars, whole, with thousands separators ("$12,345").
-pub fn usd(x: f64) -> String {
-    let whole = x.round() as i64;
-    let s = whole.abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    format!("{}${out}", if whole < 0 { "−" } else { "" })
-}
+use offramp_core::format::short_id as short;
+pub use offramp_core::format::{btc, usd};
 
 pub fn when(t: Option<u32>) -> String {
     t.map_or_else(|| "—".to_string(), |t| format_instant(i64::from(t)))

@@ -58,17 +58,6 @@ impl Placer {
     }
 }
 
-/// An amount in bitcoin for a label: up to 8 decimals, no trailing zeros ("0.0125 BTC").
-pub fn btc_short(sat: u64) -> String {
-    let s = format!("{}.{:08}", sat / 100_000_000, sat % 100_000_000);
-    format!("{} BTC", s.trim_end_matches('0').trim_end_matches('.'))
-}
-
-/// The day of a Unix time ("2024-03-05").
-pub fn day(t: u32) -> String {
-    offramp_core::time::format_instant(i64::from(t))[..10].to_string()
-}
-
 /// The distance from `p` to the segment `a`–`b`.
 pub fn to_segment(p: egui::Pos2, a: egui::Pos2, b: egui::Pos2) -> f32 {
     let ab = b - a;

@@ -14,11 +14,12 @@ use super::casefile::{CaseFile, SaveNow};
 use super::findings::{FindingsForm, Submit, UnlockHint};
 use super::graph::{Graph, GraphAction};
 use super::inspector::{self, TagDraft};
-use super::labels::{Placer, btc_short, day, to_segment};
+use super::labels::{Placer, to_segment};
 use super::legal::{FileRequest, LegalForm, Requests};
 use super::referee::RefereeHandle;
 use super::tools::{self, ToolResults, ToolRun, TraceForm};
 use crate::app::help::Settings;
+use offramp_core::format::{btc_short, day};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Tab {

@@ -12,7 +12,8 @@ use offramp_core::time::format_instant;
 
 use super::Evidence;
 use super::graph::{Graph, GraphAction};
-use super::inspector::btc;
+use offramp_core::format::btc;
+pub use offramp_core::format::{points, short_id as short};
 
 /// A tool the trainee runs from the tracing tab; [`run`] carries it out.
 #[derive(Message, Debug, Clone)]
@@ -317,17 +318,6 @@ pub fn price_lookup(case: &Evidence, text: &str) -> Result<String, String> {
     }
     let usd = case.explorer.price_at(at);
     Ok(format!("1 BTC = {} on {}", super::inspector::usd(usd), &format_instant(at)[..16].replace('T', " ")))
-}
-
-/// Points as a person writes them: "5", "2.5", "0.25".
-pub fn points(x: f64) -> String {
-    let s = format!("{:.2}", x.abs());
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if x < 0.0 { format!("−{s}") } else { s.to_string() }
-}
-
-pub fn short(s: &str) -> String {
-    if s.len() > 20 { format!("{}…{}", &s[..10], &s[s.len() - 6..]) } else { s.to_string() }
 }
 
 /// Every tag on the board, click to select; and the case's free notes.
