@@ -2,12 +2,29 @@
 //! generated directory (public data and intel only, never the truth).
 
 use offramp_core::forensics::Explorer;
+use offramp_core::forensics::load::IndexUse;
+use offramp_core::forensics::store::INDEX;
 
 use super::*;
 
 /// Loads DIR's explorer and runs the subcommand.
 pub(super) fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcome {
-    let (ex, _intel) = forensics::load::load_dir(dir).map_err(|e| format!("offramp: {e}"))?;
+    let started = std::time::Instant::now();
+    let opened = forensics::load::open_dir(dir).map_err(|e| format!("offramp: {e}"))?;
+    match &opened.index {
+        IndexUse::Read => {}
+        IndexUse::Written { why } => eprintln!(
+            "offramp: read the blocks of {} in {:.1} s ({why}); wrote {INDEX} so that the next command answers at once",
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        ),
+        IndexUse::NotWritten { why, error } => eprintln!(
+            "offramp: read the blocks of {} in {:.1} s ({why}); could not write {INDEX} ({error}), so every command reads them again",
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        ),
+    }
+    let ex = opened.explorer;
     match what {
         Inspect::Address { address } => cmd_address(out, &ex, address, json),
         Inspect::Tx { txid } => cmd_tx(out, &ex, txid, json),
@@ -223,7 +240,7 @@ fn cmd_price(out: &mut dyn Write, ex: &Explorer, date: String, json: bool) -> Ou
 /// `inspect DIR block …`.
 fn cmd_block(out: &mut dyn Write, ex: &Explorer, height: u32, json: bool) -> Outcome {
     let r = ex.block(height).map_err(e)?;
-    let txids: Vec<String> = r.map(|t| ex.chain.txs[t as usize].txid.to_string()).collect();
+    let txids: Vec<String> = r.map(|t| ex.chain.txs[t as usize].txid().to_string()).collect();
     if json {
         return print_json(out, &txids);
     }

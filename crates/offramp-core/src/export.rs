@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::forensics::store::INDEX;
 use crate::ledger::{NONE, blockfile};
 use crate::sim::{Phase, Progress, World};
 use crate::truth::{Account, CashOut, Purpose};
@@ -136,7 +137,7 @@ pub fn check_replaceable(dir: &Path) -> Result<(), ExportError> {
         let name = entry.file_name();
         match name.to_str() {
             Some(MANIFEST) if kind.is_file() => has_manifest = true,
-            Some(n) if TABLES.contains(&n) && kind.is_file() => {}
+            Some(n) if (TABLES.contains(&n) || n == INDEX || is_index_leftover(n)) && kind.is_file() => {}
             Some("blocks") if kind.is_dir() => {
                 let blocks = entry.path();
                 for e in fs::read_dir(&blocks).map_err(io_err(&blocks))? {
@@ -183,6 +184,14 @@ pub fn check_replaceable(dir: &Path) -> Result<(), ExportError> {
     } else {
         Err(ExportError::Foreign { path: dir.display().to_string(), why: why.join("; ") })
     }
+}
+
+/// A temporary index that an interrupted `offramp inspect` left behind.
+fn is_index_leftover(name: &str) -> bool {
+    name.strip_prefix('.')
+        .and_then(|n| n.strip_prefix(INDEX))
+        .and_then(|n| n.strip_prefix(".tmp-"))
+        .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `blkNNNNN.dat`, as [`blockfile::write_blocks`] names its files.
@@ -289,6 +298,11 @@ fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manife
         Box::new(|| write_outputs(world, addrs, &dir.join("outputs.csv")).map(|_| vec![])),
         Box::new(|| write_json(&dir.join("intel.json"), &world.intel).map(|_| vec![])),
         Box::new(|| write_truth(world, addrs, &dir.join("truth.json")).map(|_| vec![])),
+        Box::new(|| {
+            crate::forensics::store::write_generated(dir, chain, blockfile::MAX_BLOCKFILE_SIZE)
+                .map(|()| vec![])
+                .map_err(io_err(&dir.join(INDEX)))
+        }),
     ];
     let results: Vec<Result<Vec<PathBuf>, ExportError>> = jobs.into_par_iter().map(|job| job()).collect();
     let mut block_files = Vec::new();
@@ -303,7 +317,8 @@ fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manife
         .iter()
         .map(|p| format!("blocks/{}", p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()))
         .collect();
-    files.extend(["transactions.csv", "inputs.csv", "outputs.csv", "intel.json", "truth.json"].map(String::from));
+    files
+        .extend(["transactions.csv", "inputs.csv", "outputs.csv", "intel.json", "truth.json", INDEX].map(String::from));
     let manifest = Manifest {
         format: FORMAT.to_string(),
         offramp: env!("CARGO_PKG_VERSION").to_string(),
@@ -344,7 +359,7 @@ fn write_transactions(world: &World, path: &Path) -> Result<(), ExportError> {
                 writeln!(
                     w,
                     "{},{},{hash},{},{pos},{},{},{},{},{},{},{rate:.2},{},{},{}",
-                    hex_txid(&r.txid, &mut h),
+                    hex_txid(&r.txid(), &mut h),
                     b.height,
                     b.time,
                     r.version,
@@ -371,15 +386,15 @@ fn write_inputs(world: &World, addrs: &AddressText, path: &Path) -> Result<(), E
         let (mut h, mut hp) = ([0u8; 64], [0u8; 64]);
         writeln!(w, "txid,input_index,prev_txid,prev_vout,address,value_sat,sequence")?;
         for r in &chain.txs {
-            let txid = hex_txid(&r.txid, &mut h);
+            let txid = hex_txid(&r.txid(), &mut h);
             for (k, i) in chain.inputs[r.inputs()].iter().enumerate() {
                 if i.prev == NONE {
                     writeln!(w, "{txid},{k},{},{},,0,{}", "0".repeat(64), u32::MAX, i.sequence)?;
                 } else {
                     let (ptx, vout) = chain.outpoint(i.prev);
                     let o = &chain.outputs[i.prev as usize];
-                    let prev = hex_txid(&chain.txs[ptx as usize].txid, &mut hp);
-                    writeln!(w, "{txid},{k},{prev},{vout},{},{},{}", addrs.get(o.addr), o.value, i.sequence)?;
+                    let prev = hex_txid(&chain.txs[ptx as usize].txid(), &mut hp);
+                    writeln!(w, "{txid},{k},{prev},{vout},{},{},{}", addrs.get(o.addr), { o.value }, i.sequence)?;
                 }
             }
         }
@@ -395,16 +410,16 @@ fn write_outputs(world: &World, addrs: &AddressText, path: &Path) -> Result<(), 
         let (mut h, mut hs) = ([0u8; 64], [0u8; 64]);
         writeln!(w, "txid,vout,address,value_sat,script_type,spent_by_txid,spent_by_input")?;
         for r in &chain.txs {
-            let txid = hex_txid(&r.txid, &mut h);
+            let txid = hex_txid(&r.txid(), &mut h);
             for (k, o) in chain.outputs[r.outputs()].iter().enumerate() {
-                let kind = if o.addr == NONE { "nulldata" } else { chain.addresses[o.addr as usize].kind.name() };
+                let kind = if o.addr == NONE { "nulldata" } else { chain.addresses[o.addr as usize].kind().name() };
                 if o.spent_by == NONE {
-                    writeln!(w, "{txid},{k},{},{},{kind},,", addrs.get(o.addr), o.value)?;
+                    writeln!(w, "{txid},{k},{},{},{kind},,", addrs.get(o.addr), { o.value })?;
                 } else {
                     let sp = chain.inputs[o.spent_by as usize];
                     let idx = o.spent_by - chain.txs[sp.tx as usize].first_input;
-                    let by = hex_txid(&chain.txs[sp.tx as usize].txid, &mut hs);
-                    writeln!(w, "{txid},{k},{},{},{kind},{by},{idx}", addrs.get(o.addr), o.value)?;
+                    let by = hex_txid(&chain.txs[sp.tx as usize].txid(), &mut hs);
+                    writeln!(w, "{txid},{k},{},{},{kind},{by},{idx}", addrs.get(o.addr), { o.value })?;
                 }
             }
         }
@@ -453,7 +468,7 @@ fn write_truth(world: &World, addrs: &AddressText, path: &Path) -> Result<(), Ex
                     step_id: &sc.story[c.step as usize].id,
                     service_id: ent(c.service),
                     address: addrs.get(o.addr),
-                    txid: chain.txs[o.tx as usize].txid.to_string(),
+                    txid: chain.txs[o.tx as usize].txid().to_string(),
                 }
             })
             .collect();
@@ -475,7 +490,7 @@ fn write_truth(world: &World, addrs: &AddressText, path: &Path) -> Result<(), Ex
         let mut h = [0u8; 64];
         for (i, p) in t.purposes.iter().enumerate() {
             let row = TxRow {
-                txid: hex_txid(&chain.txs[i].txid, &mut h),
+                txid: hex_txid(&chain.txs[i].txid(), &mut h),
                 purpose: PurposeRow {
                     purpose: *p,
                     step: match p {

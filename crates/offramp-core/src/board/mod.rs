@@ -634,7 +634,7 @@ impl Board {
         let c = &self.explorer.chain;
         match key {
             NodeRef::Addr(a) | NodeRef::Cluster(a) => c.address_string(a),
-            NodeRef::Tx(t) => c.txs[t as usize].txid.to_string(),
+            NodeRef::Tx(t) => c.txs[t as usize].txid().to_string(),
         }
     }
 }

@@ -102,7 +102,7 @@ impl View {
                     }
                     NodeRef::Tx(t) => {
                         if label.is_empty() {
-                            label = short(&c.txs[t as usize].txid.to_string());
+                            label = short(&c.txs[t as usize].txid().to_string());
                         }
                         (Some(ex.time(t)), 1, TX_RADIUS)
                     }

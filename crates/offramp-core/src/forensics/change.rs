@@ -99,7 +99,7 @@ pub fn detect(ex: &Explorer, t: u32) -> Verdict {
         .iter()
         .map(|i| (c.outputs[i.prev as usize].value, c.outputs[i.prev as usize].addr))
         .collect();
-    let kind = |a: u32| c.addresses[a as usize].kind;
+    let kind = |a: u32| c.addresses[a as usize].kind();
     let only = |pred: &dyn Fn(&(u32, u64, u32)) -> bool| -> Option<(u32, u64, u32)> {
         let hits: Vec<&(u32, u64, u32)> = outs.iter().filter(|o| pred(o)).collect();
         (hits.len() == 1).then(|| *hits[0])

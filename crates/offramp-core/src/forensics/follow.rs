@@ -163,7 +163,7 @@ pub fn follow_change(ex: &Explorer, start: Start, opts: FollowOptions) -> Result
             let r = &c.txs[t as usize];
             let first = c.inputs[r.first_input as usize].prev;
             let from = if first == NONE { NONE } else { c.outputs[first as usize].addr };
-            (r.txid.to_string(), Some((t, from)))
+            (r.txid().to_string(), Some((t, from)))
         }
     };
     let unspent_at = match start {
@@ -179,7 +179,7 @@ pub fn follow_change(ex: &Explorer, start: Start, opts: FollowOptions) -> Result
             break Stop::MaxHops { hops: hops.len() };
         }
         let r = &c.txs[t as usize];
-        let txid = r.txid.to_string();
+        let txid = r.txid().to_string();
         if let Some(e) = coinjoin::coinjoin(ex, t).or_else(|| coinjoin::mixer_payout(ex, t)) {
             break Stop::Mixing { txid, kind: e.kind.to_string() };
         }

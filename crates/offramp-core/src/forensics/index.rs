@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::intel::Tag;
-use crate::ledger::{Chain, NONE};
+use crate::ledger::{Chain, NONE, Table};
 use crate::scenario::{Category, Network, ScriptType};
 use crate::time::format_instant;
 
@@ -89,13 +89,20 @@ pub struct Explorer {
     labels: HashMap<u32, Vec<Label>>,
     /// (time, USD) price points (hourly in a generated world), sorted by time.
     prices: Vec<(i64, f64)>,
+    /// How the tables are looked up; built here, or read from an index file ([`super::store`]).
+    pub(super) lookup: Lookup,
+}
+
+/// The explorer's lookup tables over a chain.
+#[derive(Clone)]
+pub(super) struct Lookup {
     /// For each address, the distinct transactions that touch it: `addr_txs[addr_start[a]..addr_start[a+1]]`.
-    addr_start: Vec<u32>,
-    addr_txs: Vec<u32>,
+    pub addr_start: Table<u32>,
+    pub addr_txs: Table<u32>,
     /// Address indices sorted by (type, payload), for lookups.
-    by_payload: Vec<u32>,
+    pub by_payload: Table<u32>,
     /// Transaction indices sorted by txid.
-    by_txid: Vec<u32>,
+    pub by_txid: Table<u32>,
 }
 
 /// One line of an address's history.
@@ -202,9 +209,9 @@ pub struct TxView {
     pub outputs: Vec<OutputView>,
 }
 
-impl Explorer {
-    /// Indexes `chain`; `tags` label addresses (given as text), `prices` are (time, USD) points.
-    pub fn new(chain: Arc<Chain>, tags: &[Tag], prices: Vec<(i64, f64)>) -> Explorer {
+impl Lookup {
+    /// Indexes `chain`.
+    pub(super) fn build(chain: &Chain) -> Lookup {
         let n_addr = chain.addresses.len();
         // Count, then fill, the distinct transactions of each address (chain order).
         let mut last = vec![NONE; n_addr];
@@ -251,14 +258,32 @@ impl Explorer {
         // Sort compact (key, index) pairs, not indices by a key read from the tables: the
         // tables are large and the reads would be random.
         let mut keyed: Vec<([u8; 33], u32)> =
-            chain.addresses.iter().enumerate().map(|(i, a)| (address_key(a.kind, &a.payload), i as u32)).collect();
+            chain.addresses.iter().enumerate().map(|(i, a)| (address_key(a.kind(), &a.payload), i as u32)).collect();
         keyed.sort_unstable();
         let by_payload: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
         let mut keyed: Vec<(bitcoin::Txid, u32)> =
-            chain.txs.iter().enumerate().map(|(i, t)| (t.txid, i as u32)).collect();
+            chain.txs.iter().enumerate().map(|(i, t)| (t.txid(), i as u32)).collect();
         keyed.sort_unstable();
         let by_txid: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
-        let mut ex = Explorer { chain, labels: HashMap::new(), prices, addr_start, addr_txs, by_payload, by_txid };
+        Lookup {
+            addr_start: addr_start.into(),
+            addr_txs: addr_txs.into(),
+            by_payload: by_payload.into(),
+            by_txid: by_txid.into(),
+        }
+    }
+}
+
+impl Explorer {
+    /// Indexes `chain`; `tags` label addresses (given as text), `prices` are (time, USD) points.
+    pub fn new(chain: Arc<Chain>, tags: &[Tag], prices: Vec<(i64, f64)>) -> Explorer {
+        let lookup = Lookup::build(&chain);
+        Explorer::with_lookup(chain, lookup, tags, prices)
+    }
+
+    /// An explorer over `chain` with lookup tables made before (read from an index file).
+    pub(super) fn with_lookup(chain: Arc<Chain>, lookup: Lookup, tags: &[Tag], prices: Vec<(i64, f64)>) -> Explorer {
+        let mut ex = Explorer { chain, labels: HashMap::new(), prices, lookup };
         for tag in tags {
             if let Ok(a) = ex.address(&tag.address) {
                 ex.add_label(a, Label { label: tag.label.clone(), category: tag.category });
@@ -296,12 +321,13 @@ impl Explorer {
             return Err(LookupError::UnknownAddress(t.to_string()));
         };
         let c = &self.chain;
-        let want = address_key(info.kind, &info.payload);
-        self.by_payload
+        let want = address_key(info.kind(), &info.payload);
+        self.lookup
+            .by_payload
             .binary_search_by_key(&want, |&a| {
-                address_key(c.addresses[a as usize].kind, &c.addresses[a as usize].payload)
+                address_key(c.addresses[a as usize].kind(), &c.addresses[a as usize].payload)
             })
-            .map(|i| self.by_payload[i])
+            .map(|i| self.lookup.by_payload[i])
             .map_err(|_| LookupError::UnknownAddress(t.to_string()))
     }
 
@@ -312,9 +338,10 @@ impl Explorer {
     pub fn txid(&self, text: &str) -> Result<u32, LookupError> {
         let t = text.trim();
         let txid = bitcoin::Txid::from_str(t).map_err(|_| LookupError::BadTxid(t.to_string()))?;
-        self.by_txid
-            .binary_search_by_key(&txid, |&k| self.chain.txs[k as usize].txid)
-            .map(|i| self.by_txid[i])
+        self.lookup
+            .by_txid
+            .binary_search_by_key(&txid, |&k| self.chain.txs[k as usize].txid())
+            .map(|i| self.lookup.by_txid[i])
             .map_err(|_| LookupError::UnknownTxid(t.to_string()))
     }
 
@@ -346,7 +373,7 @@ impl Explorer {
     /// The transactions touching an address, in chain order.
     pub fn txs_of(&self, addr: u32) -> &[u32] {
         let a = addr as usize;
-        &self.addr_txs[self.addr_start[a] as usize..self.addr_start[a + 1] as usize]
+        &self.lookup.addr_txs[self.lookup.addr_start[a] as usize..self.lookup.addr_start[a + 1] as usize]
     }
 
     /// Satoshis an address received and spent in transaction `t`.
@@ -434,7 +461,7 @@ impl Explorer {
                         labels: self.labels(o.addr).to_vec(),
                     })
                     .collect();
-                Some(Sweep { txid: r.txid.to_string(), height: r.height, time: self.time(t), spent, to })
+                Some(Sweep { txid: r.txid().to_string(), height: r.height, time: self.time(t), spent, to })
             })
             .collect()
     }
@@ -452,7 +479,7 @@ impl Explorer {
             sent += s;
             balance = balance + r - s.min(balance + r);
             history.push(HistoryRow {
-                txid: c.txs[t as usize].txid.to_string(),
+                txid: c.txs[t as usize].txid().to_string(),
                 height: c.txs[t as usize].height,
                 time: self.time(t),
                 delta: r as i64 - s as i64,
@@ -461,7 +488,7 @@ impl Explorer {
         }
         AddressView {
             address: c.address_string(addr),
-            script_type: c.addresses[addr as usize].kind.name(),
+            script_type: c.addresses[addr as usize].kind().name(),
             labels: self.labels(addr).to_vec(),
             received,
             sent,
@@ -497,7 +524,7 @@ impl Explorer {
                 let (ptx, vout) = c.outpoint(i.prev);
                 let prev = &c.outputs[i.prev as usize];
                 InputView {
-                    prev_txid: Some(c.txs[ptx as usize].txid.to_string()),
+                    prev_txid: Some(c.txs[ptx as usize].txid().to_string()),
                     prev_vout: vout,
                     address: c.address_of_output(i.prev),
                     value: prev.value,
@@ -512,19 +539,19 @@ impl Explorer {
             .enumerate()
             .map(|(k, o)| OutputView {
                 address: c.address_of_output(r.first_output + k as u32),
-                script_type: if o.addr == NONE { "nulldata" } else { c.addresses[o.addr as usize].kind.name() },
+                script_type: if o.addr == NONE { "nulldata" } else { c.addresses[o.addr as usize].kind().name() },
                 value: o.value,
                 usd: self.usd_at(o.value, at),
                 labels: labels(o.addr),
                 spent_by: (o.spent_by != NONE).then(|| {
                     let sp = c.inputs[o.spent_by as usize];
-                    (c.txs[sp.tx as usize].txid.to_string(), o.spent_by - c.txs[sp.tx as usize].first_input)
+                    (c.txs[sp.tx as usize].txid().to_string(), o.spent_by - c.txs[sp.tx as usize].first_input)
                 }),
             })
             .collect();
         let out_value = c.output_value(t);
         TxView {
-            txid: r.txid.to_string(),
+            txid: r.txid().to_string(),
             height: r.height,
             time,
             coinbase: r.is_coinbase(&c.inputs),

@@ -6,11 +6,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bitcoin::Txid;
+use bitcoin::hashes::Hash;
 
 use super::index::Explorer;
+use super::index::Lookup;
+use super::store::{self, INDEX};
 use crate::export::{MANIFEST, Manifest};
 use crate::intel::{Intel, Tag};
-use crate::ledger::blockfile::{ReadError, read_blocks};
+use crate::ledger::blockfile::{FileStamp, ReadError, read_file};
 use crate::ledger::{AddrInfo, BlockRecord, Chain, InputRecord, NONE, OutputRecord, TxRecord};
 use crate::scenario::{Category, Network, ScriptType};
 
@@ -33,6 +36,34 @@ fn bad(path: &Path, message: impl Into<String>) -> LoadError {
 /// # Errors
 /// A [`LoadError`] naming the file at fault.
 pub fn load_dir(dir: &Path) -> Result<(Explorer, Intel), LoadError> {
+    open_dir(dir).map(|o| (o.explorer, o.intel))
+}
+
+/// A generated directory, opened.
+pub struct Opened {
+    pub explorer: Explorer,
+    pub intel: Intel,
+    pub index: IndexUse,
+}
+
+/// Whether the explorer came from the index beside the blocks ([`store`]) or from the blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexUse {
+    /// Mapped from the index: only what a question needs is read.
+    Read,
+    /// The blocks were read (the index was absent, old or not of these blocks: `why`) and a
+    /// new index written for the next time.
+    Written { why: String },
+    /// The blocks were read and no index could be written (a read-only directory: `error`).
+    NotWritten { why: String, error: String },
+}
+
+/// Reads `dir` into an explorer: from its index when the index is of these blocks, otherwise
+/// from the blocks, writing a new index beside them.
+///
+/// # Errors
+/// A [`LoadError`] naming the file at fault.
+pub fn open_dir(dir: &Path) -> Result<Opened, LoadError> {
     let manifest_path = dir.join(MANIFEST);
     if !manifest_path.is_file() {
         return Err(LoadError::NotGenerated(dir.display().to_string()));
@@ -49,16 +80,45 @@ pub fn load_dir(dir: &Path) -> Result<(Explorer, Intel), LoadError> {
     let intel_path = dir.join("intel.json");
     let text = std::fs::read_to_string(&intel_path).map_err(|e| bad(&intel_path, e.to_string()))?;
     let intel: Intel = serde_json::from_str(&text).map_err(|e| bad(&intel_path, e.to_string()))?;
-    let mut chain = Chain::new(network, manifest.signed);
-    let mut txids: HashMap<Txid, u32> = HashMap::with_capacity(manifest.transactions);
-    let mut addrs: HashMap<(ScriptType, [u8; 32]), u32> = HashMap::new();
     let files: Vec<&String> = manifest.files.iter().filter(|f| f.starts_with("blocks/")).collect();
     if files.is_empty() {
         return Err(bad(&manifest_path, "lists no block files"));
     }
+    let (tags, prices) = labels_and_prices(&intel);
+    let why = match store::read(dir, network, &files) {
+        Ok((chain, lookup)) if chain.txs.len() == manifest.transactions && chain.blocks.len() == manifest.blocks => {
+            let explorer = Explorer::with_lookup(Arc::new(chain), lookup, &tags, prices);
+            return Ok(Opened { explorer, intel, index: IndexUse::Read });
+        }
+        Ok(_) => format!("{INDEX} does not hold as many blocks and transactions as {MANIFEST} says"),
+        Err(why) => why,
+    };
+    let (chain, stamps) = read_chain(dir, network, manifest.signed, &files)?;
+    let lookup = Lookup::build(&chain);
+    let index = match store::write(dir, &chain, &lookup, stamps) {
+        Ok(()) => IndexUse::Written { why },
+        Err(e) => IndexUse::NotWritten { why, error: e.to_string() },
+    };
+    let explorer = Explorer::with_lookup(Arc::new(chain), lookup, &tags, prices);
+    Ok(Opened { explorer, intel, index })
+}
+
+/// Parses the block files into a chain, and stamps each file.
+fn read_chain(
+    dir: &Path,
+    network: Network,
+    signed: bool,
+    files: &[&String],
+) -> Result<(Chain, Vec<FileStamp>), LoadError> {
+    let mut chain = Chain::new(network, signed);
+    let mut stamps = Vec::with_capacity(files.len());
+    let mut txids: HashMap<Txid, u32> = HashMap::new();
+    let mut addrs: HashMap<(ScriptType, [u8; 32]), u32> = HashMap::new();
     for f in files {
         let path = dir.join(f);
-        for block in read_blocks(&path, network)? {
+        let file = read_file(&path, network)?;
+        stamps.push(file.stamp);
+        for block in file.blocks {
             let height = chain.blocks.len() as u32 + 1;
             let first_tx = chain.txs.len() as u32;
             for tx in &block.txdata {
@@ -93,7 +153,7 @@ pub fn load_dir(dir: &Path) -> Result<(Explorer, Intel), LoadError> {
                 let mut value_out = 0u64;
                 for o in &tx.output {
                     let addr = match AddrInfo::from_script(&o.script_pubkey) {
-                        Some(info) => *addrs.entry((info.kind, info.payload)).or_insert_with(|| {
+                        Some(info) => *addrs.entry((info.kind(), info.payload)).or_insert_with(|| {
                             chain.addresses.push(info);
                             chain.addresses.len() as u32 - 1
                         }),
@@ -105,7 +165,7 @@ pub fn load_dir(dir: &Path) -> Result<(Explorer, Intel), LoadError> {
                 let weight = tx.weight().to_wu() as u32;
                 let coinbase = tx.is_coinbase();
                 chain.txs.push(TxRecord {
-                    txid: tx.compute_txid(),
+                    txid_raw: tx.compute_txid().to_byte_array(),
                     height,
                     created: i64::from(block.header.time),
                     first_input,
@@ -119,7 +179,7 @@ pub fn load_dir(dir: &Path) -> Result<(Explorer, Intel), LoadError> {
                     vsize: weight.div_ceil(4),
                     weight,
                 });
-                txids.insert(chain.txs[t as usize].txid, t);
+                txids.insert(chain.txs[t as usize].txid(), t);
             }
             chain.blocks.push(BlockRecord {
                 height,
@@ -131,9 +191,7 @@ pub fn load_dir(dir: &Path) -> Result<(Explorer, Intel), LoadError> {
             });
         }
     }
-    let (tags, prices) = labels_and_prices(&intel);
-    let ex = Explorer::new(Arc::new(chain), &tags, prices);
-    Ok((ex, intel))
+    Ok((chain, stamps))
 }
 
 /// What the intel lets a trainee label (public attributions, and the addresses of each piece

@@ -11,6 +11,7 @@ pub mod follow;
 pub mod index;
 pub mod load;
 pub mod path;
+pub mod store;
 pub mod taint;
 
 pub use index::{Explorer, Label, LookupError, Payee, PriceError, Sweep, canonical_address, parse_address};

@@ -150,7 +150,7 @@ pub fn find(ex: &Explorer, from: u32, target: Target, opts: PathOptions) -> Resu
             carried = carried.min(o.value);
             Hop {
                 from: c.address_string(c.outputs[w[0] as usize].addr),
-                txid: c.txs[o.tx as usize].txid.to_string(),
+                txid: c.txs[o.tx as usize].txid().to_string(),
                 to: c.address_string(o.addr),
                 value: carried,
                 output_value: o.value,

@@ -242,7 +242,7 @@ pub fn trace_outputs(
             if x.via == NONE || path.len() > steps {
                 break;
             }
-            path.push(c.txs[x.via as usize].txid.to_string());
+            path.push(c.txs[x.via as usize].txid().to_string());
             // Step to a tainted output on the other side of that transaction.
             let r = &c.txs[x.via as usize];
             let prev: Vec<u32> = match opts.direction {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use bitcoin::Block;
 use bitcoin::consensus::encode;
+use serde::{Deserialize, Serialize};
 
 use super::BlockRecord;
 use crate::scenario::Network;
@@ -18,6 +19,68 @@ pub fn magic(network: Network) -> [u8; 4] {
     network.bitcoin().magic().to_bytes()
 }
 
+/// What identifies a block file an index was made from: its size and its last block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    /// `blkNNNNN.dat`.
+    pub name: String,
+    pub size: u64,
+    /// The byte at which the last block's 80-byte header starts.
+    pub last_header_at: u64,
+    /// That block's hash, as explorers print it.
+    pub last_hash: String,
+}
+
+impl FileStamp {
+    /// Checks the file `dir/name` against the stamp: the same size, and the header at
+    /// `last_header_at` hashes to `last_hash`. Reads 80 bytes.
+    ///
+    /// # Errors
+    /// What differs, in words.
+    pub fn check(&self, dir: &Path) -> Result<(), String> {
+        use std::io::{Read, Seek, SeekFrom};
+        let path = dir.join(&self.name);
+        let mut f = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let size = f.metadata().map_err(|e| format!("{}: {e}", path.display()))?.len();
+        if size != self.size {
+            return Err(format!("{} is {size} bytes, the index was made from {}", self.name, self.size));
+        }
+        let mut header = [0u8; 80];
+        f.seek(SeekFrom::Start(self.last_header_at))
+            .and_then(|_| f.read_exact(&mut header))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let hash = encode::deserialize::<bitcoin::block::Header>(&header).map(|h| h.block_hash().to_string()).ok();
+        if hash.as_deref() != Some(self.last_hash.as_str()) {
+            return Err(format!("the last block of {} is not the one the index was made from", self.name));
+        }
+        Ok(())
+    }
+}
+
+/// The file name of the `k`th block file.
+fn file_name(k: usize) -> String {
+    format!("blk{k:05}.dat")
+}
+
+/// How [`write_blocks`] lays `blocks` out in files: each file's blocks and its stamp.
+pub fn layout(blocks: &[BlockRecord], max_file: u64) -> Vec<(std::ops::Range<usize>, FileStamp)> {
+    let mut files: Vec<(std::ops::Range<usize>, FileStamp)> = Vec::new();
+    for (i, b) in blocks.iter().enumerate() {
+        let need = 8 + b.raw.len() as u64;
+        if files.last().is_none_or(|(_, s)| s.size > 0 && s.size + need > max_file) {
+            let stamp =
+                FileStamp { name: file_name(files.len()), size: 0, last_header_at: 0, last_hash: String::new() };
+            files.push((i..i, stamp));
+        }
+        let (range, stamp) = files.last_mut().expect("a file is open");
+        range.end = i + 1;
+        stamp.last_header_at = stamp.size + 8;
+        stamp.last_hash = b.hash.to_string();
+        stamp.size += need;
+    }
+    files
+}
+
 /// Writes the blocks into `dir/blk00000.dat`, `dir/blk00001.dat`, … and returns the files.
 ///
 /// # Errors
@@ -25,25 +88,16 @@ pub fn magic(network: Network) -> [u8; 4] {
 pub fn write_blocks(dir: &Path, network: Network, blocks: &[BlockRecord], max_file: u64) -> io::Result<Vec<PathBuf>> {
     let magic = magic(network);
     let mut files = Vec::new();
-    let mut current: Option<(io::BufWriter<std::fs::File>, u64)> = None;
-    for b in blocks {
-        let need = 8 + b.raw.len() as u64;
-        if current.as_ref().is_none_or(|(_, size)| *size > 0 && size + need > max_file) {
-            if let Some((mut w, _)) = current.take() {
-                w.flush()?;
-            }
-            let path = dir.join(format!("blk{:05}.dat", files.len()));
-            current = Some((io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?), 0));
-            files.push(path);
+    for (range, stamp) in layout(blocks, max_file) {
+        let path = dir.join(&stamp.name);
+        let mut w = io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
+        for b in &blocks[range] {
+            w.write_all(&magic)?;
+            w.write_all(&(b.raw.len() as u32).to_le_bytes())?;
+            w.write_all(&b.raw)?;
         }
-        let (w, size) = current.as_mut().expect("a file is open");
-        w.write_all(&magic)?;
-        w.write_all(&(b.raw.len() as u32).to_le_bytes())?;
-        w.write_all(&b.raw)?;
-        *size += need;
-    }
-    if let Some((mut w, _)) = current.take() {
         w.flush()?;
+        files.push(path);
     }
     Ok(files)
 }
@@ -66,11 +120,26 @@ pub enum ReadError {
 /// # Errors
 /// A [`ReadError`] naming the file and the byte where reading stopped.
 pub fn read_blocks(path: &Path, network: Network) -> Result<Vec<Block>, ReadError> {
+    read_file(path, network).map(|f| f.blocks)
+}
+
+/// The blocks of one file, and its stamp.
+pub struct BlockFile {
+    pub blocks: Vec<Block>,
+    pub stamp: FileStamp,
+}
+
+/// Reads every block of one block file, and stamps it.
+///
+/// # Errors
+/// A [`ReadError`] naming the file and the byte where reading stopped.
+pub fn read_file(path: &Path, network: Network) -> Result<BlockFile, ReadError> {
     let name = path.display().to_string();
     let data = std::fs::read(path).map_err(|source| ReadError::Io { path: name.clone(), source })?;
     let expected = magic(network);
     let mut blocks = Vec::new();
     let mut at = 0usize;
+    let mut last_header_at = 0usize;
     while at < data.len() {
         // Bitcoin Core pre-allocates files with zeros; stop at the padding.
         if data[at..].iter().all(|&b| b == 0) {
@@ -94,7 +163,14 @@ pub fn read_blocks(path: &Path, network: Network) -> Result<Vec<Block>, ReadErro
             source,
         })?;
         blocks.push(block);
+        last_header_at = body;
         at = body + len;
     }
-    Ok(blocks)
+    let stamp = FileStamp {
+        name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        size: data.len() as u64,
+        last_header_at: last_header_at as u64,
+        last_hash: blocks.last().map(|b| b.block_hash().to_string()).unwrap_or_default(),
+    };
+    Ok(BlockFile { blocks, stamp })
 }

@@ -10,9 +10,14 @@ pub mod blockfile;
 pub mod check;
 pub mod keys;
 pub mod seal;
+pub mod table;
 pub mod values;
 
+use bitcoin::hashes::Hash;
 use bitcoin::{Address, BlockHash, ScriptBuf, Txid};
+use bytemuck::{Pod, Zeroable};
+
+pub use table::Table;
 
 use crate::scenario::{Network, ScriptType};
 
@@ -29,13 +34,29 @@ pub const DUST: u64 = 546;
 pub const MAX_MONEY: u64 = 21_000_000 * 100_000_000;
 
 /// An address: its script type and its payload (a 20-byte hash, or a 32-byte x-only key).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+#[repr(C)]
 pub struct AddrInfo {
-    pub kind: ScriptType,
+    /// [`ScriptType::code`] of the address's type.
+    kind: u8,
     pub payload: [u8; 32],
 }
 
 impl AddrInfo {
+    pub fn new(kind: ScriptType, payload: [u8; 32]) -> Self {
+        AddrInfo { kind: kind.code(), payload }
+    }
+
+    pub fn kind(&self) -> ScriptType {
+        // Every table is checked when it is read (an index file's codes included).
+        ScriptType::from_code(self.kind).unwrap_or(ScriptType::P2WPKH)
+    }
+
+    /// Whether the type code is one [`ScriptType`] knows (checked on every table read from a file).
+    pub fn kind_is_valid(&self) -> bool {
+        ScriptType::from_code(self.kind).is_some()
+    }
+
     /// The address an output script pays, or None for scripts Offramp never makes (data,
     /// bare multisig, script hashes of other kinds are read as nested SegWit).
     pub fn from_script(spk: &bitcoin::Script) -> Option<AddrInfo> {
@@ -53,14 +74,13 @@ impl AddrInfo {
         };
         let mut p = [0u8; 32];
         p[..payload.len()].copy_from_slice(payload);
-        Some(AddrInfo { kind, payload: p })
+        Some(AddrInfo::new(kind, p))
     }
 
     /// The output script paying to this address.
     pub fn script_pubkey(&self) -> ScriptBuf {
-        use bitcoin::hashes::Hash;
         let h20 = || <[u8; 20]>::try_from(&self.payload[..20]).expect("20 bytes");
-        match self.kind {
+        match self.kind() {
             ScriptType::P2PKH => ScriptBuf::new_p2pkh(&bitcoin::PubkeyHash::from_byte_array(h20())),
             ScriptType::P2SH_P2WPKH => ScriptBuf::new_p2sh(&bitcoin::ScriptHash::from_byte_array(h20())),
             ScriptType::P2WPKH => ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array(h20())),
@@ -73,22 +93,24 @@ impl AddrInfo {
     }
 }
 
-/// One transaction, with ranges into the input and output tables.
-#[derive(Debug, Clone)]
+/// One transaction, with ranges into the input and output tables. Laid out without padding
+/// so that an index file can hold the table as it is in memory.
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+#[repr(C)]
 pub struct TxRecord {
-    /// Filled in by [`seal`].
-    pub txid: Txid,
-    /// Height of the block that holds it.
-    pub height: u32,
+    /// The txid's bytes (see [`TxRecord::txid`]), filled in by [`seal`].
+    pub txid_raw: [u8; 32],
     /// When the sender built it (Unix seconds); the block time is at or after it.
     pub created: i64,
+    pub fee: u64,
+    /// Height of the block that holds it.
+    pub height: u32,
     pub first_input: u32,
     pub n_inputs: u32,
     pub first_output: u32,
     pub n_outputs: u32,
     pub version: i32,
     pub locktime: u32,
-    pub fee: u64,
     /// Serialized size, virtual size and weight, filled in by [`seal`].
     pub size: u32,
     pub vsize: u32,
@@ -96,6 +118,10 @@ pub struct TxRecord {
 }
 
 impl TxRecord {
+    pub fn txid(&self) -> Txid {
+        Txid::from_byte_array(self.txid_raw)
+    }
+
     pub fn is_coinbase(&self, inputs: &[InputRecord]) -> bool {
         inputs[self.first_input as usize].prev == NONE
     }
@@ -110,7 +136,8 @@ impl TxRecord {
 }
 
 /// One input: the output it spends (index into the output table) and its sequence number.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+#[repr(C)]
 pub struct InputRecord {
     pub prev: u32,
     pub sequence: u32,
@@ -118,8 +145,11 @@ pub struct InputRecord {
 }
 
 /// One output: value, address (index into the address table, or [`NONE`] for a data
-/// output), the transaction it belongs to and the input that spends it.
-#[derive(Debug, Clone, Copy)]
+/// output), the transaction it belongs to and the input that spends it. Packed to 20 bytes
+/// (the value at a 4-byte boundary), as it is in memory and in an index file; copy a field out
+/// rather than borrow it.
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+#[repr(C, packed(4))]
 pub struct OutputRecord {
     pub value: u64,
     pub addr: u32,
@@ -160,10 +190,10 @@ pub struct Chain {
     pub network: Network,
     /// Whether every input carries a real signature.
     pub signed: bool,
-    pub addresses: Vec<AddrInfo>,
-    pub txs: Vec<TxRecord>,
-    pub inputs: Vec<InputRecord>,
-    pub outputs: Vec<OutputRecord>,
+    pub addresses: Table<AddrInfo>,
+    pub txs: Table<TxRecord>,
+    pub inputs: Table<InputRecord>,
+    pub outputs: Table<OutputRecord>,
     pub blocks: Vec<BlockRecord>,
 }
 
@@ -172,10 +202,10 @@ impl Chain {
         Chain {
             network,
             signed,
-            addresses: Vec::new(),
-            txs: Vec::new(),
-            inputs: Vec::new(),
-            outputs: Vec::new(),
+            addresses: Table::new(),
+            txs: Table::new(),
+            inputs: Table::new(),
+            outputs: Table::new(),
             blocks: Vec::new(),
         }
     }

@@ -19,7 +19,7 @@ use bitcoin::{
 use rayon::prelude::*;
 
 use super::keys::{KeySource, SignedKey, hash_payload, splitmix_fill};
-use super::{Chain, NONE};
+use super::{AddrInfo, Chain, NONE};
 use crate::scenario::ScriptType;
 
 /// Regtest's proof-of-work limit; headers on every network carry it (see docs/design.md).
@@ -42,7 +42,7 @@ pub fn seal(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>) {
     let signed = chain.signed;
     // 1. Address payloads, in parallel: hashing in fast mode, key derivation in signed mode.
     let signed_keys: Vec<SignedKey> = if signed {
-        let kinds: Vec<ScriptType> = chain.addresses.iter().map(|a| a.kind).collect();
+        let kinds: Vec<ScriptType> = chain.addresses.iter().map(AddrInfo::kind).collect();
         let derived: Vec<SignedKey> =
             kinds.par_iter().enumerate().map(|(i, k)| keys.signed_payload(&secp, *k, i as u32)).collect();
         for (a, k) in chain.addresses.iter_mut().zip(&derived) {
@@ -50,7 +50,7 @@ pub fn seal(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>) {
         }
         derived
     } else {
-        chain.addresses.par_iter_mut().enumerate().for_each(|(i, a)| a.payload = keys.fast_payload(a.kind, i as u32));
+        chain.addresses.par_iter_mut().enumerate().for_each(|(i, a)| a.payload = keys.fast_payload(a.kind(), i as u32));
         Vec::new()
     };
     let pubkeys: Vec<[u8; 33]> = signed_keys.iter().map(|k| k.pubkey).collect();
@@ -109,11 +109,11 @@ pub fn seal(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>) {
     for (t, r) in chain.txs.iter_mut().enumerate() {
         let [size, vsize, weight] = sizes[t];
         (r.size, r.vsize, r.weight) = (size, vsize, weight);
-        r.txid = txids[t];
+        r.txid_raw = txids[t].to_byte_array();
     }
     for (b, (hash, raw)) in sealed.into_iter().enumerate() {
         let block = &mut chain.blocks[b];
-        chain.txs[block.first_tx as usize].txid = cb_txids[b];
+        chain.txs[block.first_tx as usize].txid_raw = cb_txids[b].to_byte_array();
         (block.hash, block.raw) = (hash, raw);
     }
 }
@@ -271,7 +271,7 @@ fn build_unsigned(
             let (ptx, vout) = chain.outpoint(i.prev);
             let pk = pubkey_of(keys, pubkeys, prev.addr);
             let sig = placeholder_ecdsa(u64::from(i.prev) << 8);
-            let (script_sig, witness) = match addr.kind {
+            let (script_sig, witness) = match addr.kind() {
                 ScriptType::P2PKH if signed => (ScriptBuf::new(), Witness::new()),
                 ScriptType::P2PKH => {
                     (Builder::new().push_slice(push(&sig)).push_slice(push(&pk)).into_script(), Witness::new())
@@ -333,7 +333,7 @@ fn sign_legacy(
         for (k, i) in chain.inputs[r.inputs()].iter().enumerate() {
             let prev = &chain.outputs[i.prev as usize];
             let addr = &chain.addresses[prev.addr as usize];
-            if addr.kind != ScriptType::P2PKH {
+            if addr.kind() != ScriptType::P2PKH {
                 continue;
             }
             let spk = addr.script_pubkey();
@@ -365,7 +365,7 @@ fn sign_segwit(
         .iter()
         .map(|i| {
             let o = &chain.outputs[i.prev as usize];
-            (chain.addresses[o.addr as usize].kind, o.addr, o.value)
+            (chain.addresses[o.addr as usize].kind(), o.addr, o.value)
         })
         .collect();
     if kinds.iter().all(|(k, ..)| *k == ScriptType::P2PKH) {

@@ -35,7 +35,7 @@ pub fn check_values(chain: &Chain) -> Result<(), ValueError> {
                 if o.value > MAX_MONEY {
                     return Err(err(
                         position,
-                        format!("output {k} pays {} sat, more than the 21,000,000 BTC there can be", o.value),
+                        format!("output {k} pays {} sat, more than the 21,000,000 BTC there can be", { o.value }),
                     ));
                 }
                 paid += u128::from(o.value);

@@ -107,6 +107,15 @@ impl ScriptType {
             ScriptType::P2TR => "p2tr",
         }
     }
+
+    /// Its position in [`ScriptType::ALL`], as tables and index files store it.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    pub fn from_code(code: u8) -> Option<ScriptType> {
+        ScriptType::ALL.get(usize::from(code)).copied()
+    }
 }
 
 /// What an address is for, in the ground truth and in intel references.

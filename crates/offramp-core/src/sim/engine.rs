@@ -312,7 +312,7 @@ impl<'s> Engine<'s> {
     /// A fresh address of `kind` owned by the wallet's owner.
     pub fn fresh_addr_of(&mut self, w: WalletId, role: AddrRole, kind: ScriptType, account: u32) -> u32 {
         let wl = &self.wallets[w as usize];
-        self.chain.addresses.push(AddrInfo { kind, payload: [0; 32] });
+        self.chain.addresses.push(AddrInfo::new(kind, [0; 32]));
         self.truth.addresses.push(AddrTruth { entity: wl.entity, member: wl.member, role, account });
         self.chain.addresses.len() as u32 - 1
     }
@@ -450,7 +450,7 @@ impl<'s> Engine<'s> {
             }
             return Err(Shortfall { have: 0, need: u64::MAX });
         };
-        let kind_of = |a: u32| self.chain.addresses[a as usize].kind;
+        let kind_of = |a: u32| self.chain.addresses[a as usize].kind();
         let out_w: u64 = 40 + pays.iter().map(|p| output_weight(kind_of(p.addr))).sum::<u64>();
         let rest_w = output_weight(match rest {
             Rest::To { addr, .. } => kind_of(addr),
@@ -499,7 +499,7 @@ impl<'s> Engine<'s> {
                     chosen[i] = true;
                     // The coins of one wallet add up to at most its balance.
                     sum = sat::add(sum, u.value).unwrap_or(MAX_MONEY);
-                    let k = self.chain.addresses[u.addr as usize].kind;
+                    let k = self.chain.addresses[u.addr as usize].kind();
                     in_w += input_weight(k);
                     seg |= k != ScriptType::P2PKH;
                     if cost(in_w, seg, true).is_some_and(|c| sum >= c) {
@@ -523,8 +523,8 @@ impl<'s> Engine<'s> {
             self.give_back(from, coins);
             return Err(Shortfall { have: 0, need: u64::MAX });
         };
-        let in_w: u64 = coins.iter().map(|u| input_weight(self.chain.addresses[u.addr as usize].kind)).sum();
-        let seg = coins.iter().any(|u| self.chain.addresses[u.addr as usize].kind != ScriptType::P2PKH);
+        let in_w: u64 = coins.iter().map(|u| input_weight(self.chain.addresses[u.addr as usize].kind())).sum();
+        let seg = coins.iter().any(|u| self.chain.addresses[u.addr as usize].kind() != ScriptType::P2PKH);
         let fee_with = fee_at(in_w, seg, true);
         let fee_without = fee_at(in_w, seg, false);
         // What is left after the payments and the fee, with a rest output worth having or without.
@@ -593,8 +593,8 @@ impl<'s> Engine<'s> {
         purpose: Purpose,
     ) -> u32 {
         let weight = 40
-            + coins.iter().map(|u| input_weight(self.chain.addresses[u.addr as usize].kind)).sum::<u64>()
-            + outs.iter().map(|p| output_weight(self.chain.addresses[p.addr as usize].kind)).sum::<u64>()
+            + coins.iter().map(|u| input_weight(self.chain.addresses[u.addr as usize].kind())).sum::<u64>()
+            + outs.iter().map(|p| output_weight(self.chain.addresses[p.addr as usize].kind())).sum::<u64>()
             + 2;
         if weight > MAX_BLOCK_WEIGHT - COINBASE_RESERVE_WEIGHT {
             // No block could hold it: the chain would be invalid.
@@ -626,7 +626,7 @@ impl<'s> Engine<'s> {
             self.credit(p.wallet, Utxo { out, value: p.value, addr: p.addr, mature: h });
         }
         self.chain.txs.push(TxRecord {
-            txid: bitcoin::Txid::from_raw_hash(bitcoin::hashes::Hash::all_zeros()),
+            txid_raw: [0; 32],
             height: h,
             created: self.now,
             first_input,
@@ -692,7 +692,7 @@ impl<'s> Engine<'s> {
         self.chain.outputs.push(OutputRecord { value: 0, addr: NONE, tx: t, spent_by: NONE });
         self.truth.flow.extend([false, false]);
         self.chain.txs.push(TxRecord {
-            txid: bitcoin::Txid::from_raw_hash(bitcoin::hashes::Hash::all_zeros()),
+            txid_raw: [0; 32],
             height,
             created: time,
             first_input,

@@ -85,7 +85,7 @@ pub fn intel(
                         ),
                     ));
                 };
-                item.txids.push(chain.txs[t as usize].txid.to_string());
+                item.txids.push(chain.txs[t as usize].txid().to_string());
             }
         }
         items.push(item);

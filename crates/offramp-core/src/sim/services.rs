@@ -542,7 +542,7 @@ impl Sim<'_> {
                 return false;
             };
             let kind = sim.e.profile_of(dest).script;
-            let in_w: u64 = taken.iter().map(|u| input_weight(sim.e.chain.addresses[u.addr as usize].kind)).sum();
+            let in_w: u64 = taken.iter().map(|u| input_weight(sim.e.chain.addresses[u.addr as usize].kind())).sum();
             let per_out = output_weight(kind);
             let k = if many { ((sum as f64 / (denom as f64 * 1.01)) as u64).clamp(1, 50) } else { 1 };
             let cfee = sim.e.sats(denom as f64 * k as f64 * cj.coordinator_fee, "a coordinator's fee");
@@ -630,7 +630,7 @@ impl Sim<'_> {
 
     /// What `coins` weigh as inputs.
     fn inputs_weight(&self, coins: &[Utxo]) -> u64 {
-        coins.iter().map(|u| input_weight(self.e.chain.addresses[u.addr as usize].kind)).sum()
+        coins.iter().map(|u| input_weight(self.e.chain.addresses[u.addr as usize].kind())).sum()
     }
 
     /// Every few days an OTC trader deposits the coins it bought at its own exchange

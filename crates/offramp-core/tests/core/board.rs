@@ -169,7 +169,7 @@ fn a_cluster_folds_into_one_node_and_unfolds_where_it_was() {
         .expect("a transaction spending from three addresses");
     let mut b = board();
     let tx = NodeRef::Tx(t);
-    b.add_text(&ex.chain.txs[t as usize].txid.to_string(), None).unwrap();
+    b.add_text(&ex.chain.txs[t as usize].txid().to_string(), None).unwrap();
     b.expand(tx, Side::Inputs);
     let inputs: Vec<NodeRef> = b.neighbours(tx, Side::Inputs);
     assert!(inputs.len() >= 2, "the inputs are distinct addresses");

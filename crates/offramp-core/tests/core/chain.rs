@@ -41,7 +41,7 @@ fn fees_follow_the_real_size_of_each_transaction() {
         if r.is_coinbase(&w.chain.inputs) {
             continue;
         }
-        let kind = |a: u32| w.chain.addresses[a as usize].kind;
+        let kind = |a: u32| w.chain.addresses[a as usize].kind();
         let ins = w.chain.inputs[r.inputs()].iter().map(|i| kind(w.chain.outputs[i.prev as usize].addr));
         let outs = w.chain.outputs[r.outputs()].iter().filter(|o| o.addr != NONE).map(|o| kind(o.addr));
         // Placeholder witnesses have the size wallets budget for, so the estimate is exact.

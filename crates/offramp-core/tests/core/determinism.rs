@@ -29,7 +29,7 @@ fn same_seed_gives_byte_identical_files() {
     export(&generate(&sc, None, false), &a, &mut |_, _, _| {}).unwrap();
     export(&generate(&sc, None, false), &b, &mut |_, _, _| {}).unwrap();
     let (fa, fb) = (dir_bytes(&a), dir_bytes(&b));
-    assert_eq!(fa.len(), 7, "{:?}", fa.iter().map(|f| &f.0).collect::<Vec<_>>());
+    assert_eq!(fa.len(), 8, "{:?}", fa.iter().map(|f| &f.0).collect::<Vec<_>>());
     for ((na, ba), (nb, bb)) in fa.iter().zip(&fb) {
         assert_eq!(na, nb);
         assert!(ba == bb, "{na} differs between two runs");

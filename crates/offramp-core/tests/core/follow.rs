@@ -84,7 +84,7 @@ fn following_change_walks_a_three_hundred_hop_peel_chain_to_the_exchange() {
     let start = gathered(&w);
     let r = follow::follow_change(&ex, Start::Address(start), FollowOptions::default()).unwrap();
     // The chain's transactions, in order: the gathering, then every peel.
-    let peel: Vec<String> = step_txs(&w, "peel").iter().map(|&t| ex.chain.txs[t as usize].txid.to_string()).collect();
+    let peel: Vec<String> = step_txs(&w, "peel").iter().map(|&t| ex.chain.txs[t as usize].txid().to_string()).collect();
     assert_eq!(peel.len(), 301);
     let followed: Vec<&str> = r.hops.iter().map(|h| h.txid.as_str()).collect();
     assert!(followed.len() > peel.len(), "{} hops, stopped: {}", followed.len(), r.stop.describe());
@@ -101,7 +101,7 @@ fn following_change_walks_a_three_hundred_hop_peel_chain_to_the_exchange() {
     }
     // Then the rest is cashed out at a Zenbit deposit address, whose sweep falls after the end
     // of the world: the follow stops there, the coin unspent.
-    let rest = ex.chain.txs[step_txs(&w, "rest")[0] as usize].txid.to_string();
+    let rest = ex.chain.txs[step_txs(&w, "rest")[0] as usize].txid().to_string();
     let last = r.hops.last().unwrap();
     assert_eq!(last.txid, rest);
     assert_eq!(r.stop, Stop::Unspent { address: last.change_address.clone() });

@@ -88,7 +88,7 @@ fn a_generated_directory_reads_back_as_the_same_chain() {
     assert_eq!(intel, w.intel);
     let c = &ex.chain;
     assert_eq!(c.txs.len(), w.chain.txs.len());
-    assert!(c.txs.iter().zip(&w.chain.txs).all(|(a, b)| a.txid == b.txid && a.fee == b.fee && a.vsize == b.vsize));
+    assert!(c.txs.iter().zip(&w.chain.txs).all(|(a, b)| a.txid() == b.txid() && a.fee == b.fee && a.vsize == b.vsize));
     let total = |ch: &offramp_core::ledger::Chain| ch.outputs.iter().map(|o| o.value).sum::<u64>();
     assert_eq!(total(c), total(&w.chain));
     assert!(!ex.by_label("CoinBay").is_empty());

@@ -14,6 +14,7 @@ mod follow;
 mod forensics;
 mod forensics_output;
 mod funds;
+mod index;
 mod kyc;
 mod legal;
 mod positions;

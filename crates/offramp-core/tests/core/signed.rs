@@ -47,7 +47,7 @@ fn all_four_script_types_are_signed_and_verified() {
     let mut seen = std::collections::BTreeSet::new();
     for i in &w.chain.inputs {
         if i.prev != offramp_core::ledger::NONE {
-            seen.insert(w.chain.addresses[w.chain.outputs[i.prev as usize].addr as usize].kind);
+            seen.insert(w.chain.addresses[w.chain.outputs[i.prev as usize].addr as usize].kind());
         }
     }
     assert_eq!(seen.len(), 4, "spent types: {seen:?}");
@@ -71,5 +71,5 @@ fn signed_and_fast_worlds_tell_the_same_story() {
     assert_eq!(fast.chain.txs.len(), signed.chain.txs.len());
     let values = |w: &offramp_core::sim::World| w.chain.outputs.iter().map(|o| o.value).collect::<Vec<_>>();
     assert_eq!(values(&fast), values(&signed));
-    assert_ne!(fast.chain.txs[5].txid, signed.chain.txs[5].txid, "real keys make other addresses");
+    assert_ne!(fast.chain.txs[5].txid(), signed.chain.txs[5].txid(), "real keys make other addresses");
 }
