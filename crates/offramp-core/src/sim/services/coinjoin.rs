@@ -4,7 +4,7 @@
 use std::cmp::Reverse;
 
 use super::*;
-use crate::ledger::{DUST, NONE, input_weight, output_weight};
+use crate::ledger::{DUST, NONE, estimate_weight, output_weight};
 use crate::scenario::{AddrRole, ScriptType};
 use crate::sim::engine::{Pay, Utxo, WalletId, value_of};
 use crate::sim::sat::{self, MAX_MONEY};
@@ -67,7 +67,7 @@ impl Sim<'_> {
                 return false;
             };
             let kind = sim.e.profile_of(dest).script;
-            let in_w: u64 = taken.iter().map(|u| input_weight(sim.e.chain.addresses[u.addr as usize].kind)).sum();
+            let in_w = sim.e.inputs_weight(&taken);
             let per_out = output_weight(kind);
             let k = if many { ((sum as f64 / (denom as f64 * 1.01)) as u64).clamp(1, 50) } else { 1 };
             let cfee = sim.e.sats(denom as f64 * k as f64 * cj.coordinator_fee, "a coordinator's fee");
@@ -95,11 +95,12 @@ impl Sim<'_> {
             coins.extend(taken);
             true
         };
-        // The transaction's weight so far: its frame, the coordinator's output, and the story
-        // participants' coins with as many outputs as they can get.
-        let mut weight = 42 + output_weight(ScriptType::P2WPKH);
+        // The transaction's weight so far: its frame (with the SegWit marker, counted whatever
+        // the inputs), the coordinator's output, and the story participants' coins with as
+        // many outputs as they can get.
+        let mut weight = estimate_weight(0, output_weight(ScriptType::P2WPKH), true);
         for (_, taken, dest) in &story {
-            weight += self.inputs_weight(taken) + 51 * output_weight(self.e.profile_of(*dest).script);
+            weight += self.e.inputs_weight(taken) + 51 * output_weight(self.e.profile_of(*dest).script);
         }
         for (step, taken, dest) in story {
             let stake = value_of(&taken).unwrap_or(MAX_MONEY);
@@ -122,7 +123,7 @@ impl Sim<'_> {
                 continue;
             }
             let taken = self.e.take_value(w, sat::add(denom, denom / 10).unwrap_or(MAX_MONEY));
-            let more = self.inputs_weight(&taken) + 2 * output_weight(self.e.profile_of(w).script);
+            let more = self.e.inputs_weight(&taken) + 2 * output_weight(self.e.profile_of(w).script);
             if weight + more > MAX_ROUND_WEIGHT {
                 self.e.give_back(w, taken);
                 waiting.push(w);
@@ -151,10 +152,5 @@ impl Sim<'_> {
             if story_step != NONE { Purpose::Story(story_step) } else { Purpose::Service(Operation::CoinJoinRound) };
         self.e.record(&coins, &outs, 1, 0, 0xffff_ffff, total_fee, purpose);
         Ok(())
-    }
-
-    /// What `coins` weigh as inputs.
-    fn inputs_weight(&self, coins: &[Utxo]) -> u64 {
-        coins.iter().map(|u| input_weight(self.e.chain.addresses[u.addr as usize].kind)).sum()
     }
 }
