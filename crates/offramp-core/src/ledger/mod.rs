@@ -308,17 +308,28 @@ pub fn estimate_vsize(
     inputs: impl IntoIterator<Item = ScriptType>,
     outputs: impl IntoIterator<Item = ScriptType>,
 ) -> u64 {
-    let mut w = 10 * 4; // version, locktime, two small counts
+    let (mut in_w, mut out_w) = (0, 0);
     let mut segwit = false;
     for k in inputs {
         segwit |= k != ScriptType::P2PKH;
-        w += input_weight(k);
+        in_w += input_weight(k);
     }
     for k in outputs {
-        w += output_weight(k);
+        out_w += output_weight(k);
     }
-    if segwit {
-        w += 2; // marker and flag
-    }
-    w.div_ceil(4)
+    estimate_weight(in_w, out_w, segwit).div_ceil(4)
+}
+
+/// Weight units of a transaction's frame: version and locktime, and the counts of inputs and
+/// outputs (one byte each, as for fewer than 253), all non-witness.
+pub const TX_FRAME_WEIGHT: u64 = 10 * 4;
+/// Weight units of the SegWit marker and flag, in a transaction with any SegWit input.
+pub const SEGWIT_MARKER_WEIGHT: u64 = 2;
+
+/// The estimated weight of a transaction whose inputs weigh `inputs` and outputs `outputs`
+/// (sums of [`input_weight`] and [`output_weight`]), with the SegWit marker and flag when
+/// `segwit`: the one estimate the fees, the blocks' filling and the CoinJoin rounds' bound
+/// are made from.
+pub fn estimate_weight(inputs: u64, outputs: u64, segwit: bool) -> u64 {
+    TX_FRAME_WEIGHT + inputs + outputs + if segwit { SEGWIT_MARKER_WEIGHT } else { 0 }
 }

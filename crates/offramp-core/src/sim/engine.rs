@@ -14,7 +14,7 @@ use super::price::PriceSeries;
 use super::sat::{self, MAX_MONEY};
 use crate::ledger::{
     AddrInfo, BlockRecord, COINBASE_RESERVE_WEIGHT, Chain, DUST, InputRecord, MAX_BLOCK_WEIGHT, NONE, OutputRecord,
-    TxRecord, input_weight, output_weight,
+    TxRecord, estimate_weight, input_weight, output_weight,
 };
 use crate::scenario::{AddrRole, Change, ChangePosition, CoinSelection, Fee, Locktime, Profile, Scenario, ScriptType};
 use crate::truth::{AddrTruth, Purpose, Truth};
@@ -422,6 +422,11 @@ impl<'s> Engine<'s> {
 
     // ----- fees and transactions -----
 
+    /// What `coins` weigh as inputs ([`input_weight`] of each one's address type).
+    pub fn inputs_weight(&self, coins: &[Utxo]) -> u64 {
+        coins.iter().map(|u| input_weight(self.chain.addresses[u.addr as usize].kind())).sum()
+    }
+
     /// The fee rate (sat/vB) and flat fee of one transaction of this profile.
     fn fee_for(&mut self, profile: u32, vsize: u64) -> u64 {
         match self.profiles[profile as usize].fee {
@@ -451,7 +456,7 @@ impl<'s> Engine<'s> {
             return Err(Shortfall { have: 0, need: u64::MAX });
         };
         let kind_of = |a: u32| self.chain.addresses[a as usize].kind();
-        let out_w: u64 = 40 + pays.iter().map(|p| output_weight(kind_of(p.addr))).sum::<u64>();
+        let out_w: u64 = pays.iter().map(|p| output_weight(kind_of(p.addr))).sum::<u64>();
         let rest_w = output_weight(match rest {
             Rest::To { addr, .. } => kind_of(addr),
             Rest::Change { .. } => match profile.change {
@@ -463,8 +468,7 @@ impl<'s> Engine<'s> {
         let probe = self.fee_for(profile_idx, 1000);
         // The fee for inputs weighing `in_w` (`seg`: any of them SegWit), with or without the rest.
         let fee_at = |in_w: u64, seg: bool, with_rest: bool| -> u64 {
-            let w = out_w + in_w + if with_rest { rest_w } else { 0 } + if seg { 2 } else { 0 };
-            let vsize = w.div_ceil(4);
+            let vsize = estimate_weight(in_w, out_w + if with_rest { rest_w } else { 0 }, seg).div_ceil(4);
             match profile.fee {
                 Fee::Flat(sat) => sat.max(vsize),
                 Fee::Rate { .. } => u64::try_from((probe as u128 * vsize as u128).div_ceil(1000)).unwrap_or(u64::MAX),
@@ -523,7 +527,7 @@ impl<'s> Engine<'s> {
             self.give_back(from, coins);
             return Err(Shortfall { have: 0, need: u64::MAX });
         };
-        let in_w: u64 = coins.iter().map(|u| input_weight(self.chain.addresses[u.addr as usize].kind())).sum();
+        let in_w = self.inputs_weight(&coins);
         let seg = coins.iter().any(|u| self.chain.addresses[u.addr as usize].kind() != ScriptType::P2PKH);
         let fee_with = fee_at(in_w, seg, true);
         let fee_without = fee_at(in_w, seg, false);
@@ -592,10 +596,10 @@ impl<'s> Engine<'s> {
         fee: u64,
         purpose: Purpose,
     ) -> u32 {
-        let weight = 40
-            + coins.iter().map(|u| input_weight(self.chain.addresses[u.addr as usize].kind())).sum::<u64>()
-            + outs.iter().map(|p| output_weight(self.chain.addresses[p.addr as usize].kind())).sum::<u64>()
-            + 2;
+        // Every transaction counts the SegWit marker here, legacy ones too: a bound for filling
+        // blocks, a little above the real weight of a transaction without SegWit inputs.
+        let outs_w = outs.iter().map(|p| output_weight(self.chain.addresses[p.addr as usize].kind())).sum::<u64>();
+        let weight = estimate_weight(self.inputs_weight(coins), outs_w, true);
         if weight > MAX_BLOCK_WEIGHT - COINBASE_RESERVE_WEIGHT {
             // No block could hold it: the chain would be invalid.
             self.trouble(format!(

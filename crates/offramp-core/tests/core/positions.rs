@@ -124,7 +124,7 @@ fn scenario_text_errors_point_at_the_token_at_fault() {
     assert!(e.contains("(did you mean \"seed\"?)"), "{e}");
 }
 
-/// The same places through `Scenario::parse` and `Scenario::load`, once scenario/validate.rs
+/// The same places through `Scenario::parse` and `Scenario::load`, once scenario/validate/
 /// reads through `diag::parse_ron` and scenario/mod.rs through `diag::utf8_text` (the files
 /// of the scenario's owner; see the engine-messages branch's report).
 #[test]
