@@ -1,6 +1,6 @@
 //! The forensics tools on a generated chain of about 1M transactions (or `-- 100k`): building
 //! the explorer index, an address history of about 1,000 transactions, clustering, a taint
-//! trace and a path search.
+//! trace and a path search; writing the index beside the blocks and answering from it.
 
 use std::time::Instant;
 
@@ -80,4 +80,37 @@ fn main() {
         r.visited
     );
     println!("  peak memory         {:>9.0} MB", peak_rss_mb());
+    index_file(&w, &ex.chain.address_string(busiest));
+}
+
+/// The index beside the blocks: writing it, and what `offramp inspect DIR address` costs
+/// once it is there (open the directory, map and check the index, answer).
+fn index_file(w: &offramp_core::sim::World, address: &str) {
+    use offramp_core::forensics::load::{IndexUse, open_dir};
+    use offramp_core::forensics::store::{INDEX, write_generated};
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let dir = tmp.path().join("world");
+    offramp_core::export::export(w, &dir, &mut |_, _, _| {}).expect("export");
+    let t = Instant::now();
+    write_generated(&dir, &w.chain, offramp_core::ledger::blockfile::MAX_BLOCKFILE_SIZE).expect("index");
+    let size = std::fs::metadata(dir.join(INDEX)).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "  write the index     {:>9.1} ms  ({INDEX}, {:.0} MB)",
+        t.elapsed().as_secs_f64() * 1e3,
+        size as f64 / 1e6
+    );
+    let rounds = 20;
+    let t = Instant::now();
+    let mut n = 0;
+    for _ in 0..rounds {
+        let o = open_dir(&dir).expect("open");
+        assert_eq!(o.index, IndexUse::Read);
+        let a = o.explorer.address(address).expect("the address");
+        n += o.explorer.address_view(a).history.len();
+    }
+    println!(
+        "  open + address      {:>9.1} ms  (map and check the index, then the history: {} rows; mean of {rounds})",
+        t.elapsed().as_secs_f64() * 1e3 / rounds as f64,
+        n / rounds
+    );
 }

@@ -168,7 +168,10 @@ pub(super) fn read(dir: &Path, network: Network, files: &[&String]) -> Result<(C
         return Err("the index is little-endian and this machine is not".into());
     }
     let path = dir.join(INDEX);
-    let file = fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let file = fs::File::open(&path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => format!("there is no {INDEX} yet"),
+        _ => format!("{}: {e}", path.display()),
+    })?;
     // SAFETY: Offramp never writes an index in place (it writes a new file and renames it
     // over the old one), so the mapped bytes do not change under us; every read of them
     // goes through bounds-checked slices, and the contents are checked below.
