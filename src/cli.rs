@@ -107,6 +107,9 @@ enum Command {
         /// Render the investigation screen to this PNG and exit (the case file is not touched).
         #[arg(long)]
         screenshot: Option<PathBuf>,
+        /// With --screenshot: render into an image on the GPU, without a window or a display.
+        #[arg(long, requires = "screenshot")]
+        offscreen: bool,
     },
     /// Measure the canvas's frame times with N nodes on the board (mean and p99).
     BenchRender {
@@ -117,6 +120,10 @@ enum Command {
         frames: usize,
         #[arg(long)]
         seed: Option<u64>,
+        /// Render into an image on the GPU, without a window or a display (a headless GPU
+        /// machine); each frame waits for the GPU to finish it.
+        #[arg(long)]
+        offscreen: bool,
     },
     /// List the shipped scenarios.
     List,
@@ -262,21 +269,23 @@ fn run_app(command: Command) -> Result<i32, Command> {
         })
     };
     Ok(match command {
-        Command::BenchRender { file, nodes, frames, seed } => match load(&file) {
+        Command::BenchRender { file, nodes, frames, seed, offscreen } => match load(&file) {
             Ok(scenario) => crate::app::run_auto(
                 crate::app::loading::Request { scenario, seed, trainee: String::new() },
                 crate::app::auto::Auto::Bench { nodes: nodes.max(1), frames: frames.max(1) },
+                offscreen,
             ),
             Err(_) => 1,
         },
-        Command::Play { file, seed, trainee, screenshot: Some(path) } => match load(&file) {
+        Command::Play { file, seed, trainee, screenshot: Some(path), offscreen } => match load(&file) {
             Ok(scenario) => crate::app::run_auto(
                 crate::app::loading::Request { scenario, seed, trainee },
                 crate::app::auto::Auto::Screenshot { path },
+                offscreen,
             ),
             Err(_) => 1,
         },
-        Command::Play { file, seed, trainee, screenshot: None } => match load(&file) {
+        Command::Play { file, seed, trainee, screenshot: None, .. } => match load(&file) {
             Ok(scenario) => crate::app::run(Some(crate::app::loading::Request { scenario, seed, trainee })),
             // The app opens on the library with the errors shown.
             Err(d) => crate::app::run_with_notice(d.to_string()),

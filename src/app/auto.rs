@@ -1,12 +1,16 @@
 //! The app driven without a person: `offramp play FILE --screenshot OUT.png` renders the
 //! investigation screen to a PNG and exits; `offramp bench-render FILE --nodes N --frames F`
 //! fills the board with N nodes and prints frame times. Neither reads nor writes a case file.
+//! With `--offscreen` both render into an image on the GPU instead of a window: no display,
+//! no window system, so they run on a headless GPU machine.
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use bevy::camera::RenderTarget;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
+use bevy::window::{ExitCondition, WindowResolution};
 use offramp_core::board::{Board, NodeRef, Side};
 use offramp_core::forensics::path;
 use offramp_core::scenario::Category;
@@ -21,6 +25,54 @@ use super::investigation::Evidence;
 pub enum Auto {
     Screenshot { path: PathBuf },
     Bench { nodes: usize, frames: usize },
+}
+
+/// The image an offscreen run renders into (instead of a window).
+#[derive(Resource, Clone)]
+pub struct Offscreen(pub Handle<Image>);
+
+/// The size of the offscreen image, as the windowed runs' window.
+const OFFSCREEN: (u32, u32) = (1600, 900);
+
+/// Runs `auto` rendering into an image: Bevy's renderer and the real panels and canvas, no
+/// winit and no OS window (the window entity is there for the systems that read its size,
+/// as in [`super::headless`]). Each frame waits for the GPU to finish it, so that frame times
+/// include the GPU's work rather than queueing it.
+pub fn run_offscreen(start: super::loading::Request, auto: Auto) -> i32 {
+    let (w, h) = OFFSCREEN;
+    let mut app = App::new();
+    let window = Window { title: "Offramp".into(), resolution: WindowResolution::new(w, h), ..default() };
+    app.add_plugins(DefaultPlugins.build().disable::<bevy::winit::WinitPlugin>().set(WindowPlugin {
+        primary_window: Some(window),
+        exit_condition: ExitCondition::DontExit,
+        ..default()
+    }))
+    .add_plugins(bevy::app::ScheduleRunnerPlugin::run_loop(Duration::ZERO))
+    .add_plugins(bevy_egui::EguiPlugin::default())
+    .add_plugins((super::logic_plugin, super::ui_plugin));
+    let image = bevy::image::Image::new_target_texture(
+        w,
+        h,
+        bevy::render::render_resource::TextureFormat::Rgba8UnormSrgb,
+        None,
+    );
+    let image = app.world_mut().resource_mut::<Assets<Image>>().add(image);
+    app.world_mut().spawn((Camera2d, RenderTarget::Image(image.clone().into())));
+    app.insert_resource(Offscreen(image));
+    if let Some(render) = app.get_sub_app_mut(bevy::render::RenderApp) {
+        render.add_systems(bevy::render::Render, wait_for_gpu.in_set(bevy::render::RenderSystems::Cleanup));
+    }
+    app.insert_resource(start).insert_state(Screen::Loading);
+    app.insert_resource(auto).add_plugins(plugin);
+    match app.run() {
+        AppExit::Success => 0,
+        AppExit::Error(_) => 1,
+    }
+}
+
+/// Blocks the render thread until the GPU has done the frame just submitted.
+fn wait_for_gpu(device: Res<bevy::render::renderer::RenderDevice>) {
+    let _ = device.poll(bevy::render::render_resource::PollType::wait_indefinitely());
 }
 
 /// Progress of the automatic run.
@@ -107,14 +159,24 @@ fn fill(auto: Option<Res<Auto>>, case: Res<Evidence>, mut graph: ResMut<Graph>, 
     canvas.fit = true;
 }
 
-fn screenshot(auto: Option<Res<Auto>>, mut run: ResMut<Run>, mut commands: Commands, mut exit: MessageWriter<AppExit>) {
+fn screenshot(
+    auto: Option<Res<Auto>>,
+    offscreen: Option<Res<Offscreen>>,
+    mut run: ResMut<Run>,
+    mut commands: Commands,
+    mut exit: MessageWriter<AppExit>,
+) {
     let Some(Auto::Screenshot { path }) = auto.as_deref() else { return };
     run.frames += 1;
     // A few frames for the panels to lay out and the canvas to be drawn, then the capture,
     // then a few more for it to be written.
     match run.shot_at {
         None if run.frames >= 20 => {
-            commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
+            let shot = match offscreen {
+                Some(o) => Screenshot::image(o.0.clone()),
+                None => Screenshot::primary_window(),
+            };
+            commands.spawn(shot).observe(save_to_disk(path.clone()));
             run.shot_at = Some(run.frames);
         }
         Some(at) if run.frames > at + 10 && path.exists() => {

@@ -79,8 +79,12 @@ pub fn run(start: Option<loading::Request>) -> i32 {
     run_app(start, None, None)
 }
 
-/// Runs a scenario without a person: a screenshot or a frame-time benchmark.
-pub fn run_auto(start: loading::Request, auto: auto::Auto) -> i32 {
+/// Runs a scenario without a person: a screenshot or a frame-time benchmark; `offscreen`
+/// renders into an image, with no window and no display.
+pub fn run_auto(start: loading::Request, auto: auto::Auto, offscreen: bool) -> i32 {
+    if offscreen {
+        return auto::run_offscreen(start, auto);
+    }
     run_app(Some(start), None, Some(auto))
 }
 

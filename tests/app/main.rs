@@ -6,5 +6,6 @@ mod cli;
 mod common;
 mod input;
 mod logic;
+mod render;
 mod screens;
 mod session;
