@@ -526,7 +526,7 @@ struct AddressRow<'a> {
     entity: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     member: Option<u32>,
-    role: crate::scenario::AddrRole,
+    role: crate::vocab::AddrRole,
     #[serde(skip_serializing_if = "Option::is_none")]
     account: Option<&'a str>,
 }

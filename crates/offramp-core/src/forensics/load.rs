@@ -15,7 +15,7 @@ use crate::export::{MANIFEST, Manifest};
 use crate::intel::{Intel, Tag};
 use crate::ledger::blockfile::{FileStamp, ReadError, read_file};
 use crate::ledger::{AddrInfo, BlockRecord, Chain, InputRecord, NONE, OutputRecord, TxRecord};
-use crate::scenario::{Category, Network, ScriptType};
+use crate::vocab::{Category, Network, ScriptType};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
