@@ -19,3 +19,4 @@ pub mod text;
 pub mod time;
 pub mod truth;
 pub mod vocab;
+pub mod world;
