@@ -12,8 +12,9 @@ use serde::Serialize;
 
 use crate::forensics::store::INDEX;
 use crate::ledger::{NONE, blockfile};
-use crate::sim::{Phase, Progress, World};
+use crate::sim::{Phase, Progress};
 use crate::truth::{Account, CashOut, Purpose};
+use crate::world::World;
 
 /// The file that marks a directory as an Offramp output (and says what is in it).
 pub const MANIFEST: &str = "manifest.json";

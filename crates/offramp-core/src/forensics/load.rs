@@ -212,7 +212,7 @@ pub fn labels_and_prices(intel: &Intel) -> (Vec<Tag>, Vec<(i64, f64)>) {
 }
 
 /// An explorer over a world generated in memory, labelled with its intel only.
-pub fn explorer_of(world: &crate::sim::World) -> Explorer {
+pub fn explorer_of(world: &crate::world::World) -> Explorer {
     let (tags, prices) = labels_and_prices(&world.intel);
     Explorer::new(Arc::new(world.chain.public_tables()), &tags, prices)
 }
