@@ -12,8 +12,9 @@ use serde::Serialize;
 
 use crate::forensics::store::INDEX;
 use crate::ledger::{NONE, blockfile};
-use crate::sim::{Phase, Progress, World};
+use crate::sim::{Phase, Progress};
 use crate::truth::{Account, CashOut, Purpose};
+use crate::world::World;
 
 /// The file that marks a directory as an Offramp output (and says what is in it).
 pub const MANIFEST: &str = "manifest.json";
@@ -526,7 +527,7 @@ struct AddressRow<'a> {
     entity: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     member: Option<u32>,
-    role: crate::scenario::AddrRole,
+    role: crate::vocab::AddrRole,
     #[serde(skip_serializing_if = "Option::is_none")]
     account: Option<&'a str>,
 }

@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::{AnswerKind, Category};
+use crate::scenario::AnswerKind;
+use crate::vocab::Category;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Intel {

@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::diag::suggestion;
 use crate::forensics::{LookupError, canonical_address};
-use crate::scenario::{AddrRole, EntityIdx, EntityKind, Scenario};
-use crate::sim::World;
+use crate::scenario::{EntityIdx, EntityKind, Scenario};
 use crate::text;
 use crate::time::format_instant;
+use crate::vocab::AddrRole;
+use crate::world::World;
 
 /// What an exchange's compliance team sends back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,3 +18,5 @@ pub mod sim;
 pub mod text;
 pub mod time;
 pub mod truth;
+pub mod vocab;
+pub mod world;

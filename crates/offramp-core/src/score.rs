@@ -10,10 +10,10 @@ use crate::case::Case;
 use crate::forensics::canonical_address;
 use crate::format::points as fmt_pts;
 use crate::legal;
-use crate::scenario::Network;
 use crate::scenario::{Answer, EntityKind, Objective, Rule, Tolerance};
-use crate::sim::World;
 use crate::text;
+use crate::vocab::Network;
+use crate::world::World;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Report {

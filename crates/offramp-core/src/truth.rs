@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use crate::scenario::{AddrRole, Category, Identity};
+use crate::scenario::Identity;
+use crate::vocab::{AddrRole, Category};
 
 /// An entity of the world: every scenario entity, in the scenario's order, then the ones
 /// Offramp adds (the pre-history treasury, default miners, a market's other vendors).

@@ -17,7 +17,7 @@ use crate::forensics::path::Hop;
 use crate::forensics::taint::TraceResult;
 use crate::forensics::{Explorer, LookupError};
 use crate::ledger::NONE;
-use crate::scenario::Category;
+use crate::vocab::Category;
 
 pub use layout::{IDEAL_EDGE, Layout};
 pub use saved::{SavedBoard, SavedNode, SavedTag};

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Board, NodeRef, State, Tag};
-use crate::scenario::Category;
+use crate::vocab::Category;
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::{Board, NodeRef};
 use crate::ledger::NONE;
-use crate::scenario::Category;
+use crate::vocab::Category;
 
 /// One node as drawn.
 #[derive(Debug, Clone, PartialEq)]

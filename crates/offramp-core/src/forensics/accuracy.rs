@@ -12,8 +12,8 @@ use super::coinjoin;
 use super::index::Explorer;
 use crate::ledger::NONE;
 use crate::scenario::{Action, EntityKind};
-use crate::sim::World;
 use crate::truth::{Operation, Purpose};
+use crate::world::World;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Score {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::coinjoin::round_btc;
 use super::index::Explorer;
 use crate::ledger::NONE;
-use crate::scenario::ScriptType;
+use crate::vocab::ScriptType;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
 pub enum Heuristic {

@@ -163,7 +163,7 @@ pub const MAX_LISTED: usize = 1000;
 pub struct MemberLabel {
     pub address: String,
     pub label: String,
-    pub category: crate::scenario::Category,
+    pub category: crate::vocab::Category,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -9,7 +9,7 @@ use super::change::{self, Vote};
 use super::coinjoin;
 use super::index::{Explorer, Label, Payee};
 use crate::ledger::NONE;
-use crate::scenario::Category;
+use crate::vocab::Category;
 
 /// The most hops one follow takes: the bound on its work (each hop runs the change heuristics
 /// on one transaction), far beyond any depth an investigator would follow by hand.

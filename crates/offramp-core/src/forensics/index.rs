@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use crate::intel::Tag;
 use crate::ledger::{Chain, NONE, Table};
-use crate::scenario::{Category, Network, ScriptType};
 use crate::time::format_instant;
+use crate::vocab::{Category, Network, ScriptType};
 
 /// Why a lookup failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

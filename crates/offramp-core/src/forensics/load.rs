@@ -15,7 +15,7 @@ use crate::export::{MANIFEST, Manifest};
 use crate::intel::{Intel, Tag};
 use crate::ledger::blockfile::{FileStamp, ReadError, read_file};
 use crate::ledger::{AddrInfo, BlockRecord, Chain, InputRecord, NONE, OutputRecord, TxRecord};
-use crate::scenario::{Category, Network, ScriptType};
+use crate::vocab::{Category, Network, ScriptType};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -212,7 +212,7 @@ pub fn labels_and_prices(intel: &Intel) -> (Vec<Tag>, Vec<(i64, f64)>) {
 }
 
 /// An explorer over a world generated in memory, labelled with its intel only.
-pub fn explorer_of(world: &crate::sim::World) -> Explorer {
+pub fn explorer_of(world: &crate::world::World) -> Explorer {
     let (tags, prices) = labels_and_prices(&world.intel);
     Explorer::new(Arc::new(world.chain.public_tables()), &tags, prices)
 }

@@ -24,7 +24,7 @@ use super::index::Lookup;
 use crate::ledger::blockfile::FileStamp;
 use crate::ledger::table::{Mapping, Table};
 use crate::ledger::{BlockRecord, Chain};
-use crate::scenario::Network;
+use crate::vocab::Network;
 
 /// The index's file name in a generated directory.
 pub const INDEX: &str = "explorer.idx";

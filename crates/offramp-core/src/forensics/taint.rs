@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::index::Explorer;
 use crate::ledger::NONE;
-use crate::scenario::Category;
+use crate::vocab::Category;
 
 /// A depth that sets no limit: the trace is then bounded by [`MAX_OUTPUTS`] only.
 pub const NO_DEPTH_LIMIT: u32 = u32::MAX;

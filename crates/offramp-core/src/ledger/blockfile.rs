@@ -9,7 +9,7 @@ use bitcoin::consensus::encode;
 use serde::{Deserialize, Serialize};
 
 use super::BlockRecord;
-use crate::scenario::Network;
+use crate::vocab::Network;
 
 /// Bitcoin Core starts a new block file when the current one would pass 128 MiB.
 pub const MAX_BLOCKFILE_SIZE: u64 = 0x800_0000;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use bitcoin::blockdata::constants::genesis_block;
 use bitcoin::{Block, OutPoint, Transaction, TxOut};
 
-use crate::scenario::Network;
+use crate::vocab::Network;
 
 /// What a successful check counted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use bitcoin::key::{Keypair, TapTweak};
 use bitcoin::secp256k1::PublicKey;
 use bitcoin::secp256k1::{All, Secp256k1, SecretKey};
 
-use crate::scenario::ScriptType;
+use crate::vocab::ScriptType;
 
 /// Derives every key of one generated world from its seed.
 #[derive(Clone)]

@@ -19,7 +19,7 @@ use bytemuck::{Pod, Zeroable};
 
 pub use table::Table;
 
-use crate::scenario::{Network, ScriptType};
+use crate::vocab::{Network, ScriptType};
 
 /// "No index": an unspent output, a coinbase input, an output without an address.
 pub const NONE: u32 = u32::MAX;

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use super::keys::{KeySource, SignedKey, hash_payload, splitmix_fill};
 use super::{AddrInfo, Chain, NONE};
-use crate::scenario::ScriptType;
+use crate::vocab::ScriptType;
 
 /// Regtest's proof-of-work limit; headers on every network carry it (see docs/design.md).
 pub const BITS: u32 = 0x207f_ffff;

@@ -24,14 +24,15 @@ use rand_chacha::ChaCha8Rng;
 use self::engine::{Engine, Ev, WalletId};
 use self::price::PriceSeries;
 use crate::diag::Diagnostic;
-use crate::intel::Intel;
 use crate::ledger::keys::KeySource;
 use crate::ledger::values::{ValueError, check_values};
 use crate::ledger::{Chain, seal};
 use crate::locate::Pos;
 use crate::scenario::{EntityKind, Scenario, WorldSize};
 use crate::time::DAY;
-use crate::truth::Truth;
+// The generated world is its own module, `crate::world`; re-exported so that `sim::World` still
+// names it.
+pub use crate::world::{World, normalize_address};
 
 /// How to generate.
 #[derive(Debug, Clone, Default)]
@@ -83,35 +84,6 @@ pub enum GenerateError {
     /// it is a bug, and the world is never returned or written.
     #[error("{file}: internal: the generated chain breaks a rule of value ({problem}); nothing was written")]
     Invalid { file: String, problem: ValueError },
-}
-
-/// One generated world.
-#[derive(Debug, Clone)]
-pub struct World {
-    pub scenario: Scenario,
-    pub seed: u64,
-    pub chain: Chain,
-    pub prices: PriceSeries,
-    pub intel: Intel,
-    pub truth: Truth,
-    index: std::sync::OnceLock<HashMap<String, u32>>,
-}
-
-impl World {
-    /// The index of an address given as text (bech32 in any case, base58 as is).
-    pub fn find_address(&self, text: &str) -> Option<u32> {
-        let index = self.index.get_or_init(|| {
-            (0..self.chain.addresses.len() as u32).map(|a| (self.chain.address_string(a), a)).collect()
-        });
-        index.get(&normalize_address(text)).copied()
-    }
-}
-
-/// Addresses compare after trimming, with bech32 lower-cased (it is case-insensitive).
-pub fn normalize_address(text: &str) -> String {
-    let t = text.trim();
-    let l = t.to_lowercase();
-    if l.starts_with("bc1") || l.starts_with("tb1") || l.starts_with("bcrt1") { l } else { t.to_string() }
 }
 
 /// How long after the scenario's end late story steps may still run.
@@ -325,7 +297,7 @@ pub fn generate_within(
     seal::seal(&mut chain, &keys, &mut |done, all| progress(Phase::Sealing, done, all));
     let intel = resolve::intel(sc, &chain, &truth, &prices, seed)?;
     truth.answers = resolve::answers(sc, &chain, &truth)?;
-    Ok(World { scenario: sc.clone(), seed, chain, prices, intel, truth, index: Default::default() })
+    Ok(World::new(sc.clone(), seed, chain, prices, intel, truth))
 }
 
 impl Sim<'_> {
