@@ -314,6 +314,41 @@ fn edges_carry_their_value_and_date_and_no_label_overlaps_another_or_a_panel() {
 }
 
 #[test]
+fn labels_follow_the_camera_and_every_edit_of_the_board() {
+    use offramp::app::investigation::panels::CanvasLabels;
+    use offramp_core::board::{Side, Tag};
+    let mut p = Person::investigate("beginner-careless-vendor.ron");
+    p.add_intel();
+    act(&mut p.app, GraphAction::Expand(Side::Outputs));
+    p.frames(3);
+    let labels = |p: &Person| p.app.world().resource::<CanvasLabels>().clone();
+    let before = labels(&p);
+    let (rect, name) = before.nodes.first().cloned().expect("a named node");
+    // Frames where nothing changed paint the same labels.
+    p.frames(2);
+    assert_eq!(labels(&p).nodes, before.nodes);
+    // The camera moves 40 units right: every label moves 40 points left with it.
+    let scale = p.camera_scale();
+    p.app
+        .world_mut()
+        .query_filtered::<&mut Transform, With<Camera2d>>()
+        .single_mut(p.app.world_mut())
+        .unwrap()
+        .translation
+        .x += 40.0 * scale;
+    p.frames(1);
+    let moved = labels(&p);
+    let again = moved.nodes.iter().find(|(_, t)| *t == name).expect("still named").0;
+    assert!((again.min.x - (rect.min.x - 40.0)).abs() < 0.5, "{rect:?} -> {again:?}");
+    // A tag renames the node at once.
+    let key = board(&p.app).cached_view().nodes.iter().find(|n| n.label == name).map(|n| n.key).expect("the node");
+    let tag = Tag { label: "suspect payout".into(), ..Tag::default() };
+    act(&mut p.app, GraphAction::SetTag(key, tag));
+    p.frames(1);
+    assert!(labels(&p).nodes.iter().any(|(_, t)| t == "suspect payout"), "{:?}", labels(&p).nodes);
+}
+
+#[test]
 fn nodes_added_by_an_expansion_are_brought_into_view() {
     use offramp_core::board::Side;
     let mut p = Person::investigate("beginner-careless-vendor.ron");

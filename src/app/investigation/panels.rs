@@ -367,6 +367,44 @@ pub fn investigation_panels(
 pub struct CanvasLabels {
     pub nodes: Vec<(egui::Rect, String)>,
     pub edges: Vec<(egui::Rect, String)>,
+    /// What was painted, and for which board, camera and pointer: a frame where none of
+    /// that changed paints the same shapes again instead of ranking and placing thousands
+    /// of labels.
+    painted: Vec<Painted>,
+    key: Option<LabelKey>,
+    /// Laid-out label texts of the board as it is (revision, dollars or bitcoin, zoom): a
+    /// panning camera places labels again each frame but lays no text out again.
+    texts: LabelTexts,
+}
+
+#[derive(Debug, Clone, Default)]
+struct LabelTexts {
+    key: (u64, bool, u32),
+    nodes: std::collections::HashMap<usize, std::sync::Arc<egui::Galley>>,
+    edges: std::collections::HashMap<usize, (String, std::sync::Arc<egui::Galley>)>,
+}
+
+/// One placed label: its dark backing and its text.
+#[derive(Debug, Clone)]
+struct Painted {
+    backing: egui::Rect,
+    corner: f32,
+    shade: egui::Color32,
+    at: egui::Pos2,
+    galley: std::sync::Arc<egui::Galley>,
+    colour: egui::Color32,
+}
+
+/// Everything the placement of labels depends on.
+#[derive(Debug, Clone, PartialEq)]
+struct LabelKey {
+    revision: u64,
+    camera: [u32; 3],
+    area: [u32; 4],
+    zoom: u32,
+    hovered: Option<NodeRef>,
+    selected: Vec<NodeRef>,
+    usd: bool,
 }
 
 /// Labels over the canvas, never over the panels and never over each other: a short name
@@ -387,15 +425,13 @@ pub fn canvas_overlay(
     let Some(response) = canvas.area.clone() else { return Ok(()) };
     let area = response.rect;
     let map = ScreenMap::new(tf.translation.truncate(), scale_of(proj), ctx.content_rect(), ctx.zoom_factor());
-    let upp = map.units_per_point();
     let painter = ctx
         .layer_painter(egui::LayerId::new(egui::Order::Background, egui::Id::new("canvas-labels")))
         .with_clip_rect(area);
     let hovered = canvas.hovered;
     let selected = graph.board.selected.clone();
+    let revision = graph.board.revision();
     let view = graph.board.view();
-    labels.nodes.clear();
-    labels.edges.clear();
     if view.nodes.is_empty() {
         painter.text(
             area.center(),
@@ -405,92 +441,26 @@ pub fn canvas_overlay(
             egui::Color32::from_gray(150),
         );
     }
-    let font = egui::FontId::proportional(11.0);
-    let mut placer = Placer::new(area);
-    let shown: Vec<usize> = (0..view.nodes.len())
-        .filter(|&i| !view.nodes[i].hidden && area.contains(map.to_screen(view.nodes[i].pos)))
-        .collect();
-    // Labels go around the nodes, never over one.
-    if shown.len() <= 5_000 {
-        for &i in &shown {
-            let n = &view.nodes[i];
-            let r = (n.radius / upp).max(2.0);
-            placer.block(egui::Rect::from_center_size(map.to_screen(n.pos), egui::vec2(2.0 * r, 2.0 * r)));
-        }
-    }
-    // Node labels, the most important first: selected, under the pointer, tagged or named
-    // by intel, then the rest while there is room.
-    let zoomed_in = upp < 2.0;
-    let important = |i: usize| {
-        let n = &view.nodes[i];
-        n.labelled || selected.contains(&n.key) || hovered == Some(n.key)
+    let key = LabelKey {
+        revision,
+        camera: [tf.translation.x.to_bits(), tf.translation.y.to_bits(), scale_of(proj).to_bits()],
+        area: [area.min.x.to_bits(), area.min.y.to_bits(), area.max.x.to_bits(), area.max.y.to_bits()],
+        zoom: ctx.zoom_factor().to_bits(),
+        hovered,
+        selected: selected.iter().copied().collect(),
+        usd: settings.show_usd,
     };
-    // Zoomed out, only the important nodes are named: rank just those.
-    let mut order: Vec<usize> = shown.iter().copied().filter(|&i| zoomed_in || important(i)).collect();
-    order.sort_by_key(|&i| {
-        let n = &view.nodes[i];
-        (!selected.contains(&n.key), hovered != Some(n.key), !n.labelled)
-    });
-    for &i in order.iter().take(1_500) {
-        let n = &view.nodes[i];
-        let colour = if n.labelled { egui::Color32::from_gray(235) } else { egui::Color32::from_gray(175) };
-        let galley = painter.layout_no_wrap(n.label.clone(), font.clone(), colour);
-        let c = map.to_screen(n.pos);
-        // Clear of the selection and highlight rings (1.5 radii).
-        let r = (1.7 * n.radius / upp).max(2.0) + 3.0;
-        // Right of the node, else left, above, below; a long name shortened if it fits
-        // nowhere whole.
-        let spots = |size: egui::Vec2| {
-            [
-                egui::pos2(c.x + r, c.y - size.y / 2.0),
-                egui::pos2(c.x - r - size.x, c.y - size.y / 2.0),
-                egui::pos2(c.x - size.x / 2.0, c.y - r - size.y),
-                egui::pos2(c.x - size.x / 2.0, c.y + r),
-                egui::pos2(c.x - r, c.y - r - size.y),
-                egui::pos2(c.x - r, c.y + r),
-            ]
-            .map(|p| egui::Rect::from_min_size(p, size))
-        };
-        let mut found =
-            spots(galley.size()).into_iter().find(|r| placer.fits(*r)).map(|r| (r, galley, n.label.clone()));
-        if found.is_none() && n.label.chars().count() > 24 {
-            let short: String = n.label.chars().take(22).collect::<String>() + "…";
-            let g = painter.layout_no_wrap(short.clone(), font.clone(), colour);
-            found = spots(g.size()).into_iter().find(|r| placer.fits(*r)).map(|r| (r, g, short));
-        }
-        if let Some((rect, galley, text)) = found {
-            placer.place(rect);
-            // A dark backing keeps the name legible over a thick or lit edge.
-            painter.rect_filled(rect.expand(1.0), 2.0, egui::Color32::from_rgba_unmultiplied(20, 22, 28, 150));
-            painter.galley(rect.min, galley, colour);
-            labels.nodes.push((rect, text));
-        }
+    let texts_key = (key.revision, key.usd, key.zoom);
+    if labels.texts.key != texts_key {
+        labels.texts = LabelTexts { key: texts_key, ..LabelTexts::default() };
     }
-    // Edge labels: value and day at the middle, the largest amounts first.
-    // Only edges long enough on screen to carry a label, and seen, are ranked.
-    let mut edges: Vec<(usize, egui::Pos2, egui::Pos2)> = (0..view.edges.len())
-        .filter(|&e| !view.edges[e].hidden)
-        .filter_map(|e| {
-            let edge = &view.edges[e];
-            let (pa, pb) =
-                (map.to_screen(view.nodes[edge.from as usize].pos), map.to_screen(view.nodes[edge.to as usize].pos));
-            ((pb - pa).length() >= 70.0 && (area.contains(pa) || area.contains(pb))).then_some((e, pa, pb))
-        })
-        .collect();
-    edges.sort_by_key(|&(e, ..)| std::cmp::Reverse(view.edges[e].value));
-    for &(e, pa, pb) in edges.iter().take(1_500) {
-        let edge = &view.edges[e];
-        let (a, b) = (&view.nodes[edge.from as usize], &view.nodes[edge.to as usize]);
-        let text = edge_label(&evidence, edge.value, a.time.or(b.time), settings.show_usd);
-        let colour =
-            if edge.highlighted { egui::Color32::from_rgb(255, 220, 110) } else { egui::Color32::from_gray(200) };
-        let galley = painter.layout_no_wrap(text.clone(), egui::FontId::proportional(10.0), colour);
-        let rect = egui::Rect::from_center_size(pa + (pb - pa) * 0.5, galley.size() + egui::vec2(4.0, 2.0));
-        if placer.place(rect) {
-            painter.rect_filled(rect, 2.0, egui::Color32::from_rgba_unmultiplied(20, 22, 28, 200));
-            painter.galley(rect.min + egui::vec2(2.0, 1.0), galley, colour);
-            labels.edges.push((rect, text));
-        }
+    if labels.key.as_ref() != Some(&key) {
+        place_labels(&mut labels, &painter, view, &map, area, &selected, hovered, &evidence, settings.show_usd);
+        labels.key = Some(key);
+    }
+    for p in &labels.painted {
+        painter.rect_filled(p.backing, p.corner, p.shade);
+        painter.galley(p.at, p.galley.clone(), p.colour);
     }
     // Details of what the pointer rests on: a node, else the nearest edge.
     if let Some(p) = response.hover_pos() {
@@ -527,6 +497,138 @@ pub fn canvas_overlay(
         );
     }
     Ok(())
+}
+
+/// Ranks and places the labels of the nodes and edges in view, most important first, where
+/// they overlap no node, no other label and no panel; records what to paint in `labels`.
+#[allow(clippy::too_many_arguments)]
+fn place_labels(
+    labels: &mut CanvasLabels,
+    painter: &egui::Painter,
+    view: &offramp_core::board::View,
+    map: &ScreenMap,
+    area: egui::Rect,
+    selected: &std::collections::BTreeSet<NodeRef>,
+    hovered: Option<NodeRef>,
+    evidence: &Evidence,
+    usd: bool,
+) {
+    labels.nodes.clear();
+    labels.edges.clear();
+    labels.painted.clear();
+    let upp = map.units_per_point();
+    let font = egui::FontId::proportional(11.0);
+    let mut placer = Placer::new(area);
+    let shown: Vec<usize> = (0..view.nodes.len())
+        .filter(|&i| !view.nodes[i].hidden && area.contains(map.to_screen(view.nodes[i].pos)))
+        .collect();
+    // Labels go around the nodes, never over one.
+    if shown.len() <= 5_000 {
+        for &i in &shown {
+            let n = &view.nodes[i];
+            let r = (n.radius / upp).max(2.0);
+            placer.block(egui::Rect::from_center_size(map.to_screen(n.pos), egui::vec2(2.0 * r, 2.0 * r)));
+        }
+    }
+    // Node labels, the most important first: selected, under the pointer, tagged or named
+    // by intel, then the rest while there is room.
+    let zoomed_in = upp < 2.0;
+    let important = |i: usize| {
+        let n = &view.nodes[i];
+        n.labelled || selected.contains(&n.key) || hovered == Some(n.key)
+    };
+    // Zoomed out, only the important nodes are named: rank just those.
+    let mut order: Vec<usize> = shown.iter().copied().filter(|&i| zoomed_in || important(i)).collect();
+    order.sort_by_key(|&i| {
+        let n = &view.nodes[i];
+        (!selected.contains(&n.key), hovered != Some(n.key), !n.labelled)
+    });
+    for &i in order.iter().take(1_500) {
+        let n = &view.nodes[i];
+        let colour = if n.labelled { egui::Color32::from_gray(235) } else { egui::Color32::from_gray(175) };
+        let galley = labels
+            .texts
+            .nodes
+            .entry(i)
+            .or_insert_with(|| painter.layout_no_wrap(n.label.clone(), font.clone(), colour))
+            .clone();
+        let c = map.to_screen(n.pos);
+        // Clear of the selection and highlight rings (1.5 radii).
+        let r = (1.7 * n.radius / upp).max(2.0) + 3.0;
+        // Right of the node, else left, above, below; a long name shortened if it fits
+        // nowhere whole.
+        let spots = |size: egui::Vec2| {
+            [
+                egui::pos2(c.x + r, c.y - size.y / 2.0),
+                egui::pos2(c.x - r - size.x, c.y - size.y / 2.0),
+                egui::pos2(c.x - size.x / 2.0, c.y - r - size.y),
+                egui::pos2(c.x - size.x / 2.0, c.y + r),
+                egui::pos2(c.x - r, c.y - r - size.y),
+                egui::pos2(c.x - r, c.y + r),
+            ]
+            .map(|p| egui::Rect::from_min_size(p, size))
+        };
+        let mut found =
+            spots(galley.size()).into_iter().find(|r| placer.fits(*r)).map(|r| (r, galley, n.label.clone()));
+        if found.is_none() && n.label.chars().count() > 24 {
+            let short: String = n.label.chars().take(22).collect::<String>() + "…";
+            let g = painter.layout_no_wrap(short.clone(), font.clone(), colour);
+            found = spots(g.size()).into_iter().find(|r| placer.fits(*r)).map(|r| (r, g, short));
+        }
+        if let Some((rect, galley, text)) = found {
+            placer.place(rect);
+            // A dark backing keeps the name legible over a thick or lit edge.
+            labels.painted.push(Painted {
+                backing: rect.expand(1.0),
+                corner: 2.0,
+                shade: egui::Color32::from_rgba_unmultiplied(20, 22, 28, 150),
+                at: rect.min,
+                galley,
+                colour,
+            });
+            labels.nodes.push((rect, text));
+        }
+    }
+    // Edge labels: value and day at the middle, the largest amounts first.
+    // Only edges long enough on screen to carry a label, and seen, are ranked.
+    let mut edges: Vec<(usize, egui::Pos2, egui::Pos2)> = (0..view.edges.len())
+        .filter(|&e| !view.edges[e].hidden)
+        .filter_map(|e| {
+            let edge = &view.edges[e];
+            let (pa, pb) =
+                (map.to_screen(view.nodes[edge.from as usize].pos), map.to_screen(view.nodes[edge.to as usize].pos));
+            ((pb - pa).length() >= 70.0 && (area.contains(pa) || area.contains(pb))).then_some((e, pa, pb))
+        })
+        .collect();
+    edges.sort_by_key(|&(e, ..)| std::cmp::Reverse(view.edges[e].value));
+    for &(e, pa, pb) in edges.iter().take(1_500) {
+        let edge = &view.edges[e];
+        let (a, b) = (&view.nodes[edge.from as usize], &view.nodes[edge.to as usize]);
+        let colour =
+            if edge.highlighted { egui::Color32::from_rgb(255, 220, 110) } else { egui::Color32::from_gray(200) };
+        let (text, galley) = labels
+            .texts
+            .edges
+            .entry(e)
+            .or_insert_with(|| {
+                let text = edge_label(evidence, edge.value, a.time.or(b.time), usd);
+                let galley = painter.layout_no_wrap(text.clone(), egui::FontId::proportional(10.0), colour);
+                (text, galley)
+            })
+            .clone();
+        let rect = egui::Rect::from_center_size(pa + (pb - pa) * 0.5, galley.size() + egui::vec2(4.0, 2.0));
+        if placer.place(rect) {
+            labels.painted.push(Painted {
+                backing: rect,
+                corner: 2.0,
+                shade: egui::Color32::from_rgba_unmultiplied(20, 22, 28, 200),
+                at: rect.min + egui::vec2(2.0, 1.0),
+                galley,
+                colour,
+            });
+            labels.edges.push((rect, text));
+        }
+    }
 }
 
 /// An edge's label: its value (bitcoin, or dollars at the time) and the day it moved.
