@@ -7,6 +7,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use offramp_core::case::Case;
 use offramp_core::forensics::{self, change, cluster, coinjoin, follow, path, taint};
@@ -248,9 +249,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         // Run by run_app above.
         Command::Play { .. } | Command::BenchRender { .. } => Ok(()),
     };
-    match result.and_then(|()| out.flush().map_err(Failure::from)) {
-        Ok(()) | Err(Failure::Closed) => 0,
-        Err(Failure::Message(message)) => {
+    match result.and_then(|()| Ok(out.flush()?)) {
+        Ok(()) => 0,
+        // Standard output was closed under the command (its reader, `head` say, had
+        // enough): nothing is wrong, and the command stops quietly.
+        Err(e) if closed_pipe(&e) => 0,
+        Err(e) => {
+            let message = say(&e);
             if !message.is_empty() {
                 // Standard error may be closed too; there is nowhere left to say so.
                 let _ = writeln!(io::stderr(), "{message}");
@@ -294,38 +299,44 @@ fn run_app(command: Command) -> Result<i32, Command> {
     })
 }
 
-/// Why a command did not finish.
-enum Failure {
-    /// What went wrong, for standard error (empty when already reported): exit 1.
-    Message(String),
-    /// Standard output was closed under the command (its reader, `head` say, had enough):
-    /// nothing is wrong, and the command stops quietly with exit 0.
-    Closed,
-}
+/// A command's failure that has been reported already (`validate` prints each file's
+/// problems as it goes): exit 1 and say nothing more.
+#[derive(Debug)]
+struct Reported;
 
-impl From<String> for Failure {
-    fn from(message: String) -> Self {
-        Failure::Message(message)
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the problems above")
     }
 }
 
-impl From<&str> for Failure {
-    fn from(message: &str) -> Self {
-        Failure::Message(message.to_string())
+impl std::error::Error for Reported {}
+
+/// What a command's error says on standard error. The core's errors arrive typed inside the
+/// `anyhow::Error`: located diagnostics (FILE:LINE:COL: …) are printed as they are, like a
+/// compiler's; a failed write to standard output says so; anything else is `offramp: ` and
+/// the error with its causes.
+fn say(e: &anyhow::Error) -> String {
+    if e.downcast_ref::<Reported>().is_some() {
+        String::new()
+    } else if let Some(d) = e.downcast_ref::<offramp_core::diag::Diagnostics>() {
+        d.to_string()
+    } else if let Some(g) = e.downcast_ref::<sim::GenerateError>() {
+        g.to_string()
+    } else if let (Some(io), 1) = (e.downcast_ref::<io::Error>(), e.chain().count()) {
+        // A bare I/O error, with no context, comes from writing the command's output.
+        format!("offramp: cannot write to standard output: {io}")
+    } else {
+        format!("offramp: {e:#}")
     }
 }
 
-impl From<io::Error> for Failure {
-    fn from(e: io::Error) -> Self {
-        if e.kind() == io::ErrorKind::BrokenPipe {
-            Failure::Closed
-        } else {
-            Failure::Message(format!("offramp: cannot write to standard output: {e}"))
-        }
-    }
+/// Whether the error is standard output closed under the command.
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
 }
 
-type Outcome = Result<(), Failure>;
+type Outcome = anyhow::Result<()>;
 
 fn list(out: &mut dyn Write) -> Outcome {
     writeln!(out, "Offramp scenario library (`offramp` alone opens the app)\n")?;
@@ -349,8 +360,8 @@ fn list(out: &mut dyn Write) -> Outcome {
     Ok(())
 }
 
-fn load(path: &Path) -> Result<Scenario, String> {
-    Scenario::load(path).map_err(|d| d.to_string())
+fn load(path: &Path) -> anyhow::Result<Scenario> {
+    Ok(Scenario::load(path)?)
 }
 
 fn validate(out: &mut dyn Write, files: &[PathBuf]) -> Outcome {
@@ -371,7 +382,7 @@ fn validate(out: &mut dyn Write, files: &[PathBuf]) -> Outcome {
             }
         }
     }
-    if bad { Err(Failure::Message(String::new())) } else { Ok(()) }
+    if bad { Err(Reported.into()) } else { Ok(()) }
 }
 
 /// Progress on standard error: a bar on a terminal; otherwise a line per tenth of a phase
@@ -424,23 +435,22 @@ impl Reporter {
     }
 }
 
-fn world(path: &Path, seed: Option<u64>, signed: bool) -> Result<World, String> {
+fn world(path: &Path, seed: Option<u64>, signed: bool) -> anyhow::Result<World> {
     world_of(&load(path)?, seed, signed)
 }
 
 /// Generates a scenario already loaded (and the requests about it already checked).
-fn world_of(sc: &Scenario, seed: Option<u64>, signed: bool) -> Result<World, String> {
+fn world_of(sc: &Scenario, seed: Option<u64>, signed: bool) -> anyhow::Result<World> {
     let mut rep = Reporter::new();
-    sim::generate(sc, &Options { seed, signed }, &mut |p, d, t| rep.update(p, d, t)).map_err(|e| e.to_string())
+    Ok(sim::generate(sc, &Options { seed, signed }, &mut |p, d, t| rep.update(p, d, t))?)
 }
 
 fn generate(out: &mut dyn Write, file: &Path, seed: Option<u64>, signed: bool, dest: &Path) -> Outcome {
     let t0 = Instant::now();
     let sc = load(file)?;
     let mut rep = Reporter::new();
-    let w =
-        sim::generate(&sc, &Options { seed, signed }, &mut |p, d, t| rep.update(p, d, t)).map_err(|e| e.to_string())?;
-    let m = export::export(&w, dest, &mut |p, d, t| rep.update(p, d, t)).map_err(|e| format!("offramp: {e}"))?;
+    let w = sim::generate(&sc, &Options { seed, signed }, &mut |p, d, t| rep.update(p, d, t))?;
+    let m = export::export(&w, dest, &mut |p, d, t| rep.update(p, d, t))?;
     writeln!(
         out,
         "{}: seed {}{}: {} blocks, {} transactions, {} inputs, {} outputs, {} addresses -> {} in {:.2}s",
@@ -461,11 +471,11 @@ fn generate(out: &mut dyn Write, file: &Path, seed: Option<u64>, signed: bool, d
 fn score_case(out: &mut dyn Write, scenario: &Path, case: &Path, seed: Option<u64>, json: bool) -> Outcome {
     let sc = load(scenario)?;
     // The case file is read and checked against the scenario before the world is generated.
-    let c = Case::load(case, &sc).map_err(|d| d.to_string())?;
+    let c = Case::load(case, &sc)?;
     let w = world_of(&sc, seed.or(c.seed), false)?;
     let report = score::score(&w, &c);
     if json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?)?;
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
         write!(out, "{}", report.to_text())?;
     }
@@ -502,7 +512,8 @@ fn solve(out: &mut dyn Write, scenario: &Path, seed: Option<u64>, dest: Option<&
         case.to_ron()
     );
     match dest {
-        Some(p) => offramp_core::case::write_atomic(p, text.as_bytes()).map_err(|e| format!("{}: {e}", p.display()))?,
+        Some(p) => offramp_core::case::write_atomic(p, text.as_bytes())
+            .with_context(|| format!("cannot write the solution to {}", p.display()))?,
         None => write!(out, "{text}")?,
     }
     Ok(())
@@ -512,9 +523,9 @@ fn legal_request(out: &mut dyn Write, scenario: &Path, exchange: &str, address: 
     let sc = load(scenario)?;
     // A request naming no exchange of the scenario, or no address of its network, is refused
     // before the world is generated.
-    let x = legal::check_request(&sc, exchange, address).map_err(|e| format!("offramp: {e}"))?;
+    let x = legal::check_request(&sc, exchange, address)?;
     let w = world_of(&sc, seed, false)?;
-    let reply = legal::request(&w, exchange, address).map_err(|e| format!("offramp: {e}"))?;
+    let reply = legal::request(&w, exchange, address)?;
     match &reply {
         legal::Reply::Refused => writeln!(out, "{exchange}: the exchange refused to answer.")?,
         legal::Reply::NoRecords => writeln!(out, "{exchange}: no records of {address}.")?,
@@ -556,7 +567,7 @@ fn legal_request(out: &mut dyn Write, scenario: &Path, exchange: &str, address: 
 }
 
 fn print_json<T: serde::Serialize>(out: &mut dyn Write, v: &T) -> Outcome {
-    writeln!(out, "{}", serde_json::to_string_pretty(v).map_err(|e| e.to_string())?)?;
+    writeln!(out, "{}", serde_json::to_string_pretty(v)?)?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use super::*;
 /// Loads DIR's explorer and runs the subcommand.
 pub(super) fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool) -> Outcome {
     let started = std::time::Instant::now();
-    let opened = forensics::load::open_dir(dir).map_err(|e| format!("offramp: {e}"))?;
+    let opened = forensics::load::open_dir(dir)?;
     match &opened.index {
         IndexUse::Read => {}
         IndexUse::Written { why } => eprintln!(
@@ -44,14 +44,9 @@ pub(super) fn inspect(out: &mut dyn Write, dir: &Path, what: Inspect, json: bool
     }
 }
 
-/// A lookup's error as the command line says it.
-fn e(x: forensics::LookupError) -> String {
-    format!("offramp: {x}")
-}
-
 /// `inspect DIR address …`.
 fn cmd_address(out: &mut dyn Write, ex: &Explorer, address: String, json: bool) -> Outcome {
-    let a = ex.address(&address).map_err(e)?;
+    let a = ex.address(&address)?;
     let v = ex.address_view(a);
     let sweeps = ex.swept_to(a);
     if json {
@@ -102,7 +97,7 @@ fn cmd_address(out: &mut dyn Write, ex: &Explorer, address: String, json: bool) 
 
 /// `inspect DIR tx …`.
 fn cmd_tx(out: &mut dyn Write, ex: &Explorer, txid: String, json: bool) -> Outcome {
-    let t = ex.txid(&txid).map_err(e)?;
+    let t = ex.txid(&txid)?;
     let v = ex.tx_view(t);
     let verdict = change::detect(ex, t);
     let cj = coinjoin::coinjoin(ex, t).or_else(|| coinjoin::mixer_payout(ex, t));
@@ -182,12 +177,11 @@ fn cmd_follow(
     // 64 hexadecimal digits are a txid; anything else is read as an address.
     let text = from.trim();
     let start = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        follow::Start::Tx(ex.txid(text).map_err(e)?)
+        follow::Start::Tx(ex.txid(text)?)
     } else {
-        follow::Start::Address(ex.address(text).map_err(e)?)
+        follow::Start::Address(ex.address(text)?)
     };
-    let r = follow::follow_change(ex, start, follow::FollowOptions { min_confidence, max_hops })
-        .map_err(|x| format!("offramp: {x}"))?;
+    let r = follow::follow_change(ex, start, follow::FollowOptions { min_confidence, max_hops })?;
     if json {
         return print_json(out, &r);
     }
@@ -227,8 +221,8 @@ fn cmd_follow(
 /// `inspect DIR price …`.
 fn cmd_price(out: &mut dyn Write, ex: &Explorer, date: String, json: bool) -> Outcome {
     let t = offramp_core::time::parse_instant(date.trim())
-        .map_err(|m| format!("offramp: {m}; give a date (2025-03-05) or a UTC date-time (2025-03-05T14:00:00Z)"))?;
-    let price = ex.price_on(t).map_err(|x| format!("offramp: {x}"))?;
+        .map_err(|m| anyhow::anyhow!("{m}; give a date (2025-03-05) or a UTC date-time (2025-03-05T14:00:00Z)"))?;
+    let price = ex.price_on(t)?;
     let at = when(t);
     if json {
         return print_json(out, &serde_json::json!({ "time": at, "usd": price }));
@@ -239,7 +233,7 @@ fn cmd_price(out: &mut dyn Write, ex: &Explorer, date: String, json: bool) -> Ou
 
 /// `inspect DIR block …`.
 fn cmd_block(out: &mut dyn Write, ex: &Explorer, height: u32, json: bool) -> Outcome {
-    let r = ex.block(height).map_err(e)?;
+    let r = ex.block(height)?;
     let txids: Vec<String> = r.map(|t| ex.chain.txs[t as usize].txid().to_string()).collect();
     if json {
         return print_json(out, &txids);
@@ -259,7 +253,7 @@ fn cmd_label(out: &mut dyn Write, ex: &Explorer, text: String, json: bool) -> Ou
         return print_json(out, &found);
     }
     if found.is_empty() {
-        return Err(format!("offramp: no address has a label containing \"{text}\"").into());
+        anyhow::bail!("no address has a label containing \"{text}\"");
     }
     for (a, ls) in found {
         let names: Vec<String> = ls.iter().map(|l| format!("{} [{}]", l.label, l.category.name())).collect();
@@ -270,7 +264,7 @@ fn cmd_label(out: &mut dyn Write, ex: &Explorer, text: String, json: bool) -> Ou
 
 /// `inspect DIR cluster …`.
 fn cmd_cluster(out: &mut dyn Write, ex: &Explorer, address: String, merge_change: Option<f64>, json: bool) -> Outcome {
-    let a = ex.address(&address).map_err(e)?;
+    let a = ex.address(&address)?;
     let cl = cluster::Clusters::build(ex, cluster::ClusterOptions { merge_change });
     let v = cl.view(ex, a);
     if json {
@@ -303,7 +297,7 @@ fn cmd_trace(
     top: usize,
     json: bool,
 ) -> Outcome {
-    let a = ex.address(&address).map_err(e)?;
+    let a = ex.address(&address)?;
     let opts = taint::TraceOptions {
         method: match method {
             MethodArg::Poison => taint::Method::Poison,
@@ -317,7 +311,7 @@ fn cmd_trace(
         depth: depth.unwrap_or(taint::NO_DEPTH_LIMIT),
         stop_at: stop,
     };
-    let r = taint::trace(ex, a, &opts).map_err(|x| format!("offramp: {x}"))?;
+    let r = taint::trace(ex, a, &opts)?;
     if json {
         return print_json(out, &r);
     }
@@ -355,14 +349,14 @@ fn cmd_path(
     breadth: usize,
     json: bool,
 ) -> Outcome {
-    let a = ex.address(&from).map_err(e)?;
+    let a = ex.address(&from)?;
     let target = match (to, to_category) {
-        (Some(t), None) => path::Target::Address(ex.address(&t).map_err(e)?),
+        (Some(t), None) => path::Target::Address(ex.address(&t)?),
         (None, Some(c)) => path::Target::Category(c),
-        _ => return Err("offramp: give either a destination address or --to-category, not both".into()),
+        _ => anyhow::bail!("give either a destination address or --to-category, not both"),
     };
     let opts = path::PathOptions { depth: depth.unwrap_or(path::NO_DEPTH_LIMIT), breadth };
-    let r = path::find(ex, a, target, opts).map_err(|x| format!("offramp: {x}"))?;
+    let r = path::find(ex, a, target, opts)?;
     if json {
         return print_json(out, &r);
     }
