@@ -449,8 +449,12 @@ fn generate(out: &mut dyn Write, file: &Path, seed: Option<u64>, signed: bool, d
     let t0 = Instant::now();
     let sc = load(file)?;
     let mut rep = Reporter::new();
-    let w = sim::generate(&sc, &Options { seed, signed }, &mut |p, d, t| rep.update(p, d, t))?;
-    let m = export::export(&w, dest, &mut |p, d, t| rep.update(p, d, t))?;
+    // Block files are written while the blocks are sealed; the directory is checked first.
+    let (w, m) = match export::generate_to(&sc, &Options { seed, signed }, dest, &mut |p, d, t| rep.update(p, d, t)) {
+        Ok(done) => done,
+        Err(export::GenerateToError::Generate(e)) => return Err(e.into()),
+        Err(export::GenerateToError::Export(e)) => return Err(e.into()),
+    };
     writeln!(
         out,
         "{}: seed {}{}: {} blocks, {} transactions, {} inputs, {} outputs, {} addresses -> {} in {:.2}s",

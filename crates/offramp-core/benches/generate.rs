@@ -1,5 +1,7 @@
 //! Generation speed and memory: fast mode at 10k, 100k and 1M transactions, signed mode at
-//! 100k. Each case runs in a child process so that its peak memory (VmHWM) is its own.
+//! 100k, and `offramp generate`'s own path at 1M (`stream`: block files written while the
+//! blocks are sealed, then the rest; wall time and peak memory of the whole). Each case runs
+//! in a child process so that its peak memory (VmHWM) is its own.
 //!
 //! `cargo bench -p offramp-core --bench generate` prints a table; `-- 1m` runs one case.
 
@@ -11,6 +13,28 @@ use offramp_core::sim::{Options, Phase, generate};
 
 mod common;
 use common::{peak_rss_mb, scenario};
+
+/// `offramp generate SCENARIO --out DIR` as the command runs it: one line of figures.
+fn child_stream(txs: u64) {
+    let sc = Scenario::parse(&scenario(txs), "bench.ron").unwrap_or_else(|e| panic!("{e}"));
+    let dir = std::env::temp_dir().join(format!("offramp-bench-{}", std::process::id()));
+    let t0 = Instant::now();
+    let (w, _) = offramp_core::export::generate_to(&sc, &Options::default(), &dir, &mut |_, _, _| {})
+        .unwrap_or_else(|e| panic!("{e}"));
+    let total = t0.elapsed();
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "{:<7} {:>9} {:>9} {:>9} {:>9} {:>9.2} {:>9} {:>9.0}   (generate and write, streamed: wall)",
+        "stream",
+        txs,
+        w.chain.txs.len(),
+        "",
+        "",
+        total.as_secs_f64(),
+        "",
+        peak_rss_mb()
+    );
+}
 
 /// Runs one case in this process and prints one line of figures.
 fn child(txs: u64, signed: bool) {
@@ -56,7 +80,12 @@ fn child(txs: u64, signed: bool) {
 fn main() {
     if let Ok(case) = std::env::var("OFFRAMP_BENCH_CASE") {
         let (mode, n) = case.split_once(':').expect("mode:txs");
-        child(n.parse().expect("a number"), mode == "signed");
+        let n = n.parse().expect("a number");
+        if mode == "stream" {
+            child_stream(n)
+        } else {
+            child(n, mode == "signed")
+        }
         return;
     }
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
@@ -65,6 +94,7 @@ fn main() {
         ("fast", 100_000, "100k"),
         ("fast", 1_000_000, "1m"),
         ("signed", 100_000, "signed"),
+        ("stream", 1_000_000, "stream"),
     ];
     println!("generate benchmark ({} cores)", std::thread::available_parallelism().map_or(1, |n| n.get()));
     println!(

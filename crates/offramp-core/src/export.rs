@@ -38,6 +38,10 @@ pub enum ExportError {
     Foreign { path: String, why: String },
     #[error("{path}: {source}")]
     Io { path: String, source: io::Error },
+    /// The world's block bytes went to files while it was generated ([`generate_to`]) and
+    /// are not in it to write again.
+    #[error("{path}: this world's blocks were written while it was generated; generate it again to write it elsewhere")]
+    BlocksWritten { path: String },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> ExportError + '_ {
@@ -71,10 +75,58 @@ pub struct Manifest {
 /// # Errors
 /// An [`ExportError`]; `dir` is then as it was before.
 pub fn export(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manifest, ExportError> {
+    if world.chain.blocks.iter().any(|b| b.raw.is_empty()) {
+        return Err(ExportError::BlocksWritten { path: dir.display().to_string() });
+    }
+    staged(dir, |staging| write_all(world, staging, None, progress))
+}
+
+/// Why [`generate_to`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateToError {
+    #[error(transparent)]
+    Generate(#[from] crate::sim::GenerateError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
+}
+
+/// Generates `sc` straight into `dir`: the block files are written while the blocks are
+/// sealed (their bytes never all sit in memory), then the tables, intel, truth and index.
+/// The output is byte for byte what [`export`] writes of the same world; `dir` is checked
+/// before anything is generated and, on any error, is as it was.
+///
+/// # Errors
+/// The generator's error, or an [`ExportError`].
+pub fn generate_to(
+    sc: &crate::scenario::Scenario,
+    opts: &crate::sim::Options,
+    dir: &Path,
+    progress: Progress<'_>,
+) -> Result<(World, Manifest), GenerateToError> {
+    let mut world = None;
+    let manifest = staged(dir, |staging| -> Result<Manifest, GenerateToError> {
+        let blocks_dir = staging.join("blocks");
+        fs::create_dir(&blocks_dir).map_err(io_err(&blocks_dir))?;
+        let stream = blockfile::BlockStream::start(&blocks_dir, sc.meta.network, blockfile::MAX_BLOCKFILE_SIZE);
+        let mut send = |hash, raw| stream.send(hash, raw);
+        let limits = crate::sim::Limits::default();
+        let generated = crate::sim::generate_into(sc, opts, &limits, &mut *progress, Some(&mut send));
+        let stamps = stream.finish().map_err(io_err(&blocks_dir));
+        let w = generated?;
+        let m = write_all(&w, staging, Some(stamps?), progress)?;
+        world = Some(w);
+        Ok(m)
+    })?;
+    Ok((world.expect("written"), manifest))
+}
+
+/// Writes through `write` into a staging directory beside `dir` and swaps it into place;
+/// an existing `dir` is checked first ([`check_replaceable`]) and kept until the new one is in.
+fn staged<E: From<ExportError>>(dir: &Path, write: impl FnOnce(&Path) -> Result<Manifest, E>) -> Result<Manifest, E> {
     let target = dir.to_path_buf();
     if target.exists() {
         if !target.is_dir() {
-            return Err(ExportError::NotADirectory { path: target.display().to_string() });
+            return Err(ExportError::NotADirectory { path: target.display().to_string() }.into());
         }
         check_replaceable(&target)?;
     }
@@ -89,8 +141,7 @@ pub fn export(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manif
         fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
     }
     fs::create_dir(&staging).map_err(io_err(&staging))?;
-    let result = write_all(world, &staging, progress);
-    let manifest = match result {
+    let manifest = match write(&staging) {
         Ok(m) => m,
         Err(e) => {
             let _ = fs::remove_dir_all(&staging);
@@ -103,14 +154,14 @@ pub fn export(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manif
         && let Err(e) = fs::rename(&target, &old)
     {
         let _ = fs::remove_dir_all(&staging);
-        return Err(io_err(&target)(e));
+        return Err(io_err(&target)(e).into());
     }
     if let Err(e) = fs::rename(&staging, &target) {
         if old.exists() {
             let _ = fs::rename(&old, &target);
         }
         let _ = fs::remove_dir_all(&staging);
-        return Err(io_err(&target)(e));
+        return Err(io_err(&target)(e).into());
     }
     if old.exists() {
         let _ = fs::remove_dir_all(&old);
@@ -279,11 +330,25 @@ fn hex_txid<'o>(t: &bitcoin::Txid, out: &'o mut [u8; 64]) -> &'o str {
     std::str::from_utf8(out).expect("hex is ASCII")
 }
 
-fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manifest, ExportError> {
+/// Writes everything of `world` into `dir`; `streamed` are the stamps of block files already
+/// written there (by [`generate_to`]), else the blocks are written from the world.
+fn write_all(
+    world: &World,
+    dir: &Path,
+    streamed: Option<Vec<blockfile::FileStamp>>,
+    progress: Progress<'_>,
+) -> Result<Manifest, ExportError> {
     let chain = &world.chain;
     progress(Phase::Writing, 0, 3);
     let blocks_dir = dir.join("blocks");
-    fs::create_dir(&blocks_dir).map_err(io_err(&blocks_dir))?;
+    let stamps = match streamed {
+        Some(stamps) => stamps,
+        None => {
+            fs::create_dir(&blocks_dir).map_err(io_err(&blocks_dir))?;
+            blockfile::layout(&chain.blocks, blockfile::MAX_BLOCKFILE_SIZE).into_iter().map(|(_, s)| s).collect()
+        }
+    };
+    let write_blocks = chain.blocks.iter().any(|b| !b.raw.is_empty());
     let addrs = AddressText::new(chain);
     progress(Phase::Writing, 1, 3);
     // The files are independent: write them side by side.
@@ -291,6 +356,9 @@ fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manife
     let addrs = &addrs;
     let jobs: Vec<Job<'_>> = vec![
         Box::new(|| {
+            if !write_blocks {
+                return Ok(vec![]);
+            }
             blockfile::write_blocks(&blocks_dir, chain.network, &chain.blocks, blockfile::MAX_BLOCKFILE_SIZE)
                 .map_err(io_err(&blocks_dir))
         }),
@@ -300,24 +368,17 @@ fn write_all(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manife
         Box::new(|| write_json(&dir.join("intel.json"), &world.intel).map(|_| vec![])),
         Box::new(|| write_truth(world, addrs, &dir.join("truth.json")).map(|_| vec![])),
         Box::new(|| {
-            crate::forensics::store::write_generated(dir, chain, blockfile::MAX_BLOCKFILE_SIZE)
+            crate::forensics::store::write_for(dir, chain, stamps.clone())
                 .map(|()| vec![])
                 .map_err(io_err(&dir.join(INDEX)))
         }),
     ];
     let results: Vec<Result<Vec<PathBuf>, ExportError>> = jobs.into_par_iter().map(|job| job()).collect();
-    let mut block_files = Vec::new();
-    for (i, r) in results.into_iter().enumerate() {
-        let files = r?;
-        if i == 0 {
-            block_files = files;
-        }
+    for r in results {
+        r?;
     }
     progress(Phase::Writing, 2, 3);
-    let mut files: Vec<String> = block_files
-        .iter()
-        .map(|p| format!("blocks/{}", p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()))
-        .collect();
+    let mut files: Vec<String> = stamps.iter().map(|s| format!("blocks/{}", s.name)).collect();
     files
         .extend(["transactions.csv", "inputs.csv", "outputs.csv", "intel.json", "truth.json", INDEX].map(String::from));
     let manifest = Manifest {

@@ -81,6 +81,14 @@ fn align(n: usize, to: usize) -> usize {
 /// Any I/O error.
 pub fn write_generated(dir: &Path, chain: &Chain, max_file: u64) -> io::Result<()> {
     let files = crate::ledger::blockfile::layout(&chain.blocks, max_file).into_iter().map(|(_, s)| s).collect();
+    write_for(dir, chain, files)
+}
+
+/// Writes the index of `chain`, whose blocks are in the block files `files` stamps.
+///
+/// # Errors
+/// Any I/O error.
+pub fn write_for(dir: &Path, chain: &Chain, files: Vec<FileStamp>) -> io::Result<()> {
     write(dir, chain, &Lookup::build(chain), files)
 }
 

@@ -62,23 +62,46 @@ fn file_name(k: usize) -> String {
     format!("blk{k:05}.dat")
 }
 
+/// Where blocks go as they are added, one after another: a new file when the current one
+/// would pass `max` bytes (a block larger than that gets a file of its own), and each file's
+/// stamp. Both the writer of a whole chain and the streaming writer place blocks with it.
+struct Rolling {
+    max: u64,
+    files: Vec<FileStamp>,
+}
+
+impl Rolling {
+    fn new(max: u64) -> Self {
+        Rolling { max, files: Vec::new() }
+    }
+
+    /// Places a block of `len` bytes with `hash`; true when it starts a new file.
+    fn add(&mut self, len: usize, hash: &bitcoin::BlockHash) -> bool {
+        let need = 8 + len as u64;
+        let new = self.files.last().is_none_or(|s| s.size > 0 && s.size + need > self.max);
+        if new {
+            let name = file_name(self.files.len());
+            self.files.push(FileStamp { name, size: 0, last_header_at: 0, last_hash: String::new() });
+        }
+        let stamp = self.files.last_mut().expect("a file is open");
+        stamp.last_header_at = stamp.size + 8;
+        stamp.last_hash = hash.to_string();
+        stamp.size += need;
+        new
+    }
+}
+
 /// How [`write_blocks`] lays `blocks` out in files: each file's blocks and its stamp.
 pub fn layout(blocks: &[BlockRecord], max_file: u64) -> Vec<(std::ops::Range<usize>, FileStamp)> {
-    let mut files: Vec<(std::ops::Range<usize>, FileStamp)> = Vec::new();
+    let mut rolling = Rolling::new(max_file);
+    let mut starts = Vec::new();
     for (i, b) in blocks.iter().enumerate() {
-        let need = 8 + b.raw.len() as u64;
-        if files.last().is_none_or(|(_, s)| s.size > 0 && s.size + need > max_file) {
-            let stamp =
-                FileStamp { name: file_name(files.len()), size: 0, last_header_at: 0, last_hash: String::new() };
-            files.push((i..i, stamp));
+        if rolling.add(b.raw.len(), &b.hash) {
+            starts.push(i);
         }
-        let (range, stamp) = files.last_mut().expect("a file is open");
-        range.end = i + 1;
-        stamp.last_header_at = stamp.size + 8;
-        stamp.last_hash = b.hash.to_string();
-        stamp.size += need;
     }
-    files
+    let ends = starts.iter().skip(1).copied().chain(std::iter::once(blocks.len()));
+    starts.iter().zip(ends).map(|(&s, e)| s..e).zip(rolling.files).collect()
 }
 
 /// Writes the blocks into `dir/blk00000.dat`, `dir/blk00001.dat`, … and returns the files.
@@ -100,6 +123,63 @@ pub fn write_blocks(dir: &Path, network: Network, blocks: &[BlockRecord], max_fi
         files.push(path);
     }
     Ok(files)
+}
+
+/// Writes blocks into files as the sealer finishes them, on a thread of its own, so that a
+/// large world's block bytes never all sit in memory and the writing overlaps the sealing.
+/// The files are byte for byte what [`write_blocks`] writes.
+pub struct BlockStream {
+    to_writer: Option<std::sync::mpsc::SyncSender<(bitcoin::BlockHash, Vec<u8>)>>,
+    writer: std::thread::JoinHandle<io::Result<Vec<FileStamp>>>,
+}
+
+impl BlockStream {
+    /// Starts writing into `dir` (which must exist).
+    pub fn start(dir: &Path, network: Network, max_file: u64) -> BlockStream {
+        // A few windows of blocks in flight at most.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(bitcoin::BlockHash, Vec<u8>)>(128);
+        let dir = dir.to_path_buf();
+        let magic = magic(network);
+        let writer = std::thread::spawn(move || -> io::Result<Vec<FileStamp>> {
+            let mut rolling = Rolling::new(max_file);
+            let mut out: Option<io::BufWriter<std::fs::File>> = None;
+            for (hash, raw) in rx {
+                if rolling.add(raw.len(), &hash) {
+                    if let Some(mut w) = out.take() {
+                        w.flush()?;
+                    }
+                    let path = dir.join(&rolling.files.last().expect("a file").name);
+                    out = Some(io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?));
+                }
+                let w = out.as_mut().expect("a file is open");
+                w.write_all(&magic)?;
+                w.write_all(&(raw.len() as u32).to_le_bytes())?;
+                w.write_all(&raw)?;
+            }
+            if let Some(mut w) = out.take() {
+                w.flush()?;
+            }
+            Ok(rolling.files)
+        });
+        BlockStream { to_writer: Some(tx), writer }
+    }
+
+    /// Hands the next block (in chain order) to the writer. If the writer has stopped on an
+    /// error, the block is dropped and [`BlockStream::finish`] reports the error.
+    pub fn send(&self, hash: bitcoin::BlockHash, raw: Vec<u8>) {
+        if let Some(tx) = &self.to_writer {
+            let _ = tx.send((hash, raw));
+        }
+    }
+
+    /// Waits for the writer and returns the files' stamps, in order.
+    ///
+    /// # Errors
+    /// The first I/O error the writer met.
+    pub fn finish(mut self) -> io::Result<Vec<FileStamp>> {
+        drop(self.to_writer.take());
+        self.writer.join().unwrap_or_else(|_| Err(io::Error::other("the block writer stopped")))
+    }
 }
 
 /// Why a block file could not be read.

@@ -34,8 +34,17 @@ pub type SealProgress<'a> = &'a mut dyn FnMut(u64, u64);
 /// commitment, header, bytes) on the other core.
 const WINDOW: usize = 32;
 
+/// Where sealed blocks go as they are finished, in chain order: (hash, bytes).
+pub type BlockSink<'a> = &'a mut dyn FnMut(BlockHash, Vec<u8>);
+
 /// Fills addresses, txids, sizes, block hashes and raw blocks.
 pub fn seal(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>) {
+    seal_into(chain, keys, progress, None);
+}
+
+/// Fills addresses, txids, sizes and block hashes; each block's bytes go to `sink` as soon
+/// as the block is finished (and are then not kept), or into the chain without a sink.
+pub fn seal_into(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>, mut sink: Option<BlockSink<'_>>) {
     let t0 = std::time::Instant::now();
     progress(0, chain.blocks.len() as u64);
     let secp = Secp256k1::new();
@@ -79,6 +88,7 @@ pub fn seal(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>) {
         let (cb_done, cb_next) = cb_txids.split_at_mut(cb_split);
         let (tx_done, cb_done) = (&*tx_done, &*cb_done);
         let finishing = carry.take();
+        let finished = finishing.as_ref().map(|(r, _)| r.clone());
         let ((built, d1), d2) = rayon::join(
             || {
                 let t = std::time::Instant::now();
@@ -94,6 +104,11 @@ pub fn seal(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>) {
         );
         stage_times.0 += d1;
         stage_times.1 += d2;
+        if let (Some(sink), Some(r)) = (sink.as_mut(), finished) {
+            for (hash, raw) in &mut sealed[r] {
+                sink(*hash, std::mem::take(raw));
+            }
+        }
         carry = next.zip(built);
         progress(windows.get(w.saturating_sub(1)).map_or(0, |r| r.end) as u64, n_blocks as u64);
     }

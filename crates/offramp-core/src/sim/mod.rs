@@ -247,6 +247,22 @@ pub fn generate_within(
     limits: &Limits,
     progress: Progress<'_>,
 ) -> Result<World, GenerateError> {
+    generate_into(sc, opts, limits, progress, None)
+}
+
+/// Generates the world of `sc`, handing each block's bytes to `blocks` as soon as it is
+/// sealed (they are then not kept in the world's chain): how `offramp generate` writes
+/// block files while it seals.
+///
+/// # Errors
+/// As [`generate_within`].
+pub fn generate_into(
+    sc: &Scenario,
+    opts: &Options,
+    limits: &Limits,
+    progress: Progress<'_>,
+    blocks: Option<seal::BlockSink<'_>>,
+) -> Result<World, GenerateError> {
     let seed = opts.seed.unwrap_or(sc.meta.seed);
     let mut price_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5052_4943_4550_4154);
     let price_start = sc.meta.start - 120 * DAY;
@@ -294,7 +310,7 @@ pub fn generate_within(
     let Engine { mut chain, mut truth, prices, .. } = e;
     check_values(&chain).map_err(|problem| GenerateError::Invalid { file: sc.file.clone(), problem })?;
     let keys = KeySource::new(&sc.meta.id, seed);
-    seal::seal(&mut chain, &keys, &mut |done, all| progress(Phase::Sealing, done, all));
+    seal::seal_into(&mut chain, &keys, &mut |done, all| progress(Phase::Sealing, done, all), blocks);
     let intel = resolve::intel(sc, &chain, &truth, &prices, seed)?;
     truth.answers = resolve::answers(sc, &chain, &truth)?;
     Ok(World::new(sc.clone(), seed, chain, prices, intel, truth))
