@@ -39,6 +39,13 @@ const OFFSCREEN: (u32, u32) = (1600, 900);
 /// as in [`super::headless`]). Each frame waits for the GPU to finish it, so that frame times
 /// include the GPU's work rather than queueing it.
 pub fn run_offscreen(start: super::loading::Request, auto: Auto) -> i32 {
+    if !has_renderer() {
+        eprintln!(
+            "offramp: --offscreen found no GPU and no software renderer to draw with (a Vulkan or OpenGL driver; \
+             on Debian without a GPU: apt-get install mesa-vulkan-drivers)"
+        );
+        return 1;
+    }
     let (w, h) = OFFSCREEN;
     let mut app = App::new();
     let window = Window { title: "Offramp".into(), resolution: WindowResolution::new(w, h), ..default() };
@@ -68,6 +75,13 @@ pub fn run_offscreen(start: super::loading::Request, auto: Auto) -> i32 {
         AppExit::Success => 0,
         AppExit::Error(_) => 1,
     }
+}
+
+/// Whether wgpu finds an adapter here, as Bevy's renderer will look for one (`WGPU_BACKEND`
+/// honoured): Bevy stops with a panic when there is none, which is no way to tell a person.
+fn has_renderer() -> bool {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+    bevy::tasks::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default())).is_ok()
 }
 
 /// Blocks the render thread until the GPU has done the frame just submitted.

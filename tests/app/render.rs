@@ -4,9 +4,9 @@
 
 use std::process::Command;
 
-/// Bevy's words when the machine has no GPU and no software renderer at all.
+/// What `--offscreen` says when the machine has no GPU and no software renderer at all.
 fn no_renderer(stderr: &str) -> bool {
-    stderr.contains("Unable to find a GPU") || stderr.contains("no suitable adapter")
+    stderr.contains("found no GPU and no software renderer")
 }
 
 /// The share of pixels in a rectangle that differ clearly from its most common colour.
@@ -69,4 +69,25 @@ fn the_investigation_screen_renders_offscreen_with_its_panels_and_a_drawn_canvas
     assert!(top > 0.02, "the top bar looks empty ({top:.3} of its pixels drawn)");
     assert!(left > 0.02, "the left panel looks empty ({left:.3})");
     assert!(canvas > 0.02, "the canvas looks empty ({canvas:.3})");
+}
+
+#[test]
+fn offscreen_without_any_renderer_says_what_to_install_and_never_panics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shot = tmp.path().join("shot.png");
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/beginner-careless-vendor.ron");
+    // Vulkan only, and no Vulkan driver: what a machine without a GPU or Mesa looks like.
+    let out = Command::new(env!("CARGO_BIN_EXE_offramp"))
+        .env_remove("DISPLAY")
+        .env("WGPU_BACKEND", "vulkan")
+        .env("VK_ICD_FILENAMES", tmp.path().join("no-driver.json"))
+        .env("VK_DRIVER_FILES", tmp.path().join("no-driver.json"))
+        .args(["play", scenario, "--screenshot", shot.to_str().unwrap(), "--offscreen"])
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(no_renderer(&stderr) && stderr.contains("mesa-vulkan-drivers"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!shot.exists());
 }
