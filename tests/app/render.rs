@@ -33,17 +33,23 @@ fn drawn_share(rgba: &[u8], width: usize, x: std::ops::Range<usize>, y: std::ops
     n as f64 / total as f64
 }
 
+/// `offramp play SHIPPED --screenshot SHOT --offscreen` with no display, and `env` set.
+fn screenshot_offscreen(shot: &std::path::Path, env: &[(&str, &std::ffi::OsStr)]) -> std::process::Output {
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/beginner-careless-vendor.ron");
+    Command::new(env!("CARGO_BIN_EXE_offramp"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .envs(env.iter().copied())
+        .args(["play", scenario, "--screenshot", shot.to_str().unwrap(), "--offscreen"])
+        .output()
+        .expect("the binary runs")
+}
+
 #[test]
 fn the_investigation_screen_renders_offscreen_with_its_panels_and_a_drawn_canvas() {
     let tmp = tempfile::tempdir().unwrap();
     let shot = tmp.path().join("shot.png");
-    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/beginner-careless-vendor.ron");
-    let out = Command::new(env!("CARGO_BIN_EXE_offramp"))
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .args(["play", scenario, "--screenshot", shot.to_str().unwrap(), "--offscreen"])
-        .output()
-        .expect("the binary runs");
+    let out = screenshot_offscreen(&shot, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() && no_renderer(&stderr) {
         eprintln!("skipped: this machine has no Vulkan driver (.ci/run installs mesa-vulkan-drivers)");
@@ -75,16 +81,14 @@ fn the_investigation_screen_renders_offscreen_with_its_panels_and_a_drawn_canvas
 fn offscreen_without_any_renderer_says_what_to_install_and_never_panics() {
     let tmp = tempfile::tempdir().unwrap();
     let shot = tmp.path().join("shot.png");
-    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/beginner-careless-vendor.ron");
     // Vulkan only, and no Vulkan driver: what a machine without a GPU or Mesa looks like.
-    let out = Command::new(env!("CARGO_BIN_EXE_offramp"))
-        .env_remove("DISPLAY")
-        .env("WGPU_BACKEND", "vulkan")
-        .env("VK_ICD_FILENAMES", tmp.path().join("no-driver.json"))
-        .env("VK_DRIVER_FILES", tmp.path().join("no-driver.json"))
-        .args(["play", scenario, "--screenshot", shot.to_str().unwrap(), "--offscreen"])
-        .output()
-        .expect("the binary runs");
+    let none = tmp.path().join("no-driver.json");
+    let env = [
+        ("WGPU_BACKEND", std::ffi::OsStr::new("vulkan")),
+        ("VK_ICD_FILENAMES", none.as_os_str()),
+        ("VK_DRIVER_FILES", none.as_os_str()),
+    ];
+    let out = screenshot_offscreen(&shot, &env);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(no_renderer(&stderr) && stderr.contains("mesa-vulkan-drivers"), "{stderr}");
