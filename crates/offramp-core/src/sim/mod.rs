@@ -534,7 +534,7 @@ impl Sim<'_> {
             .action
             .sources()
             .iter()
-            .filter(|&&k| !self.steps[k].complete())
+            .filter(|&&k| !self.steps[k.index()].complete())
             .map(|&k| sc.story[k].id.as_str())
             .collect();
         let why = if waiting.is_empty() {

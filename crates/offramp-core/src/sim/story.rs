@@ -72,7 +72,7 @@ impl Sim<'_> {
             .action
             .sources()
             .iter()
-            .map(|&k| self.steps[k].lot.expect("validation: a step's funds come from a step with a lot"))
+            .map(|&k| self.steps[k.index()].lot.expect("validation: a step's funds come from a step with a lot"))
             .collect()
     }
 
@@ -235,7 +235,7 @@ impl Sim<'_> {
         let st = &sc.story[i];
         // Wait for the steps whose funds this one moves, and for this step's earlier actions
         // (one that had to wait must not be overtaken by the next).
-        if action != self.steps[i].done || st.action.sources().iter().any(|&k| !self.steps[k].complete()) {
+        if action != self.steps[i].done || st.action.sources().iter().any(|&k| !self.steps[k.index()].complete()) {
             self.defer(step, action);
             return Ok(());
         }
