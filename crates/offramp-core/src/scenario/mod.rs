@@ -23,8 +23,36 @@ pub use crate::vocab::{AddrRole, Category, Network, ScriptType};
 
 /// Index of an entity in [`Scenario::entities`].
 pub type EntityIdx = usize;
-/// Index of a step in [`Scenario::story`].
-pub type StepIdx = usize;
+/// A step of the story: its place in [`Scenario::story`], which it indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(transparent)]
+pub struct StepIdx(usize);
+
+impl StepIdx {
+    /// The step at place `k` of the story.
+    pub fn new(k: usize) -> StepIdx {
+        StepIdx(k)
+    }
+
+    /// Its place in [`Scenario::story`] (and in anything kept per step).
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+impl std::ops::Index<StepIdx> for [Step] {
+    type Output = Step;
+    fn index(&self, k: StepIdx) -> &Step {
+        &self[k.0]
+    }
+}
+
+impl std::ops::Index<StepIdx> for Vec<Step> {
+    type Output = Step;
+    fn index(&self, k: StepIdx) -> &Step {
+        &self[k.0]
+    }
+}
 
 /// The most blocks the pre-history mines to fund the world before the story starts; what
 /// their subsidies add up to ([`Network::mintable`]) is all the money a world can have.

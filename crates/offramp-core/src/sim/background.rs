@@ -166,7 +166,7 @@ impl Sim<'_> {
         let Some(from) = self.someone_with(users, 100_000) else {
             return false;
         };
-        let member = self.e.wallets[from as usize].member;
+        let member = self.e.wallets[from].member;
         let acct = self.account(x, users, member);
         let fresh = self.e.chance(0.15);
         let addr = self.deposit_addr(acct, fresh);
@@ -222,9 +222,9 @@ impl Sim<'_> {
             }
             let k = self.e.index(n);
             let w = self.members(users)[k];
-            if self.e.wallets[w as usize].utxos.len() >= 3 && self.e.spendable(w) > 100_000 {
+            if self.e.wallets[w].utxos.len() >= 3 && self.e.spendable(w) > 100_000 {
                 let addr = self.e.fresh_addr(w, AddrRole::Receive);
-                self.e.wallets[w as usize].receive.push(addr);
+                self.e.wallets[w].receive.push(addr);
                 let spec = Spec {
                     from: w,
                     inputs: Inputs::All,

@@ -4,6 +4,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::ops::{Index, IndexMut};
 
 use rand::Rng;
 use rand::seq::SliceRandom;
@@ -19,7 +20,46 @@ use crate::ledger::{
 use crate::scenario::{AddrRole, Change, ChangePosition, CoinSelection, Fee, Locktime, Profile, Scenario, ScriptType};
 use crate::truth::{AddrTruth, Purpose, Truth};
 
-pub type WalletId = u32;
+/// A wallet of the simulator: its place in [`Engine::wallets`]. Only the simulator hands
+/// them out ([`Engine::new_wallet`]); the ground truth names entities and members, never
+/// wallets, so a wallet id is never written out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(transparent)]
+pub struct WalletId(u32);
+
+/// The simulator's wallets, indexed by [`WalletId`].
+#[derive(Debug, Clone, Default)]
+pub struct Wallets(Vec<Wallet>);
+
+impl Wallets {
+    /// Adds a wallet and returns its id.
+    pub fn push(&mut self, w: Wallet) -> WalletId {
+        let id = WalletId(u32::try_from(self.0.len()).expect("fewer than 2^32 wallets"));
+        self.0.push(w);
+        id
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Index<WalletId> for Wallets {
+    type Output = Wallet;
+    fn index(&self, id: WalletId) -> &Wallet {
+        &self.0[id.0 as usize]
+    }
+}
+
+impl IndexMut<WalletId> for Wallets {
+    fn index_mut(&mut self, id: WalletId) -> &mut Wallet {
+        &mut self.0[id.0 as usize]
+    }
+}
 
 /// Blocks a coinbase output waits before it can be spent.
 pub const COINBASE_MATURITY: u32 = 100;
@@ -73,7 +113,7 @@ pub fn value_of(coins: &[Utxo]) -> Option<u64> {
 /// A payment to make.
 #[derive(Debug, Clone, Copy)]
 pub struct Pay {
-    /// The wallet that receives it, or NONE when nobody tracked by the simulator does.
+    /// The wallet that receives it.
     pub wallet: WalletId,
     pub addr: u32,
     pub value: u64,
@@ -131,7 +171,7 @@ pub enum Ev {
     CoinJoinRound(u32),
     OtcDeposit(u32),
     GamblingSweep(u32),
-    GamblingPayout { entity: u32, wallet: u32, value: u64 },
+    GamblingPayout { entity: u32, wallet: WalletId, value: u64 },
     PoolPayouts(u32),
 }
 
@@ -140,7 +180,7 @@ pub struct Engine<'s> {
     pub rng: ChaCha8Rng,
     pub chain: Chain,
     pub truth: Truth,
-    pub wallets: Vec<Wallet>,
+    pub wallets: Wallets,
     pub profiles: Vec<Profile>,
     pub prices: PriceSeries,
     pub now: i64,
@@ -151,7 +191,7 @@ pub struct Engine<'s> {
     block: usize,
     block_weight: u64,
     block_fees: u64,
-    block_miner: WalletId,
+    block_miner: Option<WalletId>,
     /// Reused buffers of coin selection.
     scratch_order: Vec<usize>,
     scratch_chosen: Vec<bool>,
@@ -168,7 +208,7 @@ impl<'s> Engine<'s> {
             rng,
             chain,
             truth: Truth::default(),
-            wallets: Vec::new(),
+            wallets: Wallets::default(),
             profiles: Vec::new(),
             prices,
             now: 0,
@@ -177,7 +217,7 @@ impl<'s> Engine<'s> {
             block: usize::MAX,
             block_weight: 0,
             block_fees: 0,
-            block_miner: NONE,
+            block_miner: None,
             scratch_order: Vec::new(),
             scratch_chosen: Vec::new(),
             trouble: None,
@@ -301,17 +341,16 @@ impl<'s> Engine<'s> {
             receive: Vec::new(),
             balance: 0,
             mines: false,
-        });
-        self.wallets.len() as u32 - 1
+        })
     }
 
     pub fn profile_of(&self, w: WalletId) -> &Profile {
-        &self.profiles[self.wallets[w as usize].profile as usize]
+        &self.profiles[self.wallets[w].profile as usize]
     }
 
     /// A fresh address of `kind` owned by the wallet's owner.
     pub fn fresh_addr_of(&mut self, w: WalletId, role: AddrRole, kind: ScriptType, account: u32) -> u32 {
-        let wl = &self.wallets[w as usize];
+        let wl = &self.wallets[w];
         self.chain.addresses.push(AddrInfo::new(kind, [0; 32]));
         self.truth.addresses.push(AddrTruth { entity: wl.entity, member: wl.member, role, account });
         self.chain.addresses.len() as u32 - 1
@@ -326,23 +365,23 @@ impl<'s> Engine<'s> {
     /// An address to receive on: an earlier one when the profile reuses addresses, else fresh.
     pub fn receive_addr(&mut self, w: WalletId, role: AddrRole) -> u32 {
         let reuse = self.profile_of(w).address_reuse;
-        let n = self.wallets[w as usize].receive.len();
+        let n = self.wallets[w].receive.len();
         if n > 0 && self.chance(reuse) {
             let k = self.index(n);
-            return self.wallets[w as usize].receive[k];
+            return self.wallets[w].receive[k];
         }
         let a = self.fresh_addr(w, role);
-        self.wallets[w as usize].receive.push(a);
+        self.wallets[w].receive.push(a);
         a
     }
 
     pub fn balance(&self, w: WalletId) -> u64 {
-        self.wallets[w as usize].balance
+        self.wallets[w].balance
     }
 
     /// The coins of a wallet that can be spent in the block being built.
     pub fn spendable(&self, w: WalletId) -> u64 {
-        let wl = &self.wallets[w as usize];
+        let wl = &self.wallets[w];
         if !wl.mines {
             return wl.balance;
         }
@@ -354,7 +393,7 @@ impl<'s> Engine<'s> {
     /// Takes every spendable coin out of a wallet.
     pub fn take_all(&mut self, w: WalletId) -> Vec<Utxo> {
         let h = self.height();
-        let wl = &mut self.wallets[w as usize];
+        let wl = &mut self.wallets[w];
         let (take, keep): (Vec<Utxo>, Vec<Utxo>) = wl.utxos.drain(..).partition(|u| u.mature <= h);
         wl.utxos = keep;
         self.debit(w, &take);
@@ -365,7 +404,7 @@ impl<'s> Engine<'s> {
     /// the wallet has less.
     pub fn take_value(&mut self, w: WalletId, value: u64) -> Vec<Utxo> {
         let h = self.height();
-        let wl = &mut self.wallets[w as usize];
+        let wl = &mut self.wallets[w];
         let mut order: Vec<usize> = (0..wl.utxos.len()).filter(|&i| wl.utxos[i].mature <= h).collect();
         order.sort_by_key(|&i| Reverse((wl.utxos[i].value, Reverse(wl.utxos[i].out))));
         let mut sum = 0;
@@ -385,8 +424,8 @@ impl<'s> Engine<'s> {
 
     /// Puts coins back into a wallet (a transaction that was not made after all).
     pub fn give_back(&mut self, w: WalletId, mut coins: Vec<Utxo>) {
-        let back = value_of(&coins).and_then(|v| sat::add(self.wallets[w as usize].balance, v));
-        let wl = &mut self.wallets[w as usize];
+        let back = value_of(&coins).and_then(|v| sat::add(self.wallets[w].balance, v));
+        let wl = &mut self.wallets[w];
         wl.balance = back.unwrap_or(MAX_MONEY);
         wl.utxos.append(&mut coins);
         wl.utxos.sort_by_key(|u| u.out);
@@ -397,7 +436,7 @@ impl<'s> Engine<'s> {
 
     /// Takes `coins`, already out of the wallet's list, off its balance.
     fn debit(&mut self, w: WalletId, coins: &[Utxo]) {
-        let wl = &mut self.wallets[w as usize];
+        let wl = &mut self.wallets[w];
         match value_of(coins).and_then(|v| sat::sub(wl.balance, v)) {
             Some(b) => wl.balance = b,
             None => {
@@ -408,13 +447,10 @@ impl<'s> Engine<'s> {
     }
 
     fn credit(&mut self, w: WalletId, u: Utxo) {
-        if w == NONE {
-            return;
-        }
         let h = self.height();
-        let balance = self.wallets[w as usize].balance;
+        let balance = self.wallets[w].balance;
         let balance = self.add(balance, u.value, "a wallet's balance");
-        let wl = &mut self.wallets[w as usize];
+        let wl = &mut self.wallets[w];
         wl.balance = balance;
         wl.mines |= u.mature > h;
         wl.utxos.push(u);
@@ -446,7 +482,7 @@ impl<'s> Engine<'s> {
     /// is recorded and `Given` coins are returned to the sender.
     pub fn transact(&mut self, spec: Spec) -> Result<u32, Shortfall> {
         let Spec { from, inputs, pays, rest, purpose } = spec;
-        let profile_idx = self.wallets[from as usize].profile;
+        let profile_idx = self.wallets[from].profile;
         let profile = self.profiles[profile_idx as usize].clone();
         let Some(paid) = sat::sum(pays.iter().map(|p| p.value)) else {
             self.out_of_range("the payments of one transaction");
@@ -481,7 +517,7 @@ impl<'s> Engine<'s> {
                 let h = self.height();
                 let mut order = std::mem::take(&mut self.scratch_order);
                 let mut chosen = std::mem::take(&mut self.scratch_chosen);
-                let wl = &self.wallets[from as usize];
+                let wl = &self.wallets[from];
                 order.clear();
                 order.extend((0..wl.utxos.len()).filter(|&i| wl.utxos[i].mature <= h));
                 match profile.coin_selection {
@@ -491,7 +527,7 @@ impl<'s> Engine<'s> {
                     CoinSelection::Oldest => order.sort_by_key(|&i| wl.utxos[i].out),
                     CoinSelection::Random => order.shuffle(&mut self.rng),
                 }
-                let wl = &self.wallets[from as usize];
+                let wl = &self.wallets[from];
                 let (mut sum, mut in_w, mut seg) = (0u64, 0u64, false);
                 chosen.clear();
                 chosen.resize(wl.utxos.len(), false);
@@ -512,7 +548,7 @@ impl<'s> Engine<'s> {
                 }
                 let need = cost(in_w, seg, false).unwrap_or(u64::MAX);
                 let short = sum < need;
-                let take = if short { Vec::new() } else { take_marked(&mut self.wallets[from as usize], &chosen) };
+                let take = if short { Vec::new() } else { take_marked(&mut self.wallets[from], &chosen) };
                 self.scratch_order = order;
                 self.scratch_chosen = chosen;
                 if short {
@@ -611,7 +647,8 @@ impl<'s> Engine<'s> {
         if self.block_weight + weight > MAX_BLOCK_WEIGHT - COINBASE_RESERVE_WEIGHT {
             self.close_block();
             let t = i64::from(self.chain.blocks[self.block].time) + self.block_interval();
-            self.open_block(t, self.block_miner);
+            let miner = self.block_miner.expect("a transaction goes into an open block");
+            self.open_block(t, miner);
         }
         self.block_weight += weight;
         self.block_fees = self.add(self.block_fees, fee, "the fees of one block");
@@ -684,10 +721,10 @@ impl<'s> Engine<'s> {
         self.block = self.chain.blocks.len() - 1;
         self.block_weight = 0;
         self.block_fees = 0;
-        self.block_miner = miner;
+        self.block_miner = Some(miner);
         // The coinbase: the miner's payout (value set when the block closes) and the
         // witness commitment.
-        let addr = *self.wallets[miner as usize].receive.first().expect("a miner has a coinbase address");
+        let addr = *self.wallets[miner].receive.first().expect("a miner has a coinbase address");
         let t = self.chain.txs.len() as u32;
         let first_input = self.chain.inputs.len() as u32;
         self.chain.inputs.push(InputRecord { prev: NONE, sequence: u32::MAX, tx: t });
@@ -724,8 +761,10 @@ impl<'s> Engine<'s> {
         let out = self.chain.txs[first].first_output;
         self.chain.outputs[out as usize].value = value;
         let addr = self.chain.outputs[out as usize].addr;
-        if value > 0 {
-            self.credit(self.block_miner, Utxo { out, value, addr, mature: height + COINBASE_MATURITY });
+        if value > 0
+            && let Some(miner) = self.block_miner
+        {
+            self.credit(miner, Utxo { out, value, addr, mature: height + COINBASE_MATURITY });
         }
     }
 

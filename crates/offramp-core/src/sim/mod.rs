@@ -90,7 +90,7 @@ pub enum GenerateError {
 pub const GRACE: i64 = 14 * DAY;
 
 /// A market's private books.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MarketRt {
     pub deposits: WalletId,
     pub hot: WalletId,
@@ -103,7 +103,7 @@ pub struct MarketRt {
     pub other_owed: u64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ExchangeRt {
     pub deposits: WalletId,
     pub hot: WalletId,
@@ -114,13 +114,13 @@ pub struct ExchangeRt {
     pub queue: Vec<engine::Pay>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MixerRt {
     pub deposits: WalletId,
     pub pool: WalletId,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CoinJoinRt {
     pub fee_wallet: WalletId,
     pub fee_addr: u32,
@@ -130,14 +130,14 @@ pub struct CoinJoinRt {
     pub users: Vec<WalletId>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct OtcRt {
     pub wallet: WalletId,
     /// Coins bought from customers and not yet deposited at the trader's exchange.
     pub bought: u64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct GamblingRt {
     pub deposits: WalletId,
     pub hot: WalletId,
@@ -189,8 +189,9 @@ pub struct MixJob {
 /// A story step's progress.
 #[derive(Debug, Default, Clone)]
 pub struct StepState {
-    /// The wallet holding what the step produced.
-    pub lot: WalletId,
+    /// The wallet holding what the step produced; none for a Purchases step, whose coins
+    /// stay with the market (validation lets no step take its funds from one).
+    pub lot: Option<WalletId>,
     pub actions: u32,
     pub done: u32,
     /// Parts still expected from a service (mixer payouts, a CoinJoin round).
@@ -212,7 +213,8 @@ impl StepState {
 pub struct Sim<'s> {
     pub e: Engine<'s>,
     pub rt: Vec<Rt>,
-    pub treasury: WalletId,
+    /// The wallet that mines the first blocks and funds everybody; made by [`Sim::setup`].
+    pub treasury: Option<WalletId>,
     /// Mining pools: wallets and their share of blocks.
     pub pools: Vec<(WalletId, f64)>,
     pub orders: Vec<Order>,
@@ -273,7 +275,7 @@ pub fn generate_into(
     let mut sim = Sim {
         e: engine,
         rt: Vec::new(),
-        treasury: 0,
+        treasury: None,
         pools: Vec::new(),
         orders: Vec::new(),
         steps: vec![StepState::default(); sc.story.len()],
@@ -532,7 +534,7 @@ impl Sim<'_> {
             .action
             .sources()
             .iter()
-            .filter(|&&k| !self.steps[k].complete())
+            .filter(|&&k| !self.steps[k.index()].complete())
             .map(|&k| sc.story[k].id.as_str())
             .collect();
         let why = if waiting.is_empty() {

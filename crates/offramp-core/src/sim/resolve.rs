@@ -73,7 +73,7 @@ pub fn intel(
                 }
             }
             Reveal::Transaction { step, index } => {
-                let txs = &truth.step_txs[*step];
+                let txs = &truth.step_txs[step.index()];
                 let Some(&t) = txs.get(*index as usize) else {
                     return Err(fail(
                         sc,
@@ -184,7 +184,7 @@ pub fn answers(sc: &Scenario, chain: &Chain, truth: &Truth) -> Result<Vec<Resolv
             Answer::FundsPath { steps } => {
                 let mut hops = BTreeSet::new();
                 for &s in steps {
-                    for &t in &truth.step_txs[s] {
+                    for &t in &truth.step_txs[s.index()] {
                         let r = &chain.txs[t as usize];
                         // Only inputs that carried story funds: in a CoinJoin the other
                         // participants' coins are not the launderer's path.
@@ -231,8 +231,12 @@ pub fn answers(sc: &Scenario, chain: &Chain, truth: &Truth) -> Result<Vec<Resolv
                     Action::CashOut { exchange, .. } => vec![*exchange as u32],
                     Action::OtcCashOut { otc, .. } => vec![*otc as u32],
                     _ => {
-                        let s: BTreeSet<u32> =
-                            truth.cashouts.iter().filter(|c| c.step == *step as u32).map(|c| c.service).collect();
+                        let s: BTreeSet<u32> = truth
+                            .cashouts
+                            .iter()
+                            .filter(|c| c.step == step.index() as u32)
+                            .map(|c| c.service)
+                            .collect();
                         s.into_iter().collect()
                     }
                 };

@@ -1,7 +1,7 @@
 //! Before the clock starts: the world's entities, their wallets, and the pre-history that
 //! funds them (a treasury mined in the first blocks, matured, then distributed).
 
-use super::engine::{Inputs, Pay, Rest, Spec};
+use super::engine::{Inputs, Pay, Rest, Spec, WalletId};
 use super::*;
 use crate::ledger::NONE;
 use crate::scenario::{AddrRole, Category, PREHISTORY_MAX_BLOCKS, Profile, ScriptType};
@@ -58,12 +58,13 @@ impl Sim<'_> {
             fee: crate::scenario::Fee::Rate { min: 1.0, max: 2.0 },
             ..service_profile(ScriptType::P2WPKH)
         });
-        self.treasury = self.e.new_wallet(t_ent, NONE, t_prof);
-        let a = self.e.fresh_addr(self.treasury, AddrRole::Treasury);
-        self.e.wallets[self.treasury as usize].receive.push(a);
+        let treasury = self.e.new_wallet(t_ent, NONE, t_prof);
+        self.treasury = Some(treasury);
+        let a = self.e.fresh_addr(treasury, AddrRole::Treasury);
+        self.e.wallets[treasury].receive.push(a);
 
         let mut fundings: Vec<(Pay, u32)> = Vec::new();
-        let mut fund = |w: u32, addr: u32, value: u64, ent: u32| {
+        let mut fund = |w: WalletId, addr: u32, value: u64, ent: u32| {
             if value > 0 {
                 fundings.push((Pay { wallet: w, addr, value, flow: false }, ent));
             }
@@ -92,7 +93,15 @@ impl Sim<'_> {
                             other_vendors.push(self.e.new_wallet(v, k, vp));
                         }
                     }
-                    Rt::Market(MarketRt { deposits, hot, hot_addrs, other_vendors, ..Default::default() })
+                    Rt::Market(MarketRt {
+                        deposits,
+                        hot,
+                        hot_addrs,
+                        escrow: Vec::new(),
+                        paid: HashMap::new(),
+                        other_vendors,
+                        other_owed: 0,
+                    })
                 }
                 EntityKind::Exchange(x) => {
                     let p = self.e.add_profile(x.profile.clone());
@@ -121,7 +130,7 @@ impl Sim<'_> {
                     self.entity_profiles.push(p);
                     let fee_wallet = self.e.new_wallet(iu, NONE, p);
                     let fee_addr = self.e.fresh_addr(fee_wallet, AddrRole::Fee);
-                    Rt::CoinJoin(CoinJoinRt { fee_wallet, fee_addr, ..Default::default() })
+                    Rt::CoinJoin(CoinJoinRt { fee_wallet, fee_addr, story: Vec::new(), users: Vec::new() })
                 }
                 EntityKind::Otc(o) => {
                     let p = self.e.add_profile(o.profile.clone());
@@ -147,7 +156,7 @@ impl Sim<'_> {
                     for k in 0..m.pools {
                         let w = self.e.new_wallet(iu, k, p);
                         let a = self.e.fresh_addr(w, AddrRole::Coinbase);
-                        self.e.wallets[w as usize].receive.push(a);
+                        self.e.wallets[w].receive.push(a);
                         let share = self.e.uniform(1.0, 10.0);
                         self.pools.push((w, share));
                     }
@@ -209,7 +218,7 @@ impl Sim<'_> {
             for k in 0..3 {
                 let w = self.e.new_wallet(m, k, p);
                 let a = self.e.fresh_addr(w, AddrRole::Coinbase);
-                self.e.wallets[w as usize].receive.push(a);
+                self.e.wallets[w].receive.push(a);
                 self.pools.push((w, [5.0, 3.0, 2.0][k as usize]));
             }
         }
@@ -219,6 +228,7 @@ impl Sim<'_> {
     /// Mines the treasury's coins, lets them mature, and pays every funding.
     fn prehistory(&mut self, fundings: Vec<(Pay, u32)>) -> Result<(), GenerateError> {
         let sc = self.e.sc;
+        let treasury = self.treasury.expect("setup made the treasury first");
         let net = sc.meta.network;
         // In u128: amounts that add up to more than any u64 are refused, never wrapped.
         let total: u128 = fundings.iter().map(|(p, _)| u128::from(p.value)).sum();
@@ -271,7 +281,7 @@ impl Sim<'_> {
             if h > 1 {
                 self.e.close_block();
             }
-            let miner = if h <= k { self.treasury } else { self.pools[(h as usize) % self.pools.len()].0 };
+            let miner = if h <= k { treasury } else { self.pools[(h as usize) % self.pools.len()].0 };
             self.e.now = first_time + i64::from(h) * 600 - 300;
             self.e.open_block(first_time + i64::from(h) * 600, miner);
         }
@@ -286,16 +296,16 @@ impl Sim<'_> {
         };
         // Thousands of coinbases would make a funding transaction heavier than a block: gather
         // them first, a bounded number at a time.
-        if self.e.wallets[self.treasury as usize].utxos.len() > TREASURY_GATHER_INPUTS {
-            let mut coins = self.e.take_all(self.treasury);
+        if self.e.wallets[treasury].utxos.len() > TREASURY_GATHER_INPUTS {
+            let mut coins = self.e.take_all(treasury);
             coins.sort_by_key(|u| u.out);
             for chunk in coins.chunks(TREASURY_GATHER_INPUTS) {
-                let addr = self.e.fresh_addr(self.treasury, AddrRole::Treasury);
+                let addr = self.e.fresh_addr(treasury, AddrRole::Treasury);
                 let spec = Spec {
-                    from: self.treasury,
+                    from: treasury,
                     inputs: Inputs::Given(chunk.to_vec()),
                     pays: vec![],
-                    rest: Rest::To { wallet: self.treasury, addr, flow: false },
+                    rest: Rest::To { wallet: treasury, addr, flow: false },
                     purpose: Purpose::Setup,
                 };
                 self.e.transact(spec).map_err(|s| internal(&self.e, s))?;
@@ -304,7 +314,7 @@ impl Sim<'_> {
         for chunk in fundings.chunks(250) {
             let pays: Vec<Pay> = chunk.iter().map(|(p, _)| *p).collect();
             let spec = Spec {
-                from: self.treasury,
+                from: treasury,
                 inputs: Inputs::Select,
                 pays,
                 rest: Rest::Change { flow: false },

@@ -54,7 +54,7 @@ impl Sim<'_> {
             };
             self.steps[i].actions = actions;
             let profile = self.entity_profile(step.holder);
-            self.steps[i].lot = self.e.new_wallet(step.holder as u32, NONE, profile);
+            self.steps[i].lot = Some(self.e.new_wallet(step.holder as u32, NONE, profile));
             for (k, t) in self.e.times_in(a, b, actions as usize).into_iter().enumerate() {
                 self.e.schedule(t, Ev::Story { step: i as u32, action: k as u32 });
             }
@@ -68,7 +68,12 @@ impl Sim<'_> {
     }
 
     fn sources(&self, step: usize) -> Vec<WalletId> {
-        self.e.sc.story[step].action.sources().iter().map(|&k| self.steps[k].lot).collect()
+        self.e.sc.story[step]
+            .action
+            .sources()
+            .iter()
+            .map(|&k| self.steps[k.index()].lot.expect("validation: a step's funds come from a step with a lot"))
+            .collect()
     }
 
     fn available(&mut self, step: usize) -> u64 {
@@ -230,11 +235,12 @@ impl Sim<'_> {
         let st = &sc.story[i];
         // Wait for the steps whose funds this one moves, and for this step's earlier actions
         // (one that had to wait must not be overtaken by the next).
-        if action != self.steps[i].done || st.action.sources().iter().any(|&k| !self.steps[k].complete()) {
+        if action != self.steps[i].done || st.action.sources().iter().any(|&k| !self.steps[k.index()].complete()) {
             self.defer(step, action);
             return Ok(());
         }
-        let lot = self.steps[i].lot;
+        // Purchases steps, the only ones without a lot, run as orders, never as story actions.
+        let lot = self.steps[i].lot.expect("a step with story actions has a lot");
         let holder = st.holder as u32;
         match &st.action {
             Action::Purchases { .. } => {}

@@ -57,7 +57,7 @@ impl V<'_> {
                             );
                         }
                     }
-                    Reveal::Transaction { step: k.unwrap_or(0), index }
+                    Reveal::Transaction { step: k.unwrap_or(StepIdx::new(0)), index }
                 }
             };
             out.push(Intel { note: it.note, reveal, loc: self.at(p!["intel", i]) });

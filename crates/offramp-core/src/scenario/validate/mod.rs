@@ -258,7 +258,7 @@ impl V<'_> {
 
     fn step_ref(&mut self, name: &str, story: &[Step], path: &[Seg<'_>]) -> Option<StepIdx> {
         match story.iter().position(|s| s.id == name) {
-            Some(k) => Some(k),
+            Some(k) => Some(StepIdx::new(k)),
             None => {
                 let hint = suggestion(name, story.iter().map(|s| s.id.as_str()));
                 self.err(path, format!("step \"{name}\" is not defined{hint}"));

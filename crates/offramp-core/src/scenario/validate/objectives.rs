@@ -149,7 +149,7 @@ impl V<'_> {
                             ),
                         );
                     }
-                    Answer::Service { step: k.unwrap_or(0) }
+                    Answer::Service { step: k.unwrap_or(StepIdx::new(0)) }
                 }
             };
             let rp = |f: &'static str| -> Vec<Seg<'static>> {

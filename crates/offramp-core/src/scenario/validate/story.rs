@@ -137,7 +137,7 @@ impl V<'_> {
                                     ),
                                 );
                             }
-                            srcs.push(k);
+                            srcs.push(StepIdx::new(k));
                         }
                         None => {
                             let hint = suggestion(name, ids[..i].iter().map(String::as_str));
@@ -310,7 +310,8 @@ impl V<'_> {
                 Some(EntityKind::Market(k)) => k.commission,
                 _ => 0.0,
             };
-            let available: f64 = action.sources().iter().map(|&k| (most[k] - claimed[k]).max(0.0)).sum();
+            let available: f64 =
+                action.sources().iter().map(|&k| (most[k.index()] - claimed[k.index()]).max(0.0)).sum();
             let moved = match &action {
                 Action::Purchases { market, orders, usd, .. } => *orders as f64 * usd.1 / price_lo * (1.0 - commission(*market)),
                 Action::VendorWithdrawals { market, vendor, .. } => out
@@ -342,8 +343,8 @@ impl V<'_> {
                         // Claim it from the sources in order.
                         let mut left = need;
                         for &k in a.sources() {
-                            let take = left.min((most[k] - claimed[k]).max(0.0));
-                            claimed[k] += take;
+                            let take = left.min((most[k.index()] - claimed[k.index()]).max(0.0));
+                            claimed[k.index()] += take;
                             left -= take;
                         }
                     }

@@ -31,15 +31,15 @@ impl Sim<'_> {
                     pays.push(Pay { wallet: w, addr, value: part, flow: false });
                 }
             } else if let Some(x) = exchange {
-                let owner = self.e.wallets[pool as usize].entity;
-                let member = self.e.wallets[pool as usize].member;
+                let owner = self.e.wallets[pool].entity;
+                let member = self.e.wallets[pool].member;
                 let acct = self.account(x as u32, owner, member);
                 let addr = self.deposit_addr(acct, false);
                 pays.push(Pay { wallet: self.exchange(x as u32).deposits, addr, value: total, flow: false });
             } else {
                 continue;
             }
-            let addr = self.e.wallets[pool as usize].receive[0];
+            let addr = self.e.wallets[pool].receive[0];
             let spec = Spec {
                 from: pool,
                 inputs: Inputs::Select,
