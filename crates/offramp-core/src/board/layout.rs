@@ -50,17 +50,13 @@ impl Board {
         let cell = 2.0 * k;
         let pos: Vec<[f32; 2]> = view.nodes.iter().map(|n| n.pos).collect();
         let cell_of = |p: [f32; 2]| ((p[0] / cell).floor() as i32, (p[1] / cell).floor() as i32);
-        let mut grid: HashMap<(i32, i32), Vec<u32>> = HashMap::new();
-        for (i, p) in pos.iter().enumerate() {
-            grid.entry(cell_of(*p)).or_default().push(i as u32);
-        }
+        let grid = Grid::new(pos.iter().map(|p| cell_of(*p)).collect());
         let mut disp = vec![[0f32; 2]; n];
         for i in 0..n {
-            let (cx, cy) = cell_of(pos[i]);
+            let (cx, cy) = grid.cells[i];
             for dx in -1..=1 {
                 for dy in -1..=1 {
-                    let Some(v) = grid.get(&(cx + dx, cy + dy)) else { continue };
-                    for &j in v {
+                    for &j in grid.at(cx + dx, cy + dy) {
                         let j = j as usize;
                         if j == i {
                             continue;
@@ -191,5 +187,110 @@ impl Board {
         }
         self.state.pinned.clear();
         self.touched();
+    }
+}
+
+/// The nodes by grid cell, each cell's nodes in ascending order: a dense table over the
+/// cells' bounding box when that is not much larger than the number of nodes, else (a board
+/// spread wide by the time layout has hundreds of empty cells per node) a hash of the
+/// occupied cells.
+struct Grid {
+    /// Each node's cell.
+    cells: Vec<(i32, i32)>,
+    /// Node indices ordered by cell, then by index.
+    order: Vec<u32>,
+    lookup: Lookup,
+}
+
+enum Lookup {
+    /// `order[start[c]..start[c + 1]]` for the cell `c` of the box at (`x0`, `y0`), `w` wide.
+    Dense { x0: i32, y0: i32, w: i64, h: i64, start: Vec<u32> },
+    /// Each occupied cell's range of `order`.
+    Sparse { ranges: HashMap<(i32, i32), (u32, u32), std::hash::BuildHasherDefault<CellHasher>> },
+}
+
+/// A hasher for grid cells: two small integers mixed by a multiplication, far cheaper than
+/// the default SipHash for the ~10 lookups a node makes per step (nothing here is an input
+/// anyone controls).
+#[derive(Default)]
+struct CellHasher(u64);
+
+impl std::hash::Hasher for CellHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_i32(&mut self, v: i32) {
+        self.write_u64(u64::from(v as u32));
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Grid {
+    fn new(cells: Vec<(i32, i32)>) -> Grid {
+        let n = cells.len();
+        let (mut x0, mut y0, mut x1, mut y1) = (i32::MAX, i32::MAX, i32::MIN, i32::MIN);
+        for &(x, y) in &cells {
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+        }
+        let (w, h) = (i64::from(x1) - i64::from(x0) + 1, i64::from(y1) - i64::from(y0) + 1);
+        if n > 0 && w.saturating_mul(h) <= 8 * n as i64 + 4096 {
+            let index =
+                |&(x, y): &(i32, i32)| ((i64::from(y) - i64::from(y0)) * w + (i64::from(x) - i64::from(x0))) as usize;
+            // A counting sort: stable, so each cell keeps its nodes in ascending order.
+            let mut start = vec![0u32; (w * h) as usize + 1];
+            for c in &cells {
+                start[index(c) + 1] += 1;
+            }
+            for k in 1..start.len() {
+                start[k] += start[k - 1];
+            }
+            let mut fill = start.clone();
+            let mut order = vec![0u32; n];
+            for (i, c) in cells.iter().enumerate() {
+                let at = &mut fill[index(c)];
+                order[*at as usize] = i as u32;
+                *at += 1;
+            }
+            Grid { cells, order, lookup: Lookup::Dense { x0, y0, w, h, start } }
+        } else {
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            order.sort_unstable_by_key(|&i| (cells[i as usize], i));
+            let mut ranges = HashMap::with_capacity_and_hasher(n, Default::default());
+            let mut from = 0;
+            for k in 1..=n {
+                if k == n || cells[order[k] as usize] != cells[order[from] as usize] {
+                    ranges.insert(cells[order[from] as usize], (from as u32, k as u32));
+                    from = k;
+                }
+            }
+            Grid { cells, order, lookup: Lookup::Sparse { ranges } }
+        }
+    }
+
+    /// The nodes in the cell (`x`, `y`), in ascending order.
+    fn at(&self, x: i32, y: i32) -> &[u32] {
+        match &self.lookup {
+            Lookup::Dense { x0, y0, w, h, start } => {
+                let (dx, dy) = (i64::from(x) - i64::from(*x0), i64::from(y) - i64::from(*y0));
+                if dx < 0 || dy < 0 || dx >= *w || dy >= *h {
+                    return &[];
+                }
+                let c = (dy * w + dx) as usize;
+                &self.order[start[c] as usize..start[c + 1] as usize]
+            }
+            Lookup::Sparse { ranges } => {
+                ranges.get(&(x, y)).map_or(&[], |&(from, to)| &self.order[from as usize..to as usize])
+            }
+        }
     }
 }
