@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::forensics::store::INDEX;
 use crate::ledger::{NONE, blockfile};
+use crate::scenario::EntityIdx;
 use crate::sim::{Phase, Progress};
 use crate::truth::{Account, CashOut, Purpose};
 use crate::world::World;
@@ -497,7 +498,7 @@ fn write_truth(world: &World, addrs: &AddressText, path: &Path) -> Result<(), Ex
     let t = &world.truth;
     let sc = &world.scenario;
     let chain = &world.chain;
-    let ent = |e: u32| t.entities[e as usize].id.as_str();
+    let ent = |e: EntityIdx| t.entities[e].id.as_str();
     let mut w = create(path)?;
     let json = |e: serde_json::Error| io::Error::other(e);
     let r = (|| -> io::Result<()> {

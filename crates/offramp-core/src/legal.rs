@@ -64,8 +64,13 @@ pub fn find_exchange(world: &World, name: &str) -> Result<EntityIdx, LegalError>
 /// # Errors
 /// [`LegalError::UnknownExchange`], with the nearest name when one is close.
 pub fn find_exchange_in(sc: &Scenario, name: &str) -> Result<EntityIdx, LegalError> {
-    let exchanges: Vec<(usize, &crate::scenario::Entity)> =
-        sc.entities.iter().enumerate().filter(|(_, e)| matches!(e.kind, EntityKind::Exchange(_))).collect();
+    let exchanges: Vec<(EntityIdx, &crate::scenario::Entity)> = sc
+        .entities
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (EntityIdx::new(i), e))
+        .filter(|(_, e)| matches!(e.kind, EntityKind::Exchange(_)))
+        .collect();
     exchanges.iter().find(|(_, e)| text::same(&e.id, name) || text::same(&e.name, name)).map(|(i, _)| *i).ok_or_else(
         || LegalError::UnknownExchange {
             name: name.to_string(),
@@ -87,7 +92,7 @@ fn lookup(world: &World, text: &str) -> Result<Option<u32>, LookupError> {
 /// Whether `exchange` holds `address` (a customer's deposit address or its own wallet); text
 /// the explorer would not read as an address of this network is held by no one.
 pub fn holds(world: &World, exchange: EntityIdx, address: &str) -> bool {
-    matches!(lookup(world, address), Ok(Some(a)) if world.truth.addresses[a as usize].entity == exchange as u32)
+    matches!(lookup(world, address), Ok(Some(a)) if world.truth.addresses[a as usize].entity == exchange)
 }
 
 /// Checks a request against the scenario alone: the exchange exists and the address is an
@@ -119,7 +124,7 @@ pub fn request(world: &World, exchange: &str, address: &str) -> Result<Reply, Le
         return Ok(Reply::NoRecords);
     };
     let t = world.truth.addresses[a as usize];
-    if t.entity != x as u32 {
+    if t.entity != x {
         return Ok(Reply::NoRecords);
     }
     if t.role != AddrRole::Deposit || t.account == crate::ledger::NONE {

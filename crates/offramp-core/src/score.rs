@@ -10,7 +10,7 @@ use crate::case::Case;
 use crate::forensics::canonical_address;
 use crate::format::points as fmt_pts;
 use crate::legal;
-use crate::scenario::{Answer, EntityKind, Objective, Rule, Tolerance};
+use crate::scenario::{Answer, EntityIdx, EntityKind, Objective, Rule, Tolerance};
 use crate::text;
 use crate::vocab::Network;
 use crate::world::World;
@@ -131,12 +131,12 @@ pub fn wrong_request(world: &World, exchange: &str, address: &str) -> Option<Str
 /// accepted, not only the first.
 fn also_true(world: &World, o: &Objective) -> Vec<String> {
     let Answer::Identity { of } = o.answer else { return Vec::new() };
-    let cooperating = |x: u32| matches!(world.scenario.entities.get(x as usize).map(|e| &e.kind), Some(EntityKind::Exchange(e)) if e.cooperates);
+    let cooperating = |x: EntityIdx| matches!(world.scenario.entities.get(x.index()).map(|e| &e.kind), Some(EntityKind::Exchange(e)) if e.cooperates);
     world
         .truth
         .accounts
         .iter()
-        .filter(|a| a.holder == of as u32 && cooperating(a.service))
+        .filter(|a| a.holder == of && cooperating(a.service))
         .filter_map(|a| a.identity.as_ref().map(|i| i.name.clone()))
         .collect()
 }

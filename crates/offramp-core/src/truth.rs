@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::scenario::Identity;
+use crate::scenario::{EntityIdx, Identity};
 use crate::vocab::{AddrRole, Category};
 
 /// An entity of the world: every scenario entity, in the scenario's order, then the ones
@@ -19,10 +19,24 @@ pub struct TruthEntity {
     pub implicit: bool,
 }
 
+impl std::ops::Index<EntityIdx> for [TruthEntity] {
+    type Output = TruthEntity;
+    fn index(&self, k: EntityIdx) -> &TruthEntity {
+        &self[k.index()]
+    }
+}
+
+impl std::ops::Index<EntityIdx> for Vec<TruthEntity> {
+    type Output = TruthEntity;
+    fn index(&self, k: EntityIdx) -> &TruthEntity {
+        &self[k.index()]
+    }
+}
+
 /// Who owns an address and what it is for.
 #[derive(Debug, Clone, Copy)]
 pub struct AddrTruth {
-    pub entity: u32,
+    pub entity: EntityIdx,
     /// The member of a population (a buyer, a user), or [`crate::ledger::NONE`].
     pub member: u32,
     pub role: AddrRole,
@@ -74,9 +88,9 @@ pub enum Operation {
 #[derive(Debug, Clone, Serialize)]
 pub struct Account {
     #[serde(skip)]
-    pub service: u32,
+    pub service: EntityIdx,
     #[serde(skip)]
-    pub holder: u32,
+    pub holder: EntityIdx,
     #[serde(skip)]
     pub member: u32,
     pub account_id: String,
@@ -94,8 +108,8 @@ pub struct Account {
 #[derive(Debug, Clone, Serialize)]
 pub struct CashOut {
     pub step: u32,
-    pub holder: u32,
-    pub service: u32,
+    pub holder: EntityIdx,
+    pub service: EntityIdx,
     pub output: u32,
     pub value: u64,
     pub time: i64,
@@ -122,7 +136,7 @@ pub struct Truth {
 
 impl Truth {
     /// Addresses (indices) owned by an entity, in creation order.
-    pub fn addresses_of(&self, entity: u32) -> impl Iterator<Item = u32> + '_ {
+    pub fn addresses_of(&self, entity: EntityIdx) -> impl Iterator<Item = u32> + '_ {
         self.addresses.iter().enumerate().filter(move |(_, a)| a.entity == entity).map(|(i, _)| i as u32)
     }
 }

@@ -11,7 +11,7 @@ use super::cluster::{ClusterOptions, Clusters};
 use super::coinjoin;
 use super::index::Explorer;
 use crate::ledger::NONE;
-use crate::scenario::{Action, EntityKind};
+use crate::scenario::{Action, EntityIdx, EntityKind};
 use crate::truth::{Operation, Purpose};
 use crate::world::World;
 
@@ -76,7 +76,8 @@ pub fn report(world: &World, ex: &Explorer) -> Report {
         Purpose::Story(s) => matches!(sc.story[s as usize].action, Action::CoinJoin { .. }),
         _ => false,
     };
-    let is_mixer_entity = |e: u32| matches!(sc.entities.get(e as usize).map(|x| &x.kind), Some(EntityKind::Mixer(_)));
+    let is_mixer_entity =
+        |e: EntityIdx| matches!(sc.entities.get(e.index()).map(|x| &x.kind), Some(EntityKind::Mixer(_)));
     // Change.
     let mut calls: HashMap<Option<Heuristic>, (usize, usize)> = HashMap::new();
     let mut cases = 0usize;
@@ -146,8 +147,8 @@ pub fn report(world: &World, ex: &Explorer) -> Report {
     let cluster_score = |name: &str, cl: &Clusters| {
         let mut clusters = 0;
         let (mut pure, mut clustered) = (0usize, 0usize);
-        let mut best_of_owner: HashMap<(u32, u32), usize> = HashMap::new();
-        let mut size_of_owner: HashMap<(u32, u32), usize> = HashMap::new();
+        let mut best_of_owner: HashMap<(EntityIdx, u32), usize> = HashMap::new();
+        let mut size_of_owner: HashMap<(EntityIdx, u32), usize> = HashMap::new();
         for a in 0..c.addresses.len() as u32 {
             if used[a as usize] {
                 *size_of_owner.entry(owner(a)).or_default() += 1;
@@ -156,7 +157,7 @@ pub fn report(world: &World, ex: &Explorer) -> Report {
                 continue;
             }
             let members: Vec<u32> = cl.members(a).iter().copied().filter(|&m| used[m as usize]).collect();
-            let mut by_owner: HashMap<(u32, u32), usize> = HashMap::new();
+            let mut by_owner: HashMap<(EntityIdx, u32), usize> = HashMap::new();
             for &m in &members {
                 *by_owner.entry(owner(m)).or_default() += 1;
             }

@@ -32,7 +32,7 @@ fn change_to_input(e: &Entity) -> bool {
 /// those the story steps it holds make.
 pub(super) fn possible_roles(of: EntityIdx, ents: &[Entity], story: &[Step]) -> Vec<AddrRole> {
     use AddrRole::*;
-    let mut roles: Vec<AddrRole> = match ents.get(of).map(|e| &e.kind) {
+    let mut roles: Vec<AddrRole> = match ents.get(of.index()).map(|e| &e.kind) {
         Some(EntityKind::Market(_)) => vec![Deposit, Hot],
         Some(EntityKind::Vendor(_)) | None => vec![],
         Some(EntityKind::Buyers(_)) => vec![Receive, Change],
@@ -65,7 +65,7 @@ pub(super) fn possible_roles(of: EntityIdx, ents: &[Entity], story: &[Step]) -> 
     }
     // A CoinJoin round gives its participants fresh change whatever their wallet does.
     let joins = story.iter().any(|s| s.holder == of && matches!(s.action, Action::CoinJoin { .. }));
-    if ents.get(of).is_some_and(change_to_input) && !joins {
+    if ents.get(of.index()).is_some_and(change_to_input) && !joins {
         roles.retain(|r| *r != Change);
     }
     roles
@@ -74,7 +74,7 @@ pub(super) fn possible_roles(of: EntityIdx, ents: &[Entity], story: &[Step]) -> 
 /// Why `of` can never have an address of `role` (or any address, for `None`), or `None` when
 /// it can.
 pub(super) fn role_problem(of: EntityIdx, role: Option<AddrRole>, ents: &[Entity], story: &[Step]) -> Option<String> {
-    let e = ents.get(of)?;
+    let e = ents.get(of.index())?;
     let roles = possible_roles(of, ents, story);
     if roles.is_empty() {
         return Some(format!(
@@ -134,10 +134,10 @@ pub(super) fn cash_out_problem(
     ents: &[Entity],
     story: &[Step],
 ) -> Option<String> {
-    let id = |x: EntityIdx| ents.get(x).map_or("?", |e| e.id.as_str());
+    let id = |x: EntityIdx| ents.get(x.index()).map_or("?", |e| e.id.as_str());
     let services = cash_out_services(of, story);
     if services.is_empty() {
-        let why = match ents.get(of).map(|e| &e.kind) {
+        let why = match ents.get(of.index()).map(|e| &e.kind) {
             Some(EntityKind::Otc(_)) => {
                 " (an OTC trader's own deposits are not cash-outs of the story; only Identity asks about it)"
             }
@@ -163,12 +163,12 @@ pub(super) fn cash_out_problem(
 
 /// Whether an exchange does KYC and answers legal requests.
 fn names_customers(ents: &[Entity], x: EntityIdx) -> bool {
-    matches!(ents.get(x).map(|e| &e.kind), Some(EntityKind::Exchange(e)) if e.kyc && e.cooperates)
+    matches!(ents.get(x.index()).map(|e| &e.kind), Some(EntityKind::Exchange(e)) if e.kyc && e.cooperates)
 }
 
 /// What keeps exchange `x` from naming its customers, as "which does no KYC".
 fn why_silent(ents: &[Entity], x: EntityIdx) -> &'static str {
-    match ents.get(x).map(|e| &e.kind) {
+    match ents.get(x.index()).map(|e| &e.kind) {
         Some(EntityKind::Exchange(e)) if !e.kyc && !e.cooperates => {
             "which does no KYC and does not answer legal requests"
         }
@@ -179,17 +179,21 @@ fn why_silent(ents: &[Entity], x: EntityIdx) -> &'static str {
 
 /// ` (e.g. "nordex")`: an exchange that would name its customers, or nothing.
 fn example_exchange(ents: &[Entity]) -> String {
-    (0..ents.len()).find(|&x| names_customers(ents, x)).map_or(String::new(), |x| format!(" (e.g. \"{}\")", ents[x].id))
+    (0..ents.len())
+        .map(EntityIdx::new)
+        .find(|&x| names_customers(ents, x))
+        .map_or(String::new(), |x| format!(" (e.g. \"{}\")", ents[x].id))
 }
 
 /// Why no legal request can ever return a KYC file of `of`, or `None` when one can.
 pub(super) fn identity_problem(of: EntityIdx, ents: &[Entity], story: &[Step], meta: &Meta) -> Option<String> {
-    let e = ents.get(of)?;
-    let id = |x: EntityIdx| ents.get(x).map_or("?", |e| e.id.as_str());
+    let e = ents.get(of.index())?;
+    let id = |x: EntityIdx| ents.get(x.index()).map_or("?", |e| e.id.as_str());
     let good = "an exchange with kyc: true and cooperates: true";
     if let EntityKind::Otc(o) = &e.kind {
         let Some(x) = o.deposits_to else {
             let target = (0..ents.len())
+                .map(EntityIdx::new)
                 .find(|&x| names_customers(ents, x))
                 .map_or(good.to_string(), |x| format!("\"{}\"", ents[x].id));
             return Some(format!(
@@ -250,7 +254,7 @@ pub(super) fn identity_problem(of: EntityIdx, ents: &[Entity], story: &[Step], m
     }
     let exchanges: Vec<EntityIdx> = cash_out_services(of, story)
         .into_iter()
-        .filter(|&x| matches!(ents.get(x).map(|e| &e.kind), Some(EntityKind::Exchange(_))))
+        .filter(|&x| matches!(ents.get(x.index()).map(|e| &e.kind), Some(EntityKind::Exchange(_))))
         .collect();
     if exchanges.iter().any(|&x| names_customers(ents, x)) {
         return None;
@@ -316,7 +320,7 @@ pub(super) fn most_transactions(k: StepIdx, ents: &[Entity], story: &[Step]) -> 
         Action::FanOut { .. } | Action::FanIn { .. } => 1,
         Action::ScatterGather { width, hops, .. } => 2 + u64::from(*width) * u64::from(*hops),
         // The deposit, then one payout per output.
-        Action::Mix { mixer, .. } => match ents.get(*mixer).map(|e| &e.kind) {
+        Action::Mix { mixer, .. } => match ents.get(mixer.index()).map(|e| &e.kind) {
             Some(EntityKind::Mixer(m)) => 1 + u64::from(m.outputs.1),
             _ => u64::MAX,
         },

@@ -21,8 +21,39 @@ use crate::time::DAY;
 // like still name it.
 pub use crate::vocab::{AddrRole, Category, Network, ScriptType};
 
-/// Index of an entity in [`Scenario::entities`].
-pub type EntityIdx = usize;
+/// An entity of the world: its place in [`Scenario::entities`] and in the truth's entities
+/// (which list the scenario's first, then the ones Offramp adds), both of which it indexes.
+/// A u32 like the chain's other record numbers, written out as that number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+#[repr(transparent)]
+pub struct EntityIdx(u32);
+
+impl EntityIdx {
+    /// The entity at place `k` of the entities.
+    pub fn new(k: usize) -> EntityIdx {
+        EntityIdx(u32::try_from(k).expect("fewer than 2^32 entities"))
+    }
+
+    /// Its place in [`Scenario::entities`] (and in anything kept per entity).
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl std::ops::Index<EntityIdx> for [Entity] {
+    type Output = Entity;
+    fn index(&self, k: EntityIdx) -> &Entity {
+        &self[k.index()]
+    }
+}
+
+impl std::ops::Index<EntityIdx> for Vec<Entity> {
+    type Output = Entity;
+    fn index(&self, k: EntityIdx) -> &Entity {
+        &self[k.index()]
+    }
+}
 /// A step of the story: its place in [`Scenario::story`], which it indexes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(transparent)]
@@ -639,7 +670,7 @@ impl Scenario {
 
     /// The entity with this id.
     pub fn entity(&self, id: &str) -> Option<EntityIdx> {
-        self.entities.iter().position(|e| e.id == id)
+        self.entities.iter().position(|e| e.id == id).map(EntityIdx::new)
     }
 
     /// The end of the scenario clock, in Unix seconds.

@@ -64,7 +64,7 @@ impl Sim<'_> {
             }
             x -= w;
         }
-        let users = b.users as u32;
+        let users = b.users;
         // Anything that cannot be done now (nobody with coins, a service short) falls back
         // to a payment, and otherwise is skipped: ordinary life never fails a scenario.
         let done = match kind {
@@ -82,7 +82,7 @@ impl Sim<'_> {
     }
 
     /// A member with at least `min` spendable satoshis, if one turns up in a few tries.
-    fn someone_with(&mut self, users: u32, min: u64) -> Option<WalletId> {
+    fn someone_with(&mut self, users: EntityIdx, min: u64) -> Option<WalletId> {
         let n = self.members(users).len();
         if n == 0 {
             return None;
@@ -112,7 +112,7 @@ impl Sim<'_> {
         (v >= 20_000).then_some(v)
     }
 
-    fn bg_payment(&mut self, users: u32) -> bool {
+    fn bg_payment(&mut self, users: EntityIdx) -> bool {
         let Some(from) = self.someone_with(users, 60_000) else {
             return false;
         };
@@ -137,14 +137,14 @@ impl Sim<'_> {
         self.e.transact(spec).is_ok()
     }
 
-    fn pick_exchange(&mut self) -> Option<u32> {
+    fn pick_exchange(&mut self) -> Option<EntityIdx> {
         let sc = self.e.sc;
-        let xs: Vec<(u32, f64)> = sc
+        let xs: Vec<(EntityIdx, f64)> = sc
             .entities
             .iter()
             .enumerate()
             .filter_map(|(i, e)| match &e.kind {
-                EntityKind::Exchange(x) => Some((i as u32, x.market_share)),
+                EntityKind::Exchange(x) => Some((EntityIdx::new(i), x.market_share)),
                 _ => None,
             })
             .collect();
@@ -159,7 +159,7 @@ impl Sim<'_> {
         xs.last().map(|x| x.0)
     }
 
-    fn bg_deposit(&mut self, users: u32) -> bool {
+    fn bg_deposit(&mut self, users: EntityIdx) -> bool {
         let Some(x) = self.pick_exchange() else {
             return false;
         };
@@ -194,7 +194,7 @@ impl Sim<'_> {
         self.e.transact(spec).is_ok()
     }
 
-    fn bg_withdrawal(&mut self, users: u32) -> bool {
+    fn bg_withdrawal(&mut self, users: EntityIdx) -> bool {
         let Some(x) = self.pick_exchange() else {
             return false;
         };
@@ -214,7 +214,7 @@ impl Sim<'_> {
         true
     }
 
-    fn bg_consolidation(&mut self, users: u32) -> bool {
+    fn bg_consolidation(&mut self, users: EntityIdx) -> bool {
         let n = self.members(users).len();
         for _ in 0..12 {
             if n == 0 {
@@ -238,9 +238,10 @@ impl Sim<'_> {
         false
     }
 
-    fn bg_gambling(&mut self, users: u32) -> bool {
+    fn bg_gambling(&mut self, users: EntityIdx) -> bool {
         let sc = self.e.sc;
-        let Some(g) = sc.entities.iter().position(|e| matches!(e.kind, EntityKind::Gambling(_))) else {
+        let Some(g) = sc.entities.iter().position(|e| matches!(e.kind, EntityKind::Gambling(_))).map(EntityIdx::new)
+        else {
             return false;
         };
         let Some(from) = self.someone_with(users, 100_000) else {
@@ -250,7 +251,7 @@ impl Sim<'_> {
         let Some(value) = self.everyday_amount(max) else {
             return false;
         };
-        let Rt::Gambling(r) = &self.rt[g] else {
+        let Rt::Gambling(r) = &self.rt[g.index()] else {
             return false;
         };
         let deposits = r.deposits;
@@ -258,7 +259,7 @@ impl Sim<'_> {
             Some(a) => *a,
             None => {
                 let a = self.e.fresh_addr(deposits, AddrRole::Deposit);
-                if let Rt::Gambling(r) = &mut self.rt[g] {
+                if let Rt::Gambling(r) = &mut self.rt[g.index()] {
                     r.addr_of.insert(from, a);
                 }
                 a
@@ -282,14 +283,15 @@ impl Sim<'_> {
             let odds = self.e.uniform(1.5, 2.5);
             let win = self.e.sats(value as f64 * odds, "a casino win");
             let at = self.e.now + self.e.between(600, 4 * 3600);
-            self.e.schedule(at, Ev::GamblingPayout { entity: g as u32, wallet: from, value: win });
+            self.e.schedule(at, Ev::GamblingPayout { entity: g, wallet: from, value: win });
         }
         true
     }
 
-    fn bg_coinjoin(&mut self, users: u32) -> bool {
+    fn bg_coinjoin(&mut self, users: EntityIdx) -> bool {
         let sc = self.e.sc;
-        let Some(c) = sc.entities.iter().position(|e| matches!(e.kind, EntityKind::CoinJoin(_))) else {
+        let Some(c) = sc.entities.iter().position(|e| matches!(e.kind, EntityKind::CoinJoin(_))).map(EntityIdx::new)
+        else {
             return false;
         };
         let EntityKind::CoinJoin(cj) = &sc.entities[c].kind else {
@@ -298,7 +300,7 @@ impl Sim<'_> {
         let Some(w) = self.someone_with(users, cj.denomination_sat.checked_mul(6).map_or(u64::MAX, |x| x / 5)) else {
             return false;
         };
-        if let Rt::CoinJoin(r) = &mut self.rt[c]
+        if let Rt::CoinJoin(r) = &mut self.rt[c.index()]
             && !r.users.contains(&w)
         {
             r.users.push(w);
@@ -307,15 +309,16 @@ impl Sim<'_> {
         false
     }
 
-    fn bg_mixer(&mut self, users: u32) -> bool {
+    fn bg_mixer(&mut self, users: EntityIdx) -> bool {
         let sc = self.e.sc;
-        let Some(m) = sc.entities.iter().position(|e| matches!(e.kind, EntityKind::Mixer(_))) else {
+        let Some(m) = sc.entities.iter().position(|e| matches!(e.kind, EntityKind::Mixer(_))).map(EntityIdx::new)
+        else {
             return false;
         };
         let Some(from) = self.someone_with(users, 500_000) else {
             return false;
         };
-        let Rt::Mixer(r) = &self.rt[m] else {
+        let Rt::Mixer(r) = &self.rt[m.index()] else {
             return false;
         };
         let deposits = r.deposits;
@@ -331,7 +334,7 @@ impl Sim<'_> {
         if self.e.transact(spec).is_err() {
             return false;
         }
-        self.mixer_accept(m as u32, NONE, from, value);
+        self.mixer_accept(m, NONE, from, value);
         true
     }
 }

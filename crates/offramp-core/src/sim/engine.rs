@@ -17,7 +17,9 @@ use crate::ledger::{
     AddrInfo, BlockRecord, COINBASE_RESERVE_WEIGHT, Chain, DUST, InputRecord, MAX_BLOCK_WEIGHT, NONE, OutputRecord,
     TxRecord, estimate_weight, input_weight, output_weight,
 };
-use crate::scenario::{AddrRole, Change, ChangePosition, CoinSelection, Fee, Locktime, Profile, Scenario, ScriptType};
+use crate::scenario::{
+    AddrRole, Change, ChangePosition, CoinSelection, EntityIdx, Fee, Locktime, Profile, Scenario, ScriptType,
+};
 use crate::truth::{AddrTruth, Purpose, Truth};
 
 /// A wallet of the simulator: its place in [`Engine::wallets`]. Only the simulator hands
@@ -77,7 +79,7 @@ pub struct Utxo {
 /// One wallet: the coins and addresses of one owner under one wallet software.
 #[derive(Debug, Clone)]
 pub struct Wallet {
-    pub entity: u32,
+    pub entity: EntityIdx,
     pub member: u32,
     pub profile: u32,
     pub utxos: Vec<Utxo>,
@@ -160,18 +162,18 @@ pub enum Ev {
     Order { order: u32 },
     Funding { order: u32 },
     Background,
-    ExchangeSweep(u32),
-    ExchangeBatch(u32),
-    ExchangeRebalance(u32),
-    MarketSweep(u32),
-    MarketOtherOrder(u32),
-    MarketPayouts(u32),
-    MixerSweep(u32),
+    ExchangeSweep(EntityIdx),
+    ExchangeBatch(EntityIdx),
+    ExchangeRebalance(EntityIdx),
+    MarketSweep(EntityIdx),
+    MarketOtherOrder(EntityIdx),
+    MarketPayouts(EntityIdx),
+    MixerSweep(EntityIdx),
     MixerPayout { job: u32, part: u32 },
-    CoinJoinRound(u32),
-    OtcDeposit(u32),
-    GamblingSweep(u32),
-    GamblingPayout { entity: u32, wallet: WalletId, value: u64 },
+    CoinJoinRound(EntityIdx),
+    OtcDeposit(EntityIdx),
+    GamblingSweep(EntityIdx),
+    GamblingPayout { entity: EntityIdx, wallet: WalletId, value: u64 },
     PoolPayouts(u32),
 }
 
@@ -332,7 +334,7 @@ impl<'s> Engine<'s> {
         self.profiles.len() as u32 - 1
     }
 
-    pub fn new_wallet(&mut self, entity: u32, member: u32, profile: u32) -> WalletId {
+    pub fn new_wallet(&mut self, entity: EntityIdx, member: u32, profile: u32) -> WalletId {
         self.wallets.push(Wallet {
             entity,
             member,

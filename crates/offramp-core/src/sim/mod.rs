@@ -28,7 +28,7 @@ use crate::ledger::keys::KeySource;
 use crate::ledger::values::{ValueError, check_values};
 use crate::ledger::{Chain, seal};
 use crate::locate::Pos;
-use crate::scenario::{EntityKind, Scenario, WorldSize};
+use crate::scenario::{EntityIdx, EntityKind, Scenario, WorldSize};
 use crate::time::DAY;
 // The generated world is its own module, `crate::world`; re-exported so that `sim::World` still
 // names it.
@@ -95,10 +95,10 @@ pub struct MarketRt {
     pub deposits: WalletId,
     pub hot: WalletId,
     pub hot_addrs: Vec<u32>,
-    /// (release time, vendor entity or NONE for other vendors, amount).
-    pub escrow: Vec<(i64, u32, u64)>,
+    /// (release time, vendor entity or none for other vendors, amount).
+    pub escrow: Vec<(i64, Option<EntityIdx>, u64)>,
     /// Released and paid out so far, per vendor entity.
-    pub paid: HashMap<u32, u64>,
+    pub paid: HashMap<EntityIdx, u64>,
     pub other_vendors: Vec<WalletId>,
     pub other_owed: u64,
 }
@@ -166,11 +166,12 @@ pub enum Rt {
 pub struct Order {
     /// The story step, or NONE for a market's other orders.
     pub step: u32,
-    pub market: u32,
-    /// Vendor entity, or NONE for the market's other vendors.
-    pub vendor: u32,
+    pub market: EntityIdx,
+    /// Vendor entity, or none for the market's other vendors.
+    pub vendor: Option<EntityIdx>,
     pub buyer: WalletId,
-    pub funded_by: u32,
+    /// Who funds the buyer (an exchange or OTC trader), or none for self-funded buyers.
+    pub funded_by: Option<EntityIdx>,
     pub time: i64,
     pub usd: f64,
     pub paid: bool,
@@ -179,7 +180,7 @@ pub struct Order {
 /// A mixer's promise: payouts to a customer after a delay.
 #[derive(Debug, Clone)]
 pub struct MixJob {
-    pub mixer: u32,
+    pub mixer: EntityIdx,
     /// The story step, or NONE for a background customer.
     pub step: u32,
     pub dest: WalletId,
@@ -221,7 +222,7 @@ pub struct Sim<'s> {
     pub steps: Vec<StepState>,
     pub mix_jobs: Vec<MixJob>,
     /// (service, holder entity, member) → account index.
-    pub accounts: HashMap<(u32, u32, u32), u32>,
+    pub accounts: HashMap<(EntityIdx, EntityIdx, u32), u32>,
     pub keys_rng: ChaCha8Rng,
     pub end: i64,
     /// The profile each scenario entity's own wallets use (the first of a population's).
@@ -324,7 +325,7 @@ impl Sim<'_> {
         let sc = self.e.sc;
         let start = sc.meta.start;
         for (i, ent) in sc.entities.iter().enumerate() {
-            let i = i as u32;
+            let i = EntityIdx::new(i);
             let jitter = self.e.between(0, 3600);
             match &ent.kind {
                 EntityKind::Exchange(x) => {
@@ -367,7 +368,7 @@ impl Sim<'_> {
                 | Ev::CoinJoinRound(_)
                 | Ev::ExchangeBatch(_) => story_left,
                 // A trader still holding bought coins goes on to cash them out.
-                Ev::OtcDeposit(o) => matches!(&self.rt[o as usize], Rt::Otc(r) if r.bought > 0),
+                Ev::OtcDeposit(o) => matches!(&self.rt[o.index()], Rt::Otc(r) if r.bought > 0),
                 _ => false,
             };
             if t > self.end && !keep {
@@ -414,8 +415,8 @@ impl Sim<'_> {
             let st = &sc.story[k as usize];
             (st.loc, format!("step \"{}\"", st.id))
         };
-        let entity = |k: u32| {
-            let e = &sc.entities[k as usize];
+        let entity = |k: EntityIdx| {
+            let e = &sc.entities[k];
             (e.loc, format!("{} \"{}\"", e.kind.word(), e.id))
         };
         match ev {
@@ -444,7 +445,7 @@ impl Sim<'_> {
             | Ev::GamblingSweep(x)
             | Ev::GamblingPayout { entity: x, .. } => entity(x),
             Ev::PoolPayouts(_) => match sc.entities.iter().position(|e| matches!(e.kind, EntityKind::Miners(_))) {
-                Some(m) => entity(m as u32),
+                Some(m) => entity(EntityIdx::new(m)),
                 None => (sc.entities.first().map_or(Pos::default(), |e| e.loc), "the mining pools".into()),
             },
         }

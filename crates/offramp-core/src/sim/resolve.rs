@@ -8,7 +8,7 @@ use super::price::PriceSeries;
 use crate::answer::{Named, Resolved};
 use crate::intel::*;
 use crate::ledger::{Chain, NONE};
-use crate::scenario::{Action, AmountUnit, Answer, EntityKind, Reveal, Scenario};
+use crate::scenario::{Action, AmountUnit, Answer, EntityIdx, EntityKind, Reveal, Scenario};
 use crate::time::{DAY, format_instant};
 use crate::truth::Truth;
 
@@ -45,7 +45,7 @@ pub fn intel(
                     .addresses
                     .iter()
                     .enumerate()
-                    .filter(|(i, a)| a.entity == *of as u32 && a.role == *role && used[*i])
+                    .filter(|(i, a)| a.entity == *of && a.role == *role && used[*i])
                     .map(|(i, _)| chain.address_string(i as u32));
                 let mut seen = BTreeSet::new();
                 item.addresses =
@@ -63,7 +63,7 @@ pub fn intel(
             }
             Reveal::Tag { of, roles, label, category } => {
                 for (i, a) in truth.addresses.iter().enumerate() {
-                    if a.entity == *of as u32 && roles.contains(&a.role) && used[i] {
+                    if a.entity == *of && roles.contains(&a.role) && used[i] {
                         tags.push(Tag {
                             address: chain.address_string(i as u32),
                             label: label.clone(),
@@ -142,8 +142,8 @@ pub fn intel(
     })
 }
 
-fn named(truth: &Truth, e: u32) -> Named {
-    let t = &truth.entities[e as usize];
+fn named(truth: &Truth, e: EntityIdx) -> Named {
+    let t = &truth.entities[e];
     Named { id: t.id.clone(), name: t.name.clone() }
 }
 
@@ -160,20 +160,17 @@ pub fn answers(sc: &Scenario, chain: &Chain, truth: &Truth) -> Result<Vec<Resolv
                 &mut truth
                     .cashouts
                     .iter()
-                    .filter(|c| c.holder == *of as u32 && at.is_none_or(|x| c.service == x as u32))
-                    .filter(|c| matches!(sc.entities[c.service as usize].kind, EntityKind::Exchange(_)))
+                    .filter(|c| c.holder == *of && at.is_none_or(|x| c.service == x))
+                    .filter(|c| matches!(sc.entities[c.service].kind, EntityKind::Exchange(_)))
                     .map(|c| chain.outputs[c.output as usize].addr),
             )),
             Answer::CashOutServices { of } => {
-                let s: BTreeSet<u32> =
-                    truth.cashouts.iter().filter(|c| c.holder == *of as u32).map(|c| c.service).collect();
+                let s: BTreeSet<EntityIdx> =
+                    truth.cashouts.iter().filter(|c| c.holder == *of).map(|c| c.service).collect();
                 Resolved::Entities(s.into_iter().map(|e| named(truth, e)).collect())
             }
             Answer::CashedOut { of, at, unit } => {
-                let it = truth
-                    .cashouts
-                    .iter()
-                    .filter(|c| c.holder == *of as u32 && at.is_none_or(|x| c.service == x as u32));
+                let it = truth.cashouts.iter().filter(|c| c.holder == *of && at.is_none_or(|x| c.service == x));
                 Resolved::Amount(match unit {
                     // Cash-outs are outputs of a chain that conserves value; in u128 their sum
                     // cannot wrap whatever they are.
@@ -207,31 +204,31 @@ pub fn answers(sc: &Scenario, chain: &Chain, truth: &Truth) -> Result<Vec<Resolv
                 Resolved::Path(hops.into_iter().collect())
             }
             Answer::Cluster { of } => {
-                Resolved::Addresses(addr_set(&mut truth.addresses_of(*of as u32).filter(|a| used[*a as usize])))
+                Resolved::Addresses(addr_set(&mut truth.addresses_of(*of).filter(|a| used[*a as usize])))
             }
             Answer::Addresses { of, role } => Resolved::Addresses(addr_set(
                 &mut truth
-                    .addresses_of(*of as u32)
+                    .addresses_of(*of)
                     .filter(|a| used[*a as usize] && truth.addresses[*a as usize].role == *role),
             )),
             Answer::Identity { of } => {
                 let cooperating =
-                    |s: u32| matches!(&sc.entities[s as usize].kind, EntityKind::Exchange(x) if x.cooperates);
+                    |s: EntityIdx| matches!(&sc.entities[s].kind, EntityKind::Exchange(x) if x.cooperates);
                 let name = truth
                     .accounts
                     .iter()
-                    .filter(|a| a.holder == *of as u32 && cooperating(a.service))
+                    .filter(|a| a.holder == *of && cooperating(a.service))
                     .find_map(|a| a.identity.as_ref().map(|i| i.name.clone()));
                 Resolved::Text(name.unwrap_or_default())
             }
             Answer::Service { step } => {
-                let ents: Vec<u32> = match &sc.story[*step].action {
-                    Action::Mix { mixer, .. } => vec![*mixer as u32],
-                    Action::CoinJoin { coordinator, .. } => vec![*coordinator as u32],
-                    Action::CashOut { exchange, .. } => vec![*exchange as u32],
-                    Action::OtcCashOut { otc, .. } => vec![*otc as u32],
+                let ents: Vec<EntityIdx> = match &sc.story[*step].action {
+                    Action::Mix { mixer, .. } => vec![*mixer],
+                    Action::CoinJoin { coordinator, .. } => vec![*coordinator],
+                    Action::CashOut { exchange, .. } => vec![*exchange],
+                    Action::OtcCashOut { otc, .. } => vec![*otc],
                     _ => {
-                        let s: BTreeSet<u32> = truth
+                        let s: BTreeSet<EntityIdx> = truth
                             .cashouts
                             .iter()
                             .filter(|c| c.step == step.index() as u32)

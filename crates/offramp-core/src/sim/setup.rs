@@ -9,9 +9,9 @@ use crate::scenario::{personal_profile, service_profile};
 use crate::truth::{Purpose, TruthEntity};
 
 impl Sim<'_> {
-    fn implicit_entity(&mut self, id: String, name: String, kind: &str, category: Category) -> u32 {
+    fn implicit_entity(&mut self, id: String, name: String, kind: &str, category: Category) -> EntityIdx {
         self.e.truth.entities.push(TruthEntity { id, name, kind: kind.into(), category, implicit: true });
-        self.e.truth.entities.len() as u32 - 1
+        EntityIdx::new(self.e.truth.entities.len() - 1)
     }
 
     fn pick_profile(&mut self, first: u32, n: usize) -> u32 {
@@ -36,8 +36,8 @@ impl Sim<'_> {
     }
 
     /// The profile index each scenario entity's own wallets use.
-    pub fn entity_profile(&self, entity: usize) -> u32 {
-        self.entity_profiles[entity]
+    pub fn entity_profile(&self, entity: EntityIdx) -> u32 {
+        self.entity_profiles[entity.index()]
     }
 
     pub fn setup(&mut self) -> Result<(), GenerateError> {
@@ -63,15 +63,15 @@ impl Sim<'_> {
         let a = self.e.fresh_addr(treasury, AddrRole::Treasury);
         self.e.wallets[treasury].receive.push(a);
 
-        let mut fundings: Vec<(Pay, u32)> = Vec::new();
-        let mut fund = |w: WalletId, addr: u32, value: u64, ent: u32| {
+        let mut fundings: Vec<(Pay, EntityIdx)> = Vec::new();
+        let mut fund = |w: WalletId, addr: u32, value: u64, ent: EntityIdx| {
             if value > 0 {
                 fundings.push((Pay { wallet: w, addr, value, flow: false }, ent));
             }
         };
         let mut has_miners = false;
         for (i, ent) in sc.entities.iter().enumerate() {
-            let iu = i as u32;
+            let iu = EntityIdx::new(i);
             let rt = match &ent.kind {
                 EntityKind::Market(m) => {
                     let p = self.e.add_profile(m.profile.clone());
@@ -185,7 +185,7 @@ impl Sim<'_> {
                     self.entity_profiles.push(first);
                     let mut members = Vec::with_capacity(b.count as usize);
                     let budget = if b.funded_by.is_none() {
-                        let each = self.e.sats(sc.self_funded_budget(i), "a buyer's budget");
+                        let each = self.e.sats(sc.self_funded_budget(iu), "a buyer's budget");
                         self.e.add(each, 50_000, "a buyer's budget")
                     } else {
                         0
@@ -226,7 +226,7 @@ impl Sim<'_> {
     }
 
     /// Mines the treasury's coins, lets them mature, and pays every funding.
-    fn prehistory(&mut self, fundings: Vec<(Pay, u32)>) -> Result<(), GenerateError> {
+    fn prehistory(&mut self, fundings: Vec<(Pay, EntityIdx)>) -> Result<(), GenerateError> {
         let sc = self.e.sc;
         let treasury = self.treasury.expect("setup made the treasury first");
         let net = sc.meta.network;
@@ -241,17 +241,17 @@ impl Sim<'_> {
             let s = net.subsidy(k);
             if s == 0 || k > PREHISTORY_MAX_BLOCKS {
                 // Name the biggest funder: that is what to lower.
-                let mut by: HashMap<u32, u128> = HashMap::new();
+                let mut by: HashMap<EntityIdx, u128> = HashMap::new();
                 for (p, ent) in &fundings {
                     *by.entry(*ent).or_default() += u128::from(p.value);
                 }
-                let mut top: Vec<(u32, u128)> = by.into_iter().collect();
+                let mut top: Vec<(EntityIdx, u128)> = by.into_iter().collect();
                 top.sort_by_key(|(e, v)| (std::cmp::Reverse(*v), *e));
                 let (big, _) = top[0];
                 let list: Vec<String> = top
                     .iter()
                     .take(3)
-                    .map(|(e, v)| format!("\"{}\" {:.0} BTC", sc.entities[*e as usize].id, *v as f64 / 1e8))
+                    .map(|(e, v)| format!("\"{}\" {:.0} BTC", sc.entities[*e].id, *v as f64 / 1e8))
                     .collect();
                 // The subsidy ran out, or Offramp's own bound on the blocks mined before the
                 // story did: say which, with its figure.
@@ -264,7 +264,7 @@ impl Sim<'_> {
                     )
                 };
                 return Err(self.e.fail(
-                    sc.entities[big as usize].loc,
+                    sc.entities[big].loc,
                     format!(
                         "the world needs {:.0} BTC before the story starts (largest: {}), more than {limit}; lower these amounts or use another network",
                         need as f64 / 1e8,

@@ -18,18 +18,18 @@ impl Sim<'_> {
             let (a, b) = (start + step.window.0, start + step.window.1);
             let actions: u32 = match &step.action {
                 Action::Purchases { market, vendor, buyers, orders, usd } => {
-                    let members = self.members(*buyers as u32).to_vec();
+                    let members = self.members(*buyers).to_vec();
                     let funded_by = match &sc.entities[*buyers].kind {
-                        EntityKind::Buyers(bb) => bb.funded_by.map_or(NONE, |x| x as u32),
-                        _ => NONE,
+                        EntityKind::Buyers(bb) => bb.funded_by,
+                        _ => None,
                     };
                     for t in self.e.times_in(a, b, *orders as usize) {
                         let buyer = members[self.e.index(members.len())];
                         let usd = self.e.log_uniform(usd.0, usd.1).round().max(1.0);
                         self.orders.push(Order {
                             step: i as u32,
-                            market: *market as u32,
-                            vendor: *vendor as u32,
+                            market: *market,
+                            vendor: Some(*vendor),
                             buyer,
                             funded_by,
                             time: t,
@@ -54,7 +54,7 @@ impl Sim<'_> {
             };
             self.steps[i].actions = actions;
             let profile = self.entity_profile(step.holder);
-            self.steps[i].lot = Some(self.e.new_wallet(step.holder as u32, NONE, profile));
+            self.steps[i].lot = Some(self.e.new_wallet(step.holder, NONE, profile));
             for (k, t) in self.e.times_in(a, b, actions as usize).into_iter().enumerate() {
                 self.e.schedule(t, Ev::Story { step: i as u32, action: k as u32 });
             }
@@ -211,7 +211,7 @@ impl Sim<'_> {
         r.outputs().find(|&o| self.e.chain.outputs[o].addr == addr).map_or(NONE, |o| o as u32)
     }
 
-    fn cash_out(&mut self, step: usize, service: u32, tx: u32, addr: u32) {
+    fn cash_out(&mut self, step: usize, service: EntityIdx, tx: u32, addr: u32) {
         let out = self.output_to(tx, addr);
         if out == NONE {
             return;
@@ -220,7 +220,7 @@ impl Sim<'_> {
         let now = self.e.now;
         self.e.truth.cashouts.push(CashOut {
             step: step as u32,
-            holder: self.e.sc.story[step].holder as u32,
+            holder: self.e.sc.story[step].holder,
             service,
             output: out,
             value,
@@ -241,19 +241,19 @@ impl Sim<'_> {
         }
         // Purchases steps, the only ones without a lot, run as orders, never as story actions.
         let lot = self.steps[i].lot.expect("a step with story actions has a lot");
-        let holder = st.holder as u32;
+        let holder = st.holder;
         match &st.action {
             Action::Purchases { .. } => {}
             Action::VendorWithdrawals { market, vendor, count } => {
-                let (m, v) = (*market as u32, *vendor as u32);
+                let (m, v) = (*market, *vendor);
                 let now = self.e.now;
                 let last = action + 1 == *count;
                 let sales_done = sc.story.iter().enumerate().all(|(k, s)| {
                     !matches!(s.action, Action::Purchases { market: mm, vendor: vv, .. } if mm == *market && vv == *vendor) || self.steps[k].complete()
                 });
                 let r = self.market(m);
-                let released = sat::sum(r.escrow.iter().filter(|(t, vv, _)| *vv == v && *t <= now).map(|e| e.2));
-                let held_back = r.escrow.iter().any(|(t, vv, _)| *vv == v && *t > now);
+                let released = sat::sum(r.escrow.iter().filter(|(t, vv, _)| *vv == Some(v) && *t <= now).map(|e| e.2));
+                let held_back = r.escrow.iter().any(|(t, vv, _)| *vv == Some(v) && *t > now);
                 let Some(released) = released else {
                     self.e.out_of_range("what a market owes its vendor");
                     return Ok(());
@@ -344,7 +344,7 @@ impl Sim<'_> {
                 } else {
                     let coins = self.e.take_all(lot);
                     let value = value_of(&coins).unwrap_or(MAX_MONEY);
-                    let x = to[self.e.index(to.len())] as u32;
+                    let x = to[self.e.index(to.len())];
                     let acct = self.account(x, holder, NONE);
                     let fresh = self.e.chance(0.5);
                     let dep = self.deposit_addr(acct, fresh);
@@ -365,7 +365,7 @@ impl Sim<'_> {
             }
             Action::Mix { mixer, .. } => {
                 let t = self.target(i)?;
-                let Rt::Mixer(r) = &self.rt[*mixer] else {
+                let Rt::Mixer(r) = &self.rt[mixer.index()] else {
                     return Ok(());
                 };
                 let deposits = r.deposits;
@@ -373,7 +373,7 @@ impl Sim<'_> {
                 let tx = self.send_from_sources(i, t, (deposits, addr))?;
                 let out = self.output_to(tx, addr);
                 let deposited = self.e.chain.outputs[out as usize].value;
-                self.mixer_accept(*mixer as u32, step, lot, deposited);
+                self.mixer_accept(*mixer, step, lot, deposited);
             }
             Action::CoinJoin { coordinator, .. } => {
                 let t = self.target(i)?;
@@ -386,13 +386,13 @@ impl Sim<'_> {
                         self.e.take_all(lot)
                     }
                 };
-                if let Rt::CoinJoin(r) = &mut self.rt[*coordinator] {
+                if let Rt::CoinJoin(r) = &mut self.rt[coordinator.index()] {
                     r.story.push((step, coins, lot));
                 }
                 self.steps[i].pending += 1;
             }
             Action::CashOut { exchange, deposits, .. } => {
-                let x = *exchange as u32;
+                let x = *exchange;
                 if action == 0 {
                     let t = self.target(i)?;
                     let total = t.unwrap_or(self.available(i));
@@ -405,13 +405,13 @@ impl Sim<'_> {
                 self.cash_out(i, x, tx, addr);
             }
             Action::OtcCashOut { otc, payments, .. } => {
-                let o = *otc as u32;
+                let o = *otc;
                 if action == 0 {
                     let t = self.target(i)?;
                     let total = t.unwrap_or(self.available(i));
                     self.steps[i].parts = self.e.split(total, *payments as usize, 100_000);
                 }
-                let Rt::Otc(r) = &self.rt[*otc] else {
+                let Rt::Otc(r) = &self.rt[otc.index()] else {
                     return Ok(());
                 };
                 let w = r.wallet;
@@ -419,9 +419,9 @@ impl Sim<'_> {
                 let tx = self.deliver(i, action, (w, addr))?;
                 self.cash_out(i, o, tx, addr);
                 let value = self.e.truth.cashouts.last().map_or(0, |c| c.value);
-                if let Rt::Otc(r) = &self.rt[*otc] {
+                if let Rt::Otc(r) = &self.rt[otc.index()] {
                     let bought = self.e.add(r.bought, value, "what an OTC trader bought");
-                    if let Rt::Otc(r) = &mut self.rt[*otc] {
+                    if let Rt::Otc(r) = &mut self.rt[otc.index()] {
                         r.bought = bought;
                     }
                 }
@@ -468,7 +468,7 @@ impl Sim<'_> {
         self.e.transact(spec).map_err(|s| self.short(i, s.have, s.need))
     }
 
-    fn market_sweep_now(&mut self, m: u32) {
+    fn market_sweep_now(&mut self, m: EntityIdx) {
         let r = self.market(m);
         let (deposits, hot, addr) = (r.deposits, r.hot, r.hot_addrs[0]);
         self.sweep(deposits, hot, addr, Purpose::Service(crate::truth::Operation::DepositSweep));

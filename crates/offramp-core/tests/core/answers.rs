@@ -6,7 +6,7 @@
 use offramp_core::answer::{Given, Resolved};
 use offramp_core::case::{Case, HintUse};
 use offramp_core::legal;
-use offramp_core::scenario::{EntityKind, Scenario};
+use offramp_core::scenario::{EntityIdx, EntityKind, Scenario};
 use offramp_core::score::{Report, score};
 use offramp_core::sim::World;
 
@@ -67,8 +67,8 @@ fn three_exchanges() -> Scenario {
 fn an_identity_answer_accepts_the_name_on_any_cooperating_exchanges_kyc_file() {
     let sc = three_exchanges();
     let w = generate(&sc, None, false);
-    let v = sc.entity("v").unwrap() as u32;
-    let cooperates = |x: u32| matches!(&sc.entities[x as usize].kind, EntityKind::Exchange(e) if e.cooperates);
+    let v = sc.entity("v").unwrap();
+    let cooperates = |x: EntityIdx| matches!(&sc.entities[x].kind, EntityKind::Exchange(e) if e.cooperates);
     let names = |at_cooperating: bool| -> Vec<String> {
         let mut n: Vec<String> = w
             .truth

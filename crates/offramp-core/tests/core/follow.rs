@@ -105,7 +105,7 @@ fn following_change_walks_a_three_hundred_hop_peel_chain_to_the_exchange() {
     let last = r.hops.last().unwrap();
     assert_eq!(last.txid, rest);
     assert_eq!(r.stop, Stop::Unspent { address: last.change_address.clone() });
-    let zenbit = w.scenario.entities.iter().position(|e| e.id == "zenbit").unwrap() as u32;
+    let zenbit = w.scenario.entity("zenbit").unwrap();
     assert_eq!(w.truth.addresses[ex.address(&last.change_address).unwrap() as usize].entity, zenbit);
     assert_eq!(r.peeled, r.hops.iter().map(|h| h.peeled).sum::<u64>());
     // The same follow twice, and from the first transaction instead of the address: the same.

@@ -10,7 +10,7 @@ use crate::common::*;
 
 /// The accounts of entity `id` in a world.
 fn accounts_of<'a>(w: &'a World, id: &str) -> Vec<&'a Account> {
-    w.truth.accounts.iter().filter(|a| w.truth.entities[a.holder as usize].id == id).collect()
+    w.truth.accounts.iter().filter(|a| w.truth.entities[a.holder].id == id).collect()
 }
 
 /// Whether an IBAN written in groups of four has valid check digits (ISO 13616, mod 97).

@@ -22,7 +22,7 @@ fn zurich() -> Scenario {
 #[test]
 fn exchanges_are_found_in_the_scenario_by_id_or_name_in_any_case_with_or_without_accents() {
     let sc = zurich();
-    let x = sc.entities.iter().position(|e| e.id == "x").unwrap();
+    let x = sc.entity("x").unwrap();
     for name in ["x", "X", "Börse Zürich", "börse zürich", "BÖRSE ZÜRICH", "  Börse Zürich "] {
         assert_eq!(legal::find_exchange_in(&sc, name), Ok(x), "{name}");
     }

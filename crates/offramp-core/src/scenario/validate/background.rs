@@ -5,7 +5,7 @@ use super::*;
 
 impl V<'_> {
     pub(super) fn background(&mut self, b: RawBackground, ents: &[Entity]) -> Background {
-        let users = self.entity_ref(&b.users, ents, &["Users"], p!["background", "users"]).unwrap_or(0);
+        let users = self.entity_ref(&b.users, ents, &["Users"], p!["background", "users"]).unwrap_or(EntityIdx::new(0));
         let tx_per_day = self.rate(b.tx_per_day, p!["background", "tx_per_day"]);
         let m = b.mix;
         let weights = [

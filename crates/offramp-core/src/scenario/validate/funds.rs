@@ -25,7 +25,7 @@ impl V<'_> {
                     (f64::from(u.count) * mean, 3.0 * f64::from(u.count), "balance_btc")
                 }
                 EntityKind::Buyers(b) if b.funded_by.is_none() => {
-                    let each = s.self_funded_budget(i) + 50_000.0;
+                    let each = s.self_funded_budget(EntityIdx::new(i)) + 50_000.0;
                     (f64::from(b.count) * each, f64::from(b.count), "count")
                 }
                 _ => continue,

@@ -24,17 +24,17 @@ impl V<'_> {
                     {
                         self.err(&rp("role"), why);
                     }
-                    Reveal::Addresses { of: of.unwrap_or(0), role, first }
+                    Reveal::Addresses { of: of.unwrap_or(EntityIdx::new(0)), role, first }
                 }
                 RawReveal::Tag { of, roles, label, category } => {
-                    let of_idx = self.entity_ref(&of, ents, &all, &rp("of")).unwrap_or(0);
+                    let of_idx = self.entity_ref(&of, ents, &all, &rp("of")).unwrap_or(EntityIdx::new(0));
                     if roles.is_empty() {
                         self.err(
                             &rp("roles"),
                             "roles is empty: name the roles of the addresses to tag (e.g. [Hot, Cold])",
                         );
                     }
-                    let e = ents.get(of_idx);
+                    let e = ents.get(of_idx.index());
                     Reveal::Tag {
                         of: of_idx,
                         roles,

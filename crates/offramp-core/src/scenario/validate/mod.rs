@@ -226,7 +226,7 @@ impl V<'_> {
         path: &[Seg<'_>],
     ) -> Option<EntityIdx> {
         match ids.iter().position(|id| id == name) {
-            Some(i) if want.contains(&kinds[i]) => Some(i),
+            Some(i) if want.contains(&kinds[i]) => Some(EntityIdx::new(i)),
             Some(i) => {
                 self.err(
                     path,

@@ -35,14 +35,14 @@ impl V<'_> {
             };
             let answer = match o.answer {
                 RawAnswer::DepositAddresses { of, at } => {
-                    let of = self.entity_ref(&of, ents, &launderers, &ap("of")).unwrap_or(0);
+                    let of = self.entity_ref(&of, ents, &launderers, &ap("of")).unwrap_or(EntityIdx::new(0));
                     let at = at.and_then(|a| self.entity_ref(&a, ents, &["Exchange"], &ap("at")));
                     if !story.iter().any(|s| deposits_at(s, of, at)) {
                         self.err(
                             &ap("of"),
                             format!(
                                 "no step of the story deposits funds of \"{}\" at {}",
-                                ents.get(of).map_or("?", |e| &e.id),
+                                ents.get(of.index()).map_or("?", |e| &e.id),
                                 at.map_or("any exchange".to_string(), |a| format!("\"{}\"", ents[a].id))
                             ),
                         );
@@ -56,7 +56,7 @@ impl V<'_> {
                     {
                         self.err(&ap("of"), why);
                     }
-                    Answer::CashOutServices { of: of.unwrap_or(0) }
+                    Answer::CashOutServices { of: of.unwrap_or(EntityIdx::new(0)) }
                 }
                 RawAnswer::CashedOut { of, at, unit } => {
                     let at_given = at.is_some();
@@ -73,7 +73,7 @@ impl V<'_> {
                         };
                         self.err(&place, why);
                     }
-                    Answer::CashedOut { of: of.unwrap_or(0), at, unit }
+                    Answer::CashedOut { of: of.unwrap_or(EntityIdx::new(0)), at, unit }
                 }
                 RawAnswer::FundsPath { steps } => {
                     if steps.is_empty() {
@@ -106,7 +106,7 @@ impl V<'_> {
                     {
                         self.err(&ap("of"), why);
                     }
-                    Answer::Cluster { of: of.unwrap_or(0) }
+                    Answer::Cluster { of: of.unwrap_or(EntityIdx::new(0)) }
                 }
                 RawAnswer::Identity { of } => {
                     let of = self.entity_ref(&of, ents, &launderers, &ap("of"));
@@ -115,7 +115,7 @@ impl V<'_> {
                     {
                         self.err(&ap("of"), why);
                     }
-                    Answer::Identity { of: of.unwrap_or(0) }
+                    Answer::Identity { of: of.unwrap_or(EntityIdx::new(0)) }
                 }
                 RawAnswer::Addresses { of, role } => {
                     let of = self.entity_ref(&of, ents, &all, &ap("of"));
@@ -126,7 +126,7 @@ impl V<'_> {
                             if answerable::possible_roles(of, ents, story).is_empty() { ap("of") } else { ap("role") };
                         self.err(&place, why);
                     }
-                    Answer::Addresses { of: of.unwrap_or(0), role }
+                    Answer::Addresses { of: of.unwrap_or(EntityIdx::new(0)), role }
                 }
                 RawAnswer::Service { step } => {
                     let k = self.step_ref(&step, story, &ap("step"));

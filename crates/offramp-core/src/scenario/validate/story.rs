@@ -165,22 +165,22 @@ impl V<'_> {
                         }
                     }
                     Action::Purchases {
-                        market: market.unwrap_or(0),
-                        vendor: vendor.unwrap_or(0),
-                        buyers: buyers.unwrap_or(0),
+                        market: market.unwrap_or(EntityIdx::new(0)),
+                        vendor: vendor.unwrap_or(EntityIdx::new(0)),
+                        buyers: buyers.unwrap_or(EntityIdx::new(0)),
                         orders,
                         usd: (usd.0.max(1.0), usd.1.max(usd.0).max(1.0)),
                     }
                 }
                 RawAction::VendorWithdrawals { market, vendor, count } => {
-                    let market = e(self, &market, &["Market"], "market").unwrap_or(usize::MAX);
-                    let vendor = e(self, &vendor, &["Vendor"], "vendor").unwrap_or(usize::MAX);
+                    let market = e(self, &market, &["Market"], "market");
+                    let vendor = e(self, &vendor, &["Vendor"], "vendor");
                     let count = self.count(count as u64, 1, 1000, &ap("count"), "the number of withdrawals");
-                    let sales: Vec<&Step> = out
-                        .iter()
-                        .filter(|st| matches!(st.action, Action::Purchases { market: m, vendor: v, .. } if m == market && v == vendor))
-                        .collect();
-                    if market != usize::MAX && vendor != usize::MAX {
+                    if let (Some(market), Some(vendor)) = (market, vendor) {
+                        let sales: Vec<&Step> = out
+                            .iter()
+                            .filter(|st| matches!(st.action, Action::Purchases { market: m, vendor: v, .. } if m == market && v == vendor))
+                            .collect();
                         if sales.is_empty() {
                             self.err(
                                 &ap("vendor"),
@@ -205,8 +205,8 @@ impl V<'_> {
                         }
                     }
                     Action::VendorWithdrawals {
-                        market: market.min(ents.len().saturating_sub(1)),
-                        vendor: vendor.min(ents.len().saturating_sub(1)),
+                        market: market.unwrap_or(EntityIdx::new(0)),
+                        vendor: vendor.unwrap_or(EntityIdx::new(0)),
                         count,
                     }
                 }
@@ -261,23 +261,23 @@ impl V<'_> {
                 },
                 RawAction::Mix { from, mixer, amount } => Action::Mix {
                     from: resolve_from(self, &from),
-                    mixer: e(self, &mixer, &["Mixer"], "mixer").unwrap_or(0),
+                    mixer: e(self, &mixer, &["Mixer"], "mixer").unwrap_or(EntityIdx::new(0)),
                     amount: self.amount(amount, &ap("amount")),
                 },
                 RawAction::CoinJoin { from, coordinator, amount } => Action::CoinJoin {
                     from: resolve_from(self, &from),
-                    coordinator: e(self, &coordinator, &["CoinJoin"], "coordinator").unwrap_or(0),
+                    coordinator: e(self, &coordinator, &["CoinJoin"], "coordinator").unwrap_or(EntityIdx::new(0)),
                     amount: self.amount(amount, &ap("amount")),
                 },
                 RawAction::CashOut { from, exchange, deposits, amount } => Action::CashOut {
                     from: resolve_from(self, &from),
-                    exchange: e(self, &exchange, &["Exchange"], "exchange").unwrap_or(0),
+                    exchange: e(self, &exchange, &["Exchange"], "exchange").unwrap_or(EntityIdx::new(0)),
                     deposits: self.count(deposits as u64, 1, 100, &ap("deposits"), "the number of deposits"),
                     amount: self.amount(amount, &ap("amount")),
                 },
                 RawAction::OtcCashOut { from, otc, payments, amount } => Action::OtcCashOut {
                     from: resolve_from(self, &from),
-                    otc: e(self, &otc, &["Otc"], "otc").unwrap_or(0),
+                    otc: e(self, &otc, &["Otc"], "otc").unwrap_or(EntityIdx::new(0)),
                     payments: self.count(payments as u64, 1, 100, &ap("payments"), "the number of payments"),
                     amount: self.amount(amount, &ap("amount")),
                 },
@@ -294,19 +294,19 @@ impl V<'_> {
                                 &ap("from"),
                                 format!(
                                     "the sources are held by \"{}\" and by \"{}\"; one step moves one holder's funds",
-                                    ents.get(h).map_or("?", |e| &e.id),
-                                    ents.get(other).map_or("?", |e| &e.id)
+                                    ents.get(h.index()).map_or("?", |e| &e.id),
+                                    ents.get(other.index()).map_or("?", |e| &e.id)
                                 ),
                             );
                         }
                         h
                     } else {
-                        0
+                        EntityIdx::new(0)
                     }
                 }
             };
             // Bounds: the most BTC this step can receive and pass on.
-            let commission = |m: EntityIdx| match ents.get(m).map(|e| &e.kind) {
+            let commission = |m: EntityIdx| match ents.get(m.index()).map(|e| &e.kind) {
                 Some(EntityKind::Market(k)) => k.commission,
                 _ => 0.0,
             };
@@ -335,7 +335,7 @@ impl V<'_> {
                                 format!(
                                     "\"{}\" asks to move {need:.8} BTC, but at most {available:.8} BTC can have reached {} from {}",
                                     s.id,
-                                    ents.get(holder).map_or("?", |e| e.id.as_str()),
+                                    ents.get(holder.index()).map_or("?", |e| e.id.as_str()),
                                     src.join(", ")
                                 ),
                             );
@@ -350,7 +350,7 @@ impl V<'_> {
                     }
                     let wanted = wanted.min(available);
                     match a {
-                        Action::Mix { mixer, .. } => match ents.get(*mixer).map(|e| &e.kind) {
+                        Action::Mix { mixer, .. } => match ents.get(mixer.index()).map(|e| &e.kind) {
                             Some(EntityKind::Mixer(m)) => wanted * (1.0 - m.fee),
                             _ => wanted,
                         },

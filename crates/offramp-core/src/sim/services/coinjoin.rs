@@ -18,9 +18,9 @@ const MAX_ROUND_WEIGHT: u64 = 390_000;
 impl Sim<'_> {
     /// One CoinJoin round: every registered story participant and enough ordinary users,
     /// each putting in coins and getting equal outputs back.
-    pub fn coinjoin_round(&mut self, c: u32) -> Result<(), GenerateError> {
+    pub fn coinjoin_round(&mut self, c: EntityIdx) -> Result<(), GenerateError> {
         let sc = self.e.sc;
-        let EntityKind::CoinJoin(cj) = &sc.entities[c as usize].kind else {
+        let EntityKind::CoinJoin(cj) = &sc.entities[c].kind else {
             return Ok(());
         };
         let cj = cj.clone();
@@ -28,7 +28,7 @@ impl Sim<'_> {
         self.e.schedule(next, Ev::CoinJoinRound(c));
         let denom = cj.denomination_sat;
         let rate = self.e.uniform(3.0, 8.0);
-        let Rt::CoinJoin(r) = &mut self.rt[c as usize] else {
+        let Rt::CoinJoin(r) = &mut self.rt[c.index()] else {
             return Ok(());
         };
         let story = std::mem::take(&mut r.story);
@@ -36,7 +36,7 @@ impl Sim<'_> {
         let (fee_wallet, fee_addr) = (r.fee_wallet, r.fee_addr);
         let want = self.e.between(i64::from(cj.participants.0), i64::from(cj.participants.1)) as usize;
         // Fill with users who can afford a denomination.
-        let pool_entity = cj.users.map(|u| u as u32).or(sc.background.as_ref().map(|b| b.users as u32));
+        let pool_entity = cj.users.or(sc.background.as_ref().map(|b| b.users));
         if let Some(p) = pool_entity {
             let members = self.members(p).to_vec();
             let mut tries = 0;
@@ -51,7 +51,7 @@ impl Sim<'_> {
         asked.retain(|w| sat::add(denom, denom / 5).is_some_and(|need| self.e.spendable(*w) > need));
         if asked.len() + story.len() < cj.participants.0 as usize {
             // Too few: the story participants wait for the next round.
-            if let Rt::CoinJoin(r) = &mut self.rt[c as usize] {
+            if let Rt::CoinJoin(r) = &mut self.rt[c.index()] {
                 r.story = story;
             }
             return Ok(());
@@ -136,7 +136,7 @@ impl Sim<'_> {
             }
         }
         if !waiting.is_empty()
-            && let Rt::CoinJoin(r) = &mut self.rt[c as usize]
+            && let Rt::CoinJoin(r) = &mut self.rt[c.index()]
         {
             r.users = waiting;
         }

@@ -11,17 +11,17 @@ use crate::truth::{Operation, Purpose};
 const BATCH_OUTPUTS: usize = 100;
 
 impl Sim<'_> {
-    pub fn exchange(&self, x: u32) -> &ExchangeRt {
-        match &self.rt[x as usize] {
+    pub fn exchange(&self, x: EntityIdx) -> &ExchangeRt {
+        match &self.rt[x.index()] {
             Rt::Exchange(r) => r,
-            _ => panic!("entity {x} is not an exchange"),
+            _ => panic!("entity {} is not an exchange", x.index()),
         }
     }
 
-    fn exchange_mut(&mut self, x: u32) -> &mut ExchangeRt {
-        match &mut self.rt[x as usize] {
+    fn exchange_mut(&mut self, x: EntityIdx) -> &mut ExchangeRt {
+        match &mut self.rt[x.index()] {
             Rt::Exchange(r) => r,
-            _ => panic!("entity {x} is not an exchange"),
+            _ => panic!("entity {} is not an exchange", x.index()),
         }
     }
 
@@ -39,12 +39,12 @@ impl Sim<'_> {
         a
     }
 
-    pub fn exchange_sweep(&mut self, x: u32) {
+    pub fn exchange_sweep(&mut self, x: EntityIdx) {
         let k = self.e.index(3);
         let r = self.exchange(x);
         let (deposits, hot, addr) = (r.deposits, r.hot, r.hot_addrs[k]);
         self.sweep(deposits, hot, addr, Purpose::Service(Operation::DepositSweep));
-        if let EntityKind::Exchange(e) = &self.e.sc.entities[x as usize].kind {
+        if let EntityKind::Exchange(e) = &self.e.sc.entities[x].kind {
             let next = self.e.now + e.sweep_every + self.e.between(-600, 600);
             self.e.schedule(next, Ev::ExchangeSweep(x));
         }
@@ -52,8 +52,8 @@ impl Sim<'_> {
 
     /// Pays queued withdrawals from the hot wallet, refilling it from cold storage first if
     /// it must.
-    pub fn exchange_batch(&mut self, x: u32) -> Result<(), GenerateError> {
-        let every = match &self.e.sc.entities[x as usize].kind {
+    pub fn exchange_batch(&mut self, x: EntityIdx) -> Result<(), GenerateError> {
+        let every = match &self.e.sc.entities[x].kind {
             EntityKind::Exchange(e) => e.withdrawal_batch_every,
             _ => DAY,
         };
@@ -83,7 +83,7 @@ impl Sim<'_> {
                 purpose: Purpose::Service(Operation::WithdrawalBatch),
             };
             if self.e.transact(spec).is_err() {
-                let ent = &self.e.sc.entities[x as usize];
+                let ent = &self.e.sc.entities[x];
                 return Err(self.e.fail(
                     ent.loc,
                     format!(
@@ -97,7 +97,7 @@ impl Sim<'_> {
         Ok(())
     }
 
-    fn cold_to_hot(&mut self, x: u32, value: u64) {
+    fn cold_to_hot(&mut self, x: EntityIdx, value: u64) {
         if value < 100_000 {
             return;
         }
@@ -115,8 +115,8 @@ impl Sim<'_> {
     }
 
     /// Once a day: keep the hot wallet near its share of the exchange's coins.
-    pub fn exchange_rebalance(&mut self, x: u32) {
-        let frac = match &self.e.sc.entities[x as usize].kind {
+    pub fn exchange_rebalance(&mut self, x: EntityIdx) {
+        let frac = match &self.e.sc.entities[x].kind {
             EntityKind::Exchange(e) => e.hot_fraction,
             _ => 0.2,
         };
@@ -142,7 +142,7 @@ impl Sim<'_> {
     }
 
     /// Queues a withdrawal from an exchange to a customer.
-    pub fn request_withdrawal(&mut self, x: u32, pay: Pay) {
+    pub fn request_withdrawal(&mut self, x: EntityIdx, pay: Pay) {
         self.exchange_mut(x).queue.push(pay);
     }
 }

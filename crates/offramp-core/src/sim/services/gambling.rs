@@ -6,8 +6,8 @@ use crate::sim::engine::{Inputs, Pay, Rest, Spec, WalletId};
 use crate::truth::{Operation, Purpose};
 
 impl Sim<'_> {
-    pub fn gambling_sweep(&mut self, g: u32) {
-        let Rt::Gambling(r) = &self.rt[g as usize] else {
+    pub fn gambling_sweep(&mut self, g: EntityIdx) {
+        let Rt::Gambling(r) = &self.rt[g.index()] else {
             return;
         };
         let (deposits, hot, addr) = (r.deposits, r.hot, r.hot_addr);
@@ -16,8 +16,8 @@ impl Sim<'_> {
         self.e.schedule(next, Ev::GamblingSweep(g));
     }
 
-    pub fn gambling_payout(&mut self, g: u32, wallet: WalletId, value: u64) {
-        let Rt::Gambling(r) = &self.rt[g as usize] else {
+    pub fn gambling_payout(&mut self, g: EntityIdx, wallet: WalletId, value: u64) {
+        let Rt::Gambling(r) = &self.rt[g.index()] else {
             return;
         };
         let (hot, haddr) = (r.hot, r.hot_addr);

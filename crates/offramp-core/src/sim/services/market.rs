@@ -9,34 +9,34 @@ use crate::sim::sat::{self, MAX_MONEY};
 use crate::truth::{Activity, Operation, Purpose};
 
 impl Sim<'_> {
-    pub fn market(&self, m: u32) -> &MarketRt {
-        match &self.rt[m as usize] {
+    pub fn market(&self, m: EntityIdx) -> &MarketRt {
+        match &self.rt[m.index()] {
             Rt::Market(r) => r,
-            _ => panic!("entity {m} is not a market"),
+            _ => panic!("entity {} is not a market", m.index()),
         }
     }
 
-    pub fn market_mut(&mut self, m: u32) -> &mut MarketRt {
-        match &mut self.rt[m as usize] {
+    pub fn market_mut(&mut self, m: EntityIdx) -> &mut MarketRt {
+        match &mut self.rt[m.index()] {
             Rt::Market(r) => r,
-            _ => panic!("entity {m} is not a market"),
+            _ => panic!("entity {} is not a market", m.index()),
         }
     }
 
-    pub fn market_sweep(&mut self, m: u32) {
+    pub fn market_sweep(&mut self, m: EntityIdx) {
         let k = self.e.index(2);
         let r = self.market(m);
         let (deposits, hot, addr) = (r.deposits, r.hot, r.hot_addrs[k]);
         self.sweep(deposits, hot, addr, Purpose::Service(Operation::DepositSweep));
-        if let EntityKind::Market(k) = &self.e.sc.entities[m as usize].kind {
+        if let EntityKind::Market(k) = &self.e.sc.entities[m].kind {
             let next = self.e.now + k.sweep_every + self.e.between(-300, 300);
             self.e.schedule(next, Ev::MarketSweep(m));
         }
     }
 
     /// Another vendor's sale: a buyer is funded now and pays later.
-    pub fn market_other_order(&mut self, m: u32) {
-        let EntityKind::Market(k) = &self.e.sc.entities[m as usize].kind else {
+    pub fn market_other_order(&mut self, m: EntityIdx) {
+        let EntityKind::Market(k) = &self.e.sc.entities[m].kind else {
             return;
         };
         let (rate, buyers) = (k.other_orders_per_day, k.other_buyers);
@@ -44,27 +44,27 @@ impl Sim<'_> {
         let next = self.e.now + ((-u.ln()) * DAY as f64 / rate.max(1e-6)) as i64 + 1;
         self.e.schedule(next, Ev::MarketOtherOrder(m));
         let Some(b) = buyers else { return };
-        let n = self.members(b as u32).len();
+        let n = self.members(b).len();
         if n == 0 {
             return;
         }
         let k = self.e.index(n);
-        let buyer = self.members(b as u32)[k];
+        let buyer = self.members(b)[k];
         let (lo, hi) = crate::scenario::MARKET_OTHER_ORDER_USD;
         let usd = self.e.log_uniform(lo, hi).round();
         let funded_by = match &self.e.sc.entities[b].kind {
-            EntityKind::Buyers(bb) => bb.funded_by.map_or(NONE, |x| x as u32),
-            _ => NONE,
+            EntityKind::Buyers(bb) => bb.funded_by,
+            _ => None,
         };
         let time = self.e.now + self.e.between(6 * 3600, 40 * 3600);
-        self.orders.push(Order { step: NONE, market: m, vendor: NONE, buyer, funded_by, time, usd, paid: false });
+        self.orders.push(Order { step: NONE, market: m, vendor: None, buyer, funded_by, time, usd, paid: false });
         let o = self.orders.len() as u32 - 1;
         self.e.schedule(self.e.now, Ev::Funding { order: o });
         self.e.schedule(time, Ev::Order { order: o });
     }
 
     /// Once a day: the market pays its other vendors what left escrow.
-    pub fn market_other_payouts(&mut self, m: u32) {
+    pub fn market_other_payouts(&mut self, m: EntityIdx) {
         let now = self.e.now;
         let next = now + DAY + self.e.between(-3600, 3600);
         self.e.schedule(next, Ev::MarketPayouts(m));
@@ -72,7 +72,7 @@ impl Sim<'_> {
             let r = self.market_mut(m);
             let mut sum = Some(0);
             r.escrow.retain(|(t, v, amount)| {
-                if *v == NONE && *t <= now {
+                if v.is_none() && *t <= now {
                     sum = sum.and_then(|s| sat::add(s, *amount));
                     false
                 } else {
@@ -116,9 +116,9 @@ impl Sim<'_> {
     /// trader, or nothing for a buyer who started with coins.
     pub fn fund_order(&mut self, o: u32) -> Result<(), GenerateError> {
         let ord = self.orders[o as usize].clone();
-        if ord.funded_by == NONE {
+        let Some(funder) = ord.funded_by else {
             return Ok(());
-        }
+        };
         let usd = (ord.usd * self.e.uniform(1.05, 1.6) / 10.0).ceil() * 10.0;
         let Some(value) = self.e.prices.sats_for_usd(usd, ord.time).and_then(|v| sat::add(v, 20_000)) else {
             let price = self.e.prices.at(ord.time);
@@ -127,10 +127,10 @@ impl Sim<'_> {
         };
         let addr = self.e.receive_addr(ord.buyer, AddrRole::Receive);
         let pay = Pay { wallet: ord.buyer, addr, value, flow: false };
-        match &self.e.sc.entities[ord.funded_by as usize].kind {
-            EntityKind::Exchange(_) => self.request_withdrawal(ord.funded_by, pay),
+        match &self.e.sc.entities[funder].kind {
+            EntityKind::Exchange(_) => self.request_withdrawal(funder, pay),
             EntityKind::Otc(_) => {
-                let Rt::Otc(r) = &self.rt[ord.funded_by as usize] else {
+                let Rt::Otc(r) = &self.rt[funder.index()] else {
                     return Ok(());
                 };
                 let spec = Spec {
@@ -141,7 +141,7 @@ impl Sim<'_> {
                     purpose: Purpose::Service(Operation::OtcSale),
                 };
                 if self.e.transact(spec).is_err() && ord.step != NONE {
-                    let ent = &self.e.sc.entities[ord.funded_by as usize];
+                    let ent = &self.e.sc.entities[funder];
                     return Err(self.e.fail(
                         ent.loc,
                         format!("OTC trader \"{}\" ran out of coins to sell to buyers; raise its float_btc", ent.id),
@@ -192,7 +192,7 @@ impl Sim<'_> {
             ));
         }
         self.orders[o as usize].paid = true;
-        let EntityKind::Market(mk) = &sc.entities[ord.market as usize].kind else {
+        let EntityKind::Market(mk) = &sc.entities[ord.market].kind else {
             return Ok(());
         };
         let share = self.e.sats(value as f64 * (1.0 - mk.commission), "a vendor's share of an order");

@@ -8,22 +8,22 @@ use crate::sim::engine::{Inputs, Pay, Rest, Spec, WalletId};
 use crate::truth::{Operation, Purpose};
 
 impl Sim<'_> {
-    pub fn mixer_sweep(&mut self, m: u32) {
-        let Rt::Mixer(r) = &self.rt[m as usize] else {
+    pub fn mixer_sweep(&mut self, m: EntityIdx) {
+        let Rt::Mixer(r) = &self.rt[m.index()] else {
             return;
         };
         let (deposits, pool) = (r.deposits, r.pool);
         let addr = self.e.fresh_addr(pool, AddrRole::Pool);
         self.sweep(deposits, pool, addr, Purpose::Service(Operation::DepositSweep));
-        if let EntityKind::Mixer(k) = &self.e.sc.entities[m as usize].kind {
+        if let EntityKind::Mixer(k) = &self.e.sc.entities[m].kind {
             let next = self.e.now + k.sweep_every + self.e.between(-300, 300);
             self.e.schedule(next, Ev::MixerSweep(m));
         }
     }
 
     /// Takes a customer's coins into a mixer and promises payouts after the mixer's delay.
-    pub fn mixer_accept(&mut self, mixer: u32, step: u32, dest: WalletId, deposited: u64) {
-        let EntityKind::Mixer(m) = &self.e.sc.entities[mixer as usize].kind else {
+    pub fn mixer_accept(&mut self, mixer: EntityIdx, step: u32, dest: WalletId, deposited: u64) {
+        let EntityKind::Mixer(m) = &self.e.sc.entities[mixer].kind else {
             return;
         };
         let (fee, delay, outs) = (m.fee, m.delay, m.outputs);
@@ -43,7 +43,7 @@ impl Sim<'_> {
 
     pub fn mixer_payout(&mut self, job: u32, part: u32) -> Result<(), GenerateError> {
         let j = self.mix_jobs[job as usize].clone();
-        let Rt::Mixer(r) = &self.rt[j.mixer as usize] else {
+        let Rt::Mixer(r) = &self.rt[j.mixer.index()] else {
             return Ok(());
         };
         let pool = r.pool;
@@ -66,7 +66,7 @@ impl Sim<'_> {
             if !story {
                 return Ok(());
             }
-            let ent = &self.e.sc.entities[j.mixer as usize];
+            let ent = &self.e.sc.entities[j.mixer];
             return Err(self
                 .e
                 .fail(ent.loc, format!("mixer \"{}\" ran out of coins in its pool; raise pool_btc", ent.id)));

@@ -24,24 +24,24 @@ mod pools;
 const SWEEP_INPUTS: usize = 150;
 
 impl Sim<'_> {
-    pub fn members(&self, population: u32) -> &[WalletId] {
-        match &self.rt[population as usize] {
+    pub fn members(&self, population: EntityIdx) -> &[WalletId] {
+        match &self.rt[population.index()] {
             Rt::Population(m) => m,
             _ => &[],
         }
     }
 
     /// The account of a customer at a service, opened (with its KYC file) on first use.
-    pub fn account(&mut self, service: u32, holder: u32, member: u32) -> u32 {
+    pub fn account(&mut self, service: EntityIdx, holder: EntityIdx, member: u32) -> u32 {
         if let Some(a) = self.accounts.get(&(service, holder, member)) {
             return *a;
         }
         let sc = self.e.sc;
-        let (kyc, jurisdiction) = match &sc.entities[service as usize].kind {
+        let (kyc, jurisdiction) = match &sc.entities[service].kind {
             EntityKind::Exchange(x) => (x.kyc, x.jurisdiction.clone()),
             _ => (false, String::from("EU")),
         };
-        let authored: Option<&Identity> = sc.entities.get(holder as usize).and_then(|e| match &e.kind {
+        let authored: Option<&Identity> = sc.entities.get(holder.index()).and_then(|e| match &e.kind {
             EntityKind::Vendor(v) => v.identity.as_ref(),
             EntityKind::Otc(o) => o.identity.as_ref(),
             _ => None,
@@ -66,7 +66,7 @@ impl Sim<'_> {
             service,
             holder,
             member,
-            account_id: names::account_id(&sc.entities[service as usize].name, n),
+            account_id: names::account_id(&sc.entities[service].name, n),
             identity: kyc.then_some(person),
             email,
             documents,

@@ -13,9 +13,8 @@ impl Sim<'_> {
         let next = self.e.now + DAY + self.e.between(-1800, 1800);
         self.e.schedule(next, Ev::PoolPayouts(0));
         let sc = self.e.sc;
-        let users: Vec<WalletId> =
-            sc.background.as_ref().map(|b| self.members(b.users as u32).to_vec()).unwrap_or_default();
-        let exchange = sc.entities.iter().position(|e| matches!(e.kind, EntityKind::Exchange(_)));
+        let users: Vec<WalletId> = sc.background.as_ref().map(|b| self.members(b.users).to_vec()).unwrap_or_default();
+        let exchange = sc.entities.iter().position(|e| matches!(e.kind, EntityKind::Exchange(_))).map(EntityIdx::new);
         for (pool, _) in self.pools.clone() {
             let avail = self.e.spendable(pool);
             if avail < 50_000_000 {
@@ -33,9 +32,9 @@ impl Sim<'_> {
             } else if let Some(x) = exchange {
                 let owner = self.e.wallets[pool].entity;
                 let member = self.e.wallets[pool].member;
-                let acct = self.account(x as u32, owner, member);
+                let acct = self.account(x, owner, member);
                 let addr = self.deposit_addr(acct, false);
-                pays.push(Pay { wallet: self.exchange(x as u32).deposits, addr, value: total, flow: false });
+                pays.push(Pay { wallet: self.exchange(x).deposits, addr, value: total, flow: false });
             } else {
                 continue;
             }
