@@ -500,11 +500,11 @@ fn solve(out: &mut dyn Write, scenario: &Path, seed: Option<u64>, dest: Option<&
     // One legal request per identity objective, at an address its exchange really holds.
     for o in &w.scenario.objectives {
         if let offramp_core::scenario::Answer::Identity { of } = o.answer
-            && let Some(acct) = w.truth.accounts.iter().find(|a| a.holder == of as u32 && a.identity.is_some())
+            && let Some(acct) = w.truth.accounts.iter().find(|a| a.holder == of && a.identity.is_some())
             && let Some(&addr) = acct.addresses.first()
         {
             case.requests.push(offramp_core::case::Request {
-                exchange: w.scenario.entities[acct.service as usize].id.clone(),
+                exchange: w.scenario.entities[acct.service].id.clone(),
                 address: w.chain.address_string(addr),
             });
         }
