@@ -372,8 +372,9 @@ pub struct CanvasLabels {
     /// of labels.
     painted: Vec<Painted>,
     key: Option<LabelKey>,
-    /// Laid-out label texts of the board as it is (revision, dollars or bitcoin, zoom): a
-    /// panning camera places labels again each frame but lays no text out again.
+    /// Laid-out label texts of the board as it is (content revision, dollars or bitcoin,
+    /// zoom): a panning camera or a running layout places labels again each frame but lays no
+    /// text out again.
     texts: LabelTexts,
 }
 
@@ -430,7 +431,7 @@ pub fn canvas_overlay(
         .with_clip_rect(area);
     let hovered = canvas.hovered;
     let selected = graph.board.selected.clone();
-    let revision = graph.board.revision();
+    let (revision, content) = (graph.board.revision(), graph.board.content_revision());
     let view = graph.board.view();
     if view.nodes.is_empty() {
         painter.text(
@@ -450,7 +451,7 @@ pub fn canvas_overlay(
         selected: selected.iter().copied().collect(),
         usd: settings.show_usd,
     };
-    let texts_key = (key.revision, key.usd, key.zoom);
+    let texts_key = (content, key.usd, key.zoom);
     if labels.texts.key != texts_key {
         labels.texts = LabelTexts { key: texts_key, ..LabelTexts::default() };
     }

@@ -89,6 +89,8 @@ pub struct Board {
     view: View,
     stale: bool,
     revision: u64,
+    /// Like `revision`, but not counting moves of nodes.
+    content: u64,
     /// The force layout's temperature: how far a node may move in one step; 0 when settled.
     temperature: f32,
 }
@@ -106,6 +108,7 @@ impl Board {
             view: View::default(),
             stale: true,
             revision: 0,
+            content: 0,
             temperature: 0.0,
         }
     }
@@ -115,9 +118,17 @@ impl Board {
         self.revision
     }
 
+    /// Counts changes to what is shown other than where nodes are (which nodes and edges,
+    /// names, tags, highlights): what the canvas's label texts depend on, so that a layout
+    /// that moves every node each frame does not make them laid out again.
+    pub fn content_revision(&self) -> u64 {
+        self.content
+    }
+
     fn touched(&mut self) {
         self.stale = true;
         self.revision += 1;
+        self.content += 1;
     }
 
     /// Records the state before an edit.
