@@ -180,6 +180,9 @@ pub(super) fn read(dir: &Path, network: Network, files: &[&String]) -> Result<(C
         io::ErrorKind::NotFound => format!("there is no {INDEX} yet"),
         _ => format!("{}: {e}", path.display()),
     })?;
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(format!("{INDEX} is not a file"));
+    }
     // SAFETY: Offramp never writes an index in place (it writes a new file and renames it
     // over the old one), so the mapped bytes do not change under us; every read of them
     // goes through bounds-checked slices, and the contents are checked below.

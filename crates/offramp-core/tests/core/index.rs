@@ -148,6 +148,22 @@ fn a_damaged_or_foreign_index_is_rebuilt_and_never_crashes() {
 }
 
 #[test]
+fn an_index_that_cannot_be_read_or_replaced_still_leaves_every_answer() {
+    let w = world("beginner-careless-vendor.ron", None);
+    let tmp = written(&w);
+    let path = tmp.path().join(INDEX);
+    std::fs::remove_file(&path).unwrap();
+    std::fs::create_dir(&path).unwrap();
+    let (ex, used) = open(tmp.path());
+    match &used {
+        IndexUse::NotWritten { why, .. } => assert!(why.contains("is not a file"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    same(&answers(&ex), &answers(&explorer_of(&w)), "a directory in the index's place");
+    assert!(path.is_dir(), "nobody's directory is replaced");
+}
+
+#[test]
 fn an_interrupted_rebuild_leaves_nothing_that_stops_generate_replacing_the_directory() {
     let w = world("beginner-careless-vendor.ron", None);
     let tmp = written(&w);
