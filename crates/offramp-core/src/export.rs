@@ -342,6 +342,8 @@ fn write_all(
     let chain = &world.chain;
     progress(Phase::Writing, 0, 3);
     let blocks_dir = dir.join("blocks");
+    // Blocks not already streamed into their files are written here, from the world.
+    let write_blocks = streamed.is_none();
     let stamps = match streamed {
         Some(stamps) => stamps,
         None => {
@@ -349,7 +351,6 @@ fn write_all(
             blockfile::layout(&chain.blocks, blockfile::MAX_BLOCKFILE_SIZE).into_iter().map(|(_, s)| s).collect()
         }
     };
-    let write_blocks = chain.blocks.iter().any(|b| !b.raw.is_empty());
     let addrs = AddressText::new(chain);
     progress(Phase::Writing, 1, 3);
     // The files are independent: write them side by side.
