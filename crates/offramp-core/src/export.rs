@@ -4,7 +4,7 @@
 //! leaves a half-written output.
 
 use std::fs;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::forensics::store::INDEX;
 use crate::ledger::{NONE, blockfile};
+use crate::outfile::OutFile;
 use crate::scenario::EntityIdx;
 use crate::sim::{Phase, Progress};
 use crate::truth::{Account, CashOut, Purpose};
@@ -269,8 +270,10 @@ fn read_manifest(path: &Path) -> Result<Manifest, String> {
     }
 }
 
-fn create(path: &Path) -> Result<BufWriter<fs::File>, ExportError> {
-    Ok(BufWriter::with_capacity(1 << 20, fs::File::create(path).map_err(io_err(path))?))
+/// The tables and the key are written past the page cache ([`crate::outfile`]): nothing
+/// here reads them again, and at a million transactions they are 1.5 GB.
+fn create(path: &Path) -> Result<OutFile, ExportError> {
+    OutFile::create(path).map_err(io_err(path))
 }
 
 /// Every address as text, computed once (in parallel) and kept in one buffer.
@@ -323,12 +326,92 @@ impl AddressText {
 /// A txid as the usual (reversed) hex, without allocating.
 fn hex_txid<'o>(t: &bitcoin::Txid, out: &'o mut [u8; 64]) -> &'o str {
     use bitcoin::hashes::Hash;
+    hex_reversed(&t.to_byte_array(), out);
+    std::str::from_utf8(out).expect("hex is ASCII")
+}
+
+fn hex_reversed(bytes: &[u8; 32], out: &mut [u8; 64]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    for (i, b) in t.to_byte_array().iter().rev().enumerate() {
+    for (i, b) in bytes.iter().rev().enumerate() {
         out[2 * i] = HEX[(b >> 4) as usize];
         out[2 * i + 1] = HEX[(b & 15) as usize];
     }
-    std::str::from_utf8(out).expect("hex is ASCII")
+}
+
+/// Rows of a table built as bytes, without `fmt` (a million transactions make five million
+/// rows), and handed to the file 64 KiB at a time.
+struct Rows<'w> {
+    out: &'w mut OutFile,
+    buf: Vec<u8>,
+}
+
+impl<'w> Rows<'w> {
+    fn new(out: &'w mut OutFile) -> Self {
+        Rows { out, buf: Vec::with_capacity(1 << 17) }
+    }
+
+    fn str(&mut self, s: &str) -> &mut Self {
+        self.buf.extend_from_slice(s.as_bytes());
+        self
+    }
+
+    fn num(&mut self, v: u64) -> &mut Self {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut v = v;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        self.buf.extend_from_slice(&digits[at..]);
+        self
+    }
+
+    fn int(&mut self, v: i64) -> &mut Self {
+        if v < 0 {
+            self.buf.push(b'-');
+        }
+        self.num(v.unsigned_abs())
+    }
+
+    /// A number with two decimals, as `{:.2}` writes it.
+    fn fixed2(&mut self, v: f64) -> &mut Self {
+        write!(self.buf, "{v:.2}").expect("writing to memory");
+        self
+    }
+
+    /// A txid (or block hash) as explorers print it: its bytes reversed, in hex.
+    fn txid(&mut self, raw: &[u8; 32]) -> &mut Self {
+        let mut h = [0u8; 64];
+        hex_reversed(raw, &mut h);
+        self.buf.extend_from_slice(&h);
+        self
+    }
+
+    fn comma(&mut self) -> &mut Self {
+        self.buf.push(b',');
+        self
+    }
+
+    /// Ends the row, and passes the rows on once enough have gathered.
+    fn end(&mut self) -> io::Result<()> {
+        self.buf.push(b'\n');
+        if self.buf.len() >= 1 << 16 {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
 }
 
 /// Writes everything of `world` into `dir`; `streamed` are the stamps of block files already
@@ -375,7 +458,20 @@ fn write_all(
                 .map_err(io_err(&dir.join(INDEX)))
         }),
     ];
-    let results: Vec<Result<Vec<PathBuf>, ExportError>> = jobs.into_par_iter().map(|job| job()).collect();
+    let names = ["blocks", "transactions.csv", "inputs.csv", "outputs.csv", "intel.json", "truth.json", INDEX];
+    let timing = std::env::var_os("OFFRAMP_TIMING").is_some();
+    let results: Vec<Result<Vec<PathBuf>, ExportError>> = jobs
+        .into_par_iter()
+        .zip(names)
+        .map(|(job, name)| {
+            let t = std::time::Instant::now();
+            let r = job();
+            if timing {
+                eprintln!("timing: {name} {:.2}s", t.elapsed().as_secs_f64());
+            }
+            r
+        })
+        .collect();
     for r in results {
         r?;
     }
@@ -402,94 +498,87 @@ fn write_all(
     Ok(manifest)
 }
 
-fn finish(w: &mut BufWriter<fs::File>, path: &Path, r: io::Result<()>) -> Result<(), ExportError> {
-    r.and_then(|_| w.flush()).map_err(io_err(path))
+fn finish(w: OutFile, path: &Path, r: io::Result<()>) -> Result<(), ExportError> {
+    r.and_then(|_| w.finish()).map_err(io_err(path))
 }
 
 fn write_transactions(world: &World, path: &Path) -> Result<(), ExportError> {
     let chain = &world.chain;
     let mut w = create(path)?;
     let r = (|| -> io::Result<()> {
-        let mut h = [0u8; 64];
-        writeln!(
-            w,
-            "txid,block_height,block_hash,block_time,position,version,locktime,size,vsize,weight,fee_sat,fee_rate_sat_vb,input_count,output_count,coinbase"
-        )?;
+        let mut rows = Rows::new(&mut w);
+        rows.str(
+            "txid,block_height,block_hash,block_time,position,version,locktime,size,vsize,weight,fee_sat,fee_rate_sat_vb,input_count,output_count,coinbase",
+        )
+        .end()?;
         for b in &chain.blocks {
-            let hash = b.hash.to_string();
+            use bitcoin::hashes::Hash;
+            let hash = b.hash.to_byte_array();
             for (pos, t) in (b.first_tx..b.first_tx + b.n_tx).enumerate() {
                 let r = &chain.txs[t as usize];
                 let rate = if r.vsize > 0 { r.fee as f64 / r.vsize as f64 } else { 0.0 };
-                writeln!(
-                    w,
-                    "{},{},{hash},{},{pos},{},{},{},{},{},{},{rate:.2},{},{},{}",
-                    hex_txid(&r.txid(), &mut h),
-                    b.height,
-                    b.time,
-                    r.version,
-                    r.locktime,
-                    r.size,
-                    r.vsize,
-                    r.weight,
-                    r.fee,
-                    r.n_inputs,
-                    r.n_outputs,
-                    pos == 0
-                )?;
+                rows.txid(&r.txid_raw).comma().num(b.height.into()).comma().txid(&hash).comma();
+                rows.num(b.time.into()).comma().num(pos as u64).comma().int(r.version.into()).comma();
+                rows.num(r.locktime.into()).comma().num(r.size.into()).comma().num(r.vsize.into()).comma();
+                rows.num(r.weight.into()).comma().num(r.fee).comma().fixed2(rate).comma();
+                rows.num(r.n_inputs.into()).comma().num(r.n_outputs.into()).comma();
+                rows.str(if pos == 0 { "true" } else { "false" }).end()?;
             }
         }
-        Ok(())
+        rows.flush()
     })();
-    finish(&mut w, path, r)
+    finish(w, path, r)
 }
 
 fn write_inputs(world: &World, addrs: &AddressText, path: &Path) -> Result<(), ExportError> {
     let chain = &world.chain;
     let mut w = create(path)?;
     let r = (|| -> io::Result<()> {
-        let (mut h, mut hp) = ([0u8; 64], [0u8; 64]);
-        writeln!(w, "txid,input_index,prev_txid,prev_vout,address,value_sat,sequence")?;
+        let mut rows = Rows::new(&mut w);
+        rows.str("txid,input_index,prev_txid,prev_vout,address,value_sat,sequence").end()?;
         for r in &chain.txs {
-            let txid = hex_txid(&r.txid(), &mut h);
             for (k, i) in chain.inputs[r.inputs()].iter().enumerate() {
+                rows.txid(&r.txid_raw).comma().num(k as u64).comma();
                 if i.prev == NONE {
-                    writeln!(w, "{txid},{k},{},{},,0,{}", "0".repeat(64), u32::MAX, i.sequence)?;
+                    rows.txid(&[0; 32]).comma().num(u32::MAX.into()).comma().comma().num(0).comma();
                 } else {
                     let (ptx, vout) = chain.outpoint(i.prev);
                     let o = &chain.outputs[i.prev as usize];
-                    let prev = hex_txid(&chain.txs[ptx as usize].txid(), &mut hp);
-                    writeln!(w, "{txid},{k},{prev},{vout},{},{},{}", addrs.get(o.addr), { o.value }, i.sequence)?;
+                    rows.txid(&chain.txs[ptx as usize].txid_raw).comma().num(vout.into()).comma();
+                    rows.str(addrs.get(o.addr)).comma().num(o.value).comma();
                 }
+                rows.num(i.sequence.into()).end()?;
             }
         }
-        Ok(())
+        rows.flush()
     })();
-    finish(&mut w, path, r)
+    finish(w, path, r)
 }
 
 fn write_outputs(world: &World, addrs: &AddressText, path: &Path) -> Result<(), ExportError> {
     let chain = &world.chain;
     let mut w = create(path)?;
     let r = (|| -> io::Result<()> {
-        let (mut h, mut hs) = ([0u8; 64], [0u8; 64]);
-        writeln!(w, "txid,vout,address,value_sat,script_type,spent_by_txid,spent_by_input")?;
+        let mut rows = Rows::new(&mut w);
+        rows.str("txid,vout,address,value_sat,script_type,spent_by_txid,spent_by_input").end()?;
         for r in &chain.txs {
-            let txid = hex_txid(&r.txid(), &mut h);
             for (k, o) in chain.outputs[r.outputs()].iter().enumerate() {
                 let kind = if o.addr == NONE { "nulldata" } else { chain.addresses[o.addr as usize].kind().name() };
+                rows.txid(&r.txid_raw).comma().num(k as u64).comma().str(addrs.get(o.addr)).comma();
+                rows.num(o.value).comma().str(kind).comma();
                 if o.spent_by == NONE {
-                    writeln!(w, "{txid},{k},{},{},{kind},,", addrs.get(o.addr), { o.value })?;
+                    rows.comma();
                 } else {
                     let sp = chain.inputs[o.spent_by as usize];
                     let idx = o.spent_by - chain.txs[sp.tx as usize].first_input;
-                    let by = hex_txid(&chain.txs[sp.tx as usize].txid(), &mut hs);
-                    writeln!(w, "{txid},{k},{},{},{kind},{by},{idx}", addrs.get(o.addr), { o.value })?;
+                    rows.txid(&chain.txs[sp.tx as usize].txid_raw).comma().num(idx.into());
                 }
+                rows.end()?;
             }
         }
-        Ok(())
+        rows.flush()
     })();
-    finish(&mut w, path, r)
+    finish(w, path, r)
 }
 
 /// truth.json: the instructor's key. The answers come first and pretty; the long tables
@@ -570,7 +659,7 @@ fn write_truth(world: &World, addrs: &AddressText, path: &Path) -> Result<(), Ex
         writeln!(w, "}}")?;
         Ok(())
     })();
-    finish(&mut w, path, r)
+    finish(w, path, r)
 }
 
 /// Indents every line but the first by two spaces, to nest pretty JSON one level down.
@@ -581,7 +670,7 @@ fn indent(s: &str) -> String {
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ExportError> {
     let mut w = create(path)?;
     serde_json::to_writer_pretty(&mut w, value).map_err(|e| io_err(path)(e.into()))?;
-    w.write_all(b"\n").and_then(|_| w.flush()).map_err(io_err(path))
+    w.write_all(b"\n").and_then(|_| w.finish()).map_err(io_err(path))
 }
 
 #[derive(Serialize)]

@@ -12,6 +12,7 @@ pub mod intel;
 pub mod ledger;
 pub mod legal;
 pub mod locate;
+pub mod outfile;
 pub mod scenario;
 pub mod score;
 pub mod sim;

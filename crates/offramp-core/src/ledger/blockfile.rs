@@ -1,5 +1,6 @@
 //! Bitcoin Core's block files: `blocks/blkNNNNN.dat`, each a run of
-//! `magic (4 bytes) | length (u32 little-endian) | serialized block`.
+//! `magic (4 bytes) | length (u32 little-endian) | serialized block`, written past the page
+//! cache ([`crate::outfile`]).
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use bitcoin::consensus::encode;
 use serde::{Deserialize, Serialize};
 
 use super::BlockRecord;
+use crate::outfile::OutFile;
 use crate::vocab::Network;
 
 /// Bitcoin Core starts a new block file when the current one would pass 128 MiB.
@@ -113,13 +115,13 @@ pub fn write_blocks(dir: &Path, network: Network, blocks: &[BlockRecord], max_fi
     let mut files = Vec::new();
     for (range, stamp) in layout(blocks, max_file) {
         let path = dir.join(&stamp.name);
-        let mut w = io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
+        let mut w = OutFile::create(&path)?;
         for b in &blocks[range] {
             w.write_all(&magic)?;
             w.write_all(&(b.raw.len() as u32).to_le_bytes())?;
             w.write_all(&b.raw)?;
         }
-        w.flush()?;
+        w.finish()?;
         files.push(path);
     }
     Ok(files)
@@ -142,22 +144,22 @@ impl BlockStream {
         let magic = magic(network);
         let writer = std::thread::spawn(move || -> io::Result<Vec<FileStamp>> {
             let mut rolling = Rolling::new(max_file);
-            let mut out: Option<io::BufWriter<std::fs::File>> = None;
+            let mut out: Option<OutFile> = None;
             for (hash, raw) in rx {
                 if rolling.add(raw.len(), &hash) {
-                    if let Some(mut w) = out.take() {
-                        w.flush()?;
+                    if let Some(w) = out.take() {
+                        w.finish()?;
                     }
                     let path = dir.join(&rolling.files.last().expect("a file").name);
-                    out = Some(io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?));
+                    out = Some(OutFile::create(&path)?);
                 }
                 let w = out.as_mut().expect("a file is open");
                 w.write_all(&magic)?;
                 w.write_all(&(raw.len() as u32).to_le_bytes())?;
                 w.write_all(&raw)?;
             }
-            if let Some(mut w) = out.take() {
-                w.flush()?;
+            if let Some(w) = out.take() {
+                w.finish()?;
             }
             Ok(rolling.files)
         });
