@@ -8,6 +8,7 @@
 
 pub mod blockfile;
 pub mod check;
+pub mod ids;
 pub mod keys;
 pub mod seal;
 pub mod table;
@@ -17,7 +18,8 @@ use bitcoin::hashes::Hash;
 use bitcoin::{Address, BlockHash, ScriptBuf, Txid};
 use bytemuck::{Pod, Zeroable};
 
-pub use table::Table;
+pub use ids::{AddrIdx, Id, IdRange, InIdx, OutIdx, TxIdx};
+pub use table::{Record, Table};
 
 use crate::vocab::{Network, ScriptType};
 

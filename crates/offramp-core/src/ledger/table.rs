@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 use bytemuck::Pod;
 
+use super::ids::{Id, IdRange};
+
 /// Records of type `T`, owned or mapped.
 pub struct Table<T: Pod> {
     repr: Repr<T>,
@@ -99,7 +101,45 @@ impl<T: Pod> Table<T> {
 
     /// The records' bytes, as written into an index file.
     pub fn as_bytes(&self) -> &[u8] {
-        bytemuck::cast_slice(self)
+        bytemuck::cast_slice(self.as_slice())
+    }
+
+    /// The records as a slice, in order.
+    pub fn as_slice(&self) -> &[T] {
+        self
+    }
+}
+
+/// A record of one of the chain's tables, and the id that names it there (the table's
+/// `Index` by that id and by an [`IdRange`] of it is implemented beside each record).
+pub trait Record: Pod {
+    type Id: Id;
+}
+
+impl<T: Record> Table<T> {
+    /// The record `id` names, if the table has it.
+    pub fn get(&self, id: T::Id) -> Option<&T> {
+        self.as_slice().get(id.index())
+    }
+
+    /// The records `ids` name, if the table has them all.
+    pub fn get_range(&self, ids: IdRange<T::Id>) -> Option<&[T]> {
+        self.as_slice().get(ids.indices())
+    }
+
+    /// The id the next record pushed gets.
+    pub fn next_id(&self) -> T::Id {
+        T::Id::new(self.len())
+    }
+
+    /// Every id of the table, in order.
+    pub fn ids(&self) -> IdRange<T::Id> {
+        IdRange::between(T::Id::new(0), self.next_id())
+    }
+
+    /// The records with their ids, in order.
+    pub fn iter_ids(&self) -> impl DoubleEndedIterator<Item = (T::Id, &T)> + ExactSizeIterator {
+        self.ids().zip(self.iter())
     }
 }
 
