@@ -120,7 +120,7 @@ pub fn grow(board: &mut Board, case: &Evidence, want: usize) {
     if board.is_empty() {
         // No intel to start from: the busiest address.
         let ex = &case.explorer;
-        if let Some(a) = (0..ex.chain.addresses.len() as u32).max_by_key(|&a| ex.txs_of(a).len()) {
+        if let Some(a) = ex.chain.addresses.ids().max_by_key(|&a| ex.txs_of(a).len()) {
             let _ = board.add_text(&ex.chain.address_string(a), None);
         }
     }

@@ -234,7 +234,7 @@ fn cmd_price(out: &mut dyn Write, ex: &Explorer, date: String, json: bool) -> Ou
 /// `inspect DIR block …`.
 fn cmd_block(out: &mut dyn Write, ex: &Explorer, height: u32, json: bool) -> Outcome {
     let r = ex.block(height)?;
-    let txids: Vec<String> = r.map(|t| ex.chain.txs[t as usize].txid().to_string()).collect();
+    let txids: Vec<String> = r.map(|t| ex.chain.txs[t].txid().to_string()).collect();
     if json {
         return print_json(out, &txids);
     }

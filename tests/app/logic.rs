@@ -323,7 +323,7 @@ fn every_path_answer_including_branches_can_be_built_from_the_canvas_selection()
             let Resolved::Path(hops) = truth else { continue };
             paths += 1;
             // The trainee selects every address of the path on the canvas and adds its hops.
-            let mut addrs: Vec<u32> =
+            let mut addrs: Vec<offramp_core::ledger::AddrIdx> =
                 hops.iter().flat_map(|(a, b)| [a, b]).map(|a| ev.explorer.address(a).unwrap()).collect();
             addrs.sort();
             addrs.dedup();

@@ -30,7 +30,10 @@ fn main() {
         copy.as_secs_f64() * 1e3
     );
     // The busiest address with at most 1,000 transactions.
-    let busiest = (0..w.chain.addresses.len() as u32)
+    let busiest = w
+        .chain
+        .addresses
+        .ids()
         .filter(|&a| ex.txs_of(a).len() <= 1000 && ex.labels(a).is_empty())
         .max_by_key(|&a| ex.txs_of(a).len())
         .unwrap();

@@ -38,7 +38,7 @@ fn main() {
     let w = generate(&sc, &Options::default(), &mut |_, _, _| {}).unwrap_or_else(|e| panic!("{e}"));
     let ex = Arc::new(explorer_of(&w));
     let clusters = Arc::new(Clusters::build(&ex, ClusterOptions::default()));
-    let busiest = (0..ex.chain.addresses.len() as u32).max_by_key(|&a| ex.txs_of(a).len()).expect("addresses");
+    let busiest = ex.chain.addresses.ids().max_by_key(|&a| ex.txs_of(a).len()).expect("addresses");
     let start = ex.chain.address_string(busiest);
     println!("layout benchmark (board grown from the busiest address of {} transactions)", ex.chain.txs.len());
     for want in [1_000usize, 5_000, 20_000] {

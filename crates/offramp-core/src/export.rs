@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::forensics::store::INDEX;
-use crate::ledger::{NONE, blockfile};
+use crate::ledger::{AddrIdx, NONE, OutputRecord, TxIdx, blockfile};
 use crate::outfile::OutFile;
 use crate::scenario::EntityIdx;
 use crate::sim::{Phase, Progress};
@@ -285,7 +285,7 @@ struct AddressText {
 impl AddressText {
     fn new(chain: &crate::ledger::Chain) -> Self {
         use rayon::prelude::*;
-        let parts: Vec<(String, Vec<u32>)> = (0..chain.addresses.len() as u32)
+        let parts: Vec<(String, Vec<u32>)> = (0..chain.addresses.len())
             .into_par_iter()
             .chunks(4096)
             .map(|chunk| {
@@ -293,7 +293,7 @@ impl AddressText {
                 let mut lens = Vec::with_capacity(chunk.len());
                 for a in chunk {
                     let before = text.len();
-                    text.push_str(&chain.address_string(a));
+                    text.push_str(&chain.address_string(AddrIdx::new(a)));
                     lens.push((text.len() - before) as u32);
                 }
                 (text, lens)
@@ -313,13 +313,16 @@ impl AddressText {
         AddressText { text, ends }
     }
 
-    fn get(&self, a: u32) -> &str {
-        if a == NONE {
-            return "";
-        }
-        let end = self.ends[a as usize] as usize;
-        let start = if a == 0 { 0 } else { self.ends[a as usize - 1] as usize };
+    fn get(&self, a: AddrIdx) -> &str {
+        let a = a.index();
+        let end = self.ends[a] as usize;
+        let start = if a == 0 { 0 } else { self.ends[a - 1] as usize };
         &self.text[start..end]
+    }
+
+    /// The address an output pays, empty for a data output.
+    fn paid_by(&self, o: &OutputRecord) -> &str {
+        o.addr().map_or("", |a| self.get(a))
     }
 }
 
@@ -514,8 +517,8 @@ fn write_transactions(world: &World, path: &Path) -> Result<(), ExportError> {
         for b in &chain.blocks {
             use bitcoin::hashes::Hash;
             let hash = b.hash.to_byte_array();
-            for (pos, t) in (b.first_tx..b.first_tx + b.n_tx).enumerate() {
-                let r = &chain.txs[t as usize];
+            for (pos, t) in b.txs().enumerate() {
+                let r = &chain.txs[t];
                 let rate = if r.vsize > 0 { r.fee as f64 / r.vsize as f64 } else { 0.0 };
                 rows.txid(&r.txid_raw).comma().num(b.height.into()).comma().txid(&hash).comma();
                 rows.num(b.time.into()).comma().num(pos as u64).comma().int(r.version.into()).comma();
@@ -539,13 +542,17 @@ fn write_inputs(world: &World, addrs: &AddressText, path: &Path) -> Result<(), E
         for r in &chain.txs {
             for (k, i) in chain.inputs[r.inputs()].iter().enumerate() {
                 rows.txid(&r.txid_raw).comma().num(k as u64).comma();
-                if i.prev == NONE {
-                    rows.txid(&[0; 32]).comma().num(u32::MAX.into()).comma().comma().num(0).comma();
-                } else {
-                    let (ptx, vout) = chain.outpoint(i.prev);
-                    let o = &chain.outputs[i.prev as usize];
-                    rows.txid(&chain.txs[ptx as usize].txid_raw).comma().num(vout.into()).comma();
-                    rows.str(addrs.get(o.addr)).comma().num(o.value).comma();
+                match i.prev() {
+                    // A coinbase's input spends the null outpoint (vout 0xffffffff).
+                    None => {
+                        rows.txid(&[0; 32]).comma().num(u32::MAX.into()).comma().comma().num(0).comma();
+                    }
+                    Some(p) => {
+                        let (ptx, vout) = chain.outpoint(p);
+                        let o = &chain.outputs[p];
+                        rows.txid(&chain.txs[ptx].txid_raw).comma().num(vout.into()).comma();
+                        rows.str(addrs.paid_by(o)).comma().num(o.value).comma();
+                    }
                 }
                 rows.num(i.sequence.into()).end()?;
             }
@@ -563,15 +570,17 @@ fn write_outputs(world: &World, addrs: &AddressText, path: &Path) -> Result<(), 
         rows.str("txid,vout,address,value_sat,script_type,spent_by_txid,spent_by_input").end()?;
         for r in &chain.txs {
             for (k, o) in chain.outputs[r.outputs()].iter().enumerate() {
-                let kind = if o.addr == NONE { "nulldata" } else { chain.addresses[o.addr as usize].kind().name() };
-                rows.txid(&r.txid_raw).comma().num(k as u64).comma().str(addrs.get(o.addr)).comma();
+                let kind = o.addr().map_or("nulldata", |a| chain.addresses[a].kind().name());
+                rows.txid(&r.txid_raw).comma().num(k as u64).comma().str(addrs.paid_by(o)).comma();
                 rows.num(o.value).comma().str(kind).comma();
-                if o.spent_by == NONE {
-                    rows.comma();
-                } else {
-                    let sp = chain.inputs[o.spent_by as usize];
-                    let idx = o.spent_by - chain.txs[sp.tx as usize].first_input;
-                    rows.txid(&chain.txs[sp.tx as usize].txid_raw).comma().num(idx.into());
+                match o.spent_by() {
+                    None => {
+                        rows.comma();
+                    }
+                    Some(sp) => {
+                        let (stx, idx) = chain.inpoint(sp);
+                        rows.txid(&chain.txs[stx].txid_raw).comma().num(idx.into());
+                    }
                 }
                 rows.end()?;
             }
@@ -615,13 +624,13 @@ fn write_truth(world: &World, addrs: &AddressText, path: &Path) -> Result<(), Ex
             .cashouts
             .iter()
             .map(|c| {
-                let o = &chain.outputs[c.output as usize];
+                let o = &chain.outputs[c.output];
                 CashOutRow {
                     cashout: c,
                     step_id: &sc.story[c.step as usize].id,
                     service_id: ent(c.service),
-                    address: addrs.get(o.addr),
-                    txid: chain.txs[o.tx as usize].txid().to_string(),
+                    address: addrs.paid_by(o),
+                    txid: chain.txs[o.tx].txid().to_string(),
                 }
             })
             .collect();
@@ -629,7 +638,7 @@ fn write_truth(world: &World, addrs: &AddressText, path: &Path) -> Result<(), Ex
         writeln!(w, "  \"addresses\": [")?;
         for (i, a) in t.addresses.iter().enumerate() {
             let row = AddressRow {
-                address: addrs.get(i as u32),
+                address: addrs.get(AddrIdx::new(i)),
                 entity: ent(a.entity),
                 member: (a.member != NONE).then_some(a.member),
                 role: a.role,
@@ -643,7 +652,7 @@ fn write_truth(world: &World, addrs: &AddressText, path: &Path) -> Result<(), Ex
         let mut h = [0u8; 64];
         for (i, p) in t.purposes.iter().enumerate() {
             let row = TxRow {
-                txid: hex_txid(&chain.txs[i].txid(), &mut h),
+                txid: hex_txid(&chain.txs[TxIdx::new(i)].txid(), &mut h),
                 purpose: PurposeRow {
                     purpose: *p,
                     step: match p {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diag::suggestion;
 use crate::forensics::{LookupError, canonical_address};
+use crate::ledger::AddrIdx;
 use crate::scenario::{EntityIdx, EntityKind, Scenario};
 use crate::text;
 use crate::time::format_instant;
@@ -84,7 +85,7 @@ pub fn find_exchange_in(sc: &Scenario, name: &str) -> Result<EntityIdx, LegalErr
 ///
 /// # Errors
 /// [`LookupError`] for text that is no address of the world's network.
-fn lookup(world: &World, text: &str) -> Result<Option<u32>, LookupError> {
+fn lookup(world: &World, text: &str) -> Result<Option<AddrIdx>, LookupError> {
     let canonical = canonical_address(text, world.scenario.meta.network)?;
     Ok(world.find_address(&canonical))
 }
@@ -92,7 +93,7 @@ fn lookup(world: &World, text: &str) -> Result<Option<u32>, LookupError> {
 /// Whether `exchange` holds `address` (a customer's deposit address or its own wallet); text
 /// the explorer would not read as an address of this network is held by no one.
 pub fn holds(world: &World, exchange: EntityIdx, address: &str) -> bool {
-    matches!(lookup(world, address), Ok(Some(a)) if world.truth.addresses[a as usize].entity == exchange)
+    matches!(lookup(world, address), Ok(Some(a)) if world.truth.addresses[a].entity == exchange)
 }
 
 /// Checks a request against the scenario alone: the exchange exists and the address is an
@@ -123,7 +124,7 @@ pub fn request(world: &World, exchange: &str, address: &str) -> Result<Reply, Le
     let Some(a) = lookup(world, address).map_err(LegalError::BadAddress)? else {
         return Ok(Reply::NoRecords);
     };
-    let t = world.truth.addresses[a as usize];
+    let t = world.truth.addresses[a];
     if t.entity != x {
         return Ok(Reply::NoRecords);
     }

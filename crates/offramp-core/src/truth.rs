@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::ledger::{AddrIdx, OutIdx, TxIdx};
 use crate::scenario::{EntityIdx, Identity};
 use crate::vocab::{AddrRole, Category};
 
@@ -44,6 +45,20 @@ pub struct AddrTruth {
     pub account: u32,
 }
 
+impl std::ops::Index<AddrIdx> for [AddrTruth] {
+    type Output = AddrTruth;
+    fn index(&self, a: AddrIdx) -> &AddrTruth {
+        &self[a.index()]
+    }
+}
+
+impl std::ops::Index<AddrIdx> for Vec<AddrTruth> {
+    type Output = AddrTruth;
+    fn index(&self, a: AddrIdx) -> &AddrTruth {
+        &self[a.index()]
+    }
+}
+
 /// Why a transaction exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "detail")]
@@ -57,6 +72,20 @@ pub enum Purpose {
     Background(Activity),
     /// A service running its business.
     Service(Operation),
+}
+
+impl std::ops::Index<TxIdx> for [Purpose] {
+    type Output = Purpose;
+    fn index(&self, t: TxIdx) -> &Purpose {
+        &self[t.index()]
+    }
+}
+
+impl std::ops::Index<TxIdx> for Vec<Purpose> {
+    type Output = Purpose;
+    fn index(&self, t: TxIdx) -> &Purpose {
+        &self[t.index()]
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -99,9 +128,9 @@ pub struct Account {
     pub email: String,
     pub documents: Vec<String>,
     pub opened: i64,
-    /// Deposit addresses (indices into the chain's address table), in the order issued.
+    /// Deposit addresses, in the order issued.
     #[serde(skip)]
-    pub addresses: Vec<u32>,
+    pub addresses: Vec<AddrIdx>,
 }
 
 /// One movement of story funds into a service that pays out in fiat: a cash-out.
@@ -110,7 +139,7 @@ pub struct CashOut {
     pub step: u32,
     pub holder: EntityIdx,
     pub service: EntityIdx,
-    pub output: u32,
+    pub output: OutIdx,
     pub value: u64,
     pub time: i64,
     pub usd: f64,
@@ -127,7 +156,7 @@ pub struct Truth {
     /// Parallel to the chain's outputs: whether the output carries story funds.
     pub flow: Vec<bool>,
     /// Transactions made by each story step, in order.
-    pub step_txs: Vec<Vec<u32>>,
+    pub step_txs: Vec<Vec<TxIdx>>,
     pub accounts: Vec<Account>,
     pub cashouts: Vec<CashOut>,
     /// The answer to each objective, in the scenario's order (filled after sealing).
@@ -135,8 +164,8 @@ pub struct Truth {
 }
 
 impl Truth {
-    /// Addresses (indices) owned by an entity, in creation order.
-    pub fn addresses_of(&self, entity: EntityIdx) -> impl Iterator<Item = u32> + '_ {
-        self.addresses.iter().enumerate().filter(move |(_, a)| a.entity == entity).map(|(i, _)| i as u32)
+    /// Addresses owned by an entity, in creation order.
+    pub fn addresses_of(&self, entity: EntityIdx) -> impl Iterator<Item = AddrIdx> + '_ {
+        self.addresses.iter().enumerate().filter(move |(_, a)| a.entity == entity).map(|(i, _)| AddrIdx::new(i))
     }
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::intel::Intel;
-use crate::ledger::Chain;
+use crate::ledger::{AddrIdx, Chain};
 use crate::scenario::Scenario;
 use crate::sim::price::PriceSeries;
 use crate::truth::Truth;
@@ -21,7 +21,7 @@ pub struct World {
     pub prices: PriceSeries,
     pub intel: Intel,
     pub truth: Truth,
-    index: std::sync::OnceLock<HashMap<String, u32>>,
+    index: std::sync::OnceLock<HashMap<String, AddrIdx>>,
 }
 
 impl World {
@@ -38,10 +38,9 @@ impl World {
     }
 
     /// The index of an address given as text (bech32 in any case, base58 as is).
-    pub fn find_address(&self, text: &str) -> Option<u32> {
-        let index = self.index.get_or_init(|| {
-            (0..self.chain.addresses.len() as u32).map(|a| (self.chain.address_string(a), a)).collect()
-        });
+    pub fn find_address(&self, text: &str) -> Option<AddrIdx> {
+        let index =
+            self.index.get_or_init(|| self.chain.addresses.ids().map(|a| (self.chain.address_string(a), a)).collect());
         index.get(&normalize_address(text)).copied()
     }
 }

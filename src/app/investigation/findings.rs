@@ -5,6 +5,7 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 use offramp_core::case::HintUse;
 use offramp_core::forensics::Explorer;
+use offramp_core::ledger::AddrIdx;
 use offramp_core::score::Report;
 use offramp_core::text::same;
 
@@ -136,8 +137,8 @@ pub fn highlighted_hops(graph: &mut Graph) -> Vec<(String, String)> {
 
 /// Every hop between the given addresses: `a → b` wherever a transaction spends from `a` and
 /// pays `b`. Selecting the addresses of a path, branches and all, gives its hops.
-pub fn hops_between(explorer: &Explorer, addresses: &[u32]) -> Vec<(String, String)> {
-    let set: std::collections::BTreeSet<u32> = addresses.iter().copied().collect();
+pub fn hops_between(explorer: &Explorer, addresses: &[AddrIdx]) -> Vec<(String, String)> {
+    let set: std::collections::BTreeSet<AddrIdx> = addresses.iter().copied().collect();
     let c = &explorer.chain;
     let mut hops = Vec::new();
     for &a in &set {
@@ -145,10 +146,10 @@ pub fn hops_between(explorer: &Explorer, addresses: &[u32]) -> Vec<(String, Stri
             if explorer.flows(a, t).1 == 0 {
                 continue;
             }
-            let r = &c.txs[t as usize];
-            for o in &c.outputs[r.outputs()] {
-                if o.addr != a && set.contains(&o.addr) {
-                    hops.push((c.address_string(a), c.address_string(o.addr)));
+            let r = &c.txs[t];
+            for b in c.outputs[r.outputs()].iter().filter_map(|o| o.addr()) {
+                if b != a && set.contains(&b) {
+                    hops.push((c.address_string(a), c.address_string(b)));
                 }
             }
         }
@@ -159,7 +160,7 @@ pub fn hops_between(explorer: &Explorer, addresses: &[u32]) -> Vec<(String, Stri
 }
 
 /// The addresses the selection stands for (a folded cluster: its members on the board).
-fn selected_addresses(graph: &Graph) -> Vec<u32> {
+fn selected_addresses(graph: &Graph) -> Vec<AddrIdx> {
     use offramp_core::board::NodeRef;
     let mut out = Vec::new();
     for k in &graph.board.selected {

@@ -5,6 +5,7 @@ use bevy_egui::egui;
 use offramp_core::board::{NodeRef, Side, Tag};
 use offramp_core::forensics::index::Sweep;
 use offramp_core::forensics::{change, coinjoin};
+use offramp_core::ledger::{AddrIdx, TxIdx};
 use offramp_core::scenario::Category;
 use offramp_core::time::format_instant;
 
@@ -115,7 +116,7 @@ fn actions(ui: &mut egui::Ui, k: NodeRef, out: &mut Vec<GraphAction>) {
     });
 }
 
-fn address(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, a: u32, out: &mut Vec<GraphAction>) {
+fn address(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, a: AddrIdx, out: &mut Vec<GraphAction>) {
     let ex = &case.explorer;
     let v = ex.address_view(a);
     ui.label(egui::RichText::new(&v.address).monospace().strong());
@@ -156,7 +157,7 @@ fn address(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, a: u32, out: &mut 
     }
 }
 
-fn transaction(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, t: u32, out: &mut Vec<GraphAction>) {
+fn transaction(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, t: TxIdx, out: &mut Vec<GraphAction>) {
     let ex = &case.explorer;
     let v = ex.tx_view(t);
     ui.label(egui::RichText::new(&v.txid).monospace().strong());
@@ -206,7 +207,7 @@ fn transaction(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, t: u32, out: &
 
 /// Where the coins of an address went: for a deposit address, the sweep into the service's
 /// wallet ("swept into CoinBay hot wallet"), named by public label or by the trainee's tag.
-fn swept(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, a: u32, out: &mut Vec<GraphAction>) {
+fn swept(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, a: AddrIdx, out: &mut Vec<GraphAction>) {
     let sweeps = case.explorer.swept_to(a);
     if sweeps.is_empty() {
         return;
@@ -313,7 +314,7 @@ fn flow_row(
     });
 }
 
-fn cluster(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, r: u32) {
+fn cluster(ui: &mut egui::Ui, case: &Evidence, graph: &Graph, r: AddrIdx) {
     let v = case.clusters.view(&case.explorer, r);
     ui.strong(format!("Cluster of {} addresses", v.size));
     ui.label(format!("{} of them on the board", graph.board.members_on_board(r).len()));

@@ -7,6 +7,7 @@ use offramp_core::board::NodeRef;
 use offramp_core::forensics::follow::{self, FollowOptions, FollowResult, Start};
 use offramp_core::forensics::path::{self, Hop, PathOptions, PathResult, Target};
 use offramp_core::forensics::taint::{self, Direction, Method, TraceOptions, TraceResult};
+use offramp_core::ledger::AddrIdx;
 use offramp_core::scenario::Category;
 use offramp_core::time::format_instant;
 
@@ -19,12 +20,12 @@ pub use offramp_core::format::{points, short_id as short};
 #[derive(Message, Debug, Clone)]
 pub enum ToolRun {
     Trace {
-        from: u32,
+        from: AddrIdx,
         opts: TraceOptions,
     },
     /// A path to an address given as text, or to the nearest address of a category.
     Path {
-        from: u32,
+        from: AddrIdx,
         to: Result<Category, String>,
         opts: PathOptions,
     },

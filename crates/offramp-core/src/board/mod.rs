@@ -16,7 +16,7 @@ use crate::forensics::cluster::Clusters;
 use crate::forensics::path::Hop;
 use crate::forensics::taint::TraceResult;
 use crate::forensics::{Explorer, LookupError};
-use crate::ledger::NONE;
+use crate::ledger::{AddrIdx, InputRecord, OutputRecord, TxIdx};
 use crate::vocab::Category;
 
 pub use layout::{IDEAL_EDGE, Layout};
@@ -32,9 +32,9 @@ pub const UNDO_DEPTH: usize = 200;
 /// representative address).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NodeRef {
-    Addr(u32),
-    Tx(u32),
-    Cluster(u32),
+    Addr(AddrIdx),
+    Tx(TxIdx),
+    Cluster(AddrIdx),
 }
 
 /// Which way to expand or collapse: towards where the funds came from, or where they went.
@@ -65,10 +65,10 @@ pub struct Expanded {
 /// Everything undo restores.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct State {
-    addrs: BTreeSet<u32>,
-    txs: BTreeSet<u32>,
+    addrs: BTreeSet<AddrIdx>,
+    txs: BTreeSet<TxIdx>,
     /// Representatives of the clusters shown folded.
-    folded: BTreeSet<u32>,
+    folded: BTreeSet<AddrIdx>,
     pos: HashMap<NodeRef, [f32; 2]>,
     pinned: BTreeSet<NodeRef>,
     tags: BTreeMap<NodeRef, Tag>,
@@ -184,8 +184,8 @@ impl Board {
     }
 
     /// The node that shows an address: its folded cluster, or itself.
-    pub fn node_of_addr(&self, a: u32) -> NodeRef {
-        let r = self.clusters.root[a as usize];
+    pub fn node_of_addr(&self, a: AddrIdx) -> NodeRef {
+        let r = self.clusters.root[a.index()];
         if self.state.folded.contains(&r) { NodeRef::Cluster(r) } else { NodeRef::Addr(a) }
     }
 
@@ -320,24 +320,24 @@ impl Board {
                 }
             }
             NodeRef::Tx(t) => {
-                let r = &c.txs[t as usize];
-                let addrs: Vec<u32> = match side {
+                let r = &c.txs[t];
+                let addrs: Vec<AddrIdx> = match side {
                     Side::Inputs => c.inputs[r.inputs()]
                         .iter()
-                        .filter(|i| i.prev != NONE)
-                        .map(|i| c.outputs[i.prev as usize].addr)
+                        .filter_map(InputRecord::prev)
+                        .filter_map(|p| c.outputs[p].addr())
                         .collect(),
-                    Side::Outputs => c.outputs[r.outputs()].iter().map(|o| o.addr).collect(),
+                    Side::Outputs => c.outputs[r.outputs()].iter().filter_map(OutputRecord::addr).collect(),
                 };
                 let mut seen = BTreeSet::new();
                 for a in addrs {
-                    if a != NONE && seen.insert(a) {
+                    if seen.insert(a) {
                         out.push(NodeRef::Addr(a));
                     }
                 }
             }
             NodeRef::Cluster(r) => {
-                let members: Vec<u32> = self.members_on_board(r);
+                let members: Vec<AddrIdx> = self.members_on_board(r);
                 let mut seen = BTreeSet::new();
                 for m in members {
                     for n in self.neighbours(NodeRef::Addr(m), side) {
@@ -353,7 +353,7 @@ impl Board {
     }
 
     /// The members of a cluster that are on the board.
-    pub fn members_on_board(&self, root: u32) -> Vec<u32> {
+    pub fn members_on_board(&self, root: AddrIdx) -> Vec<AddrIdx> {
         self.clusters.members(root).iter().copied().filter(|m| self.state.addrs.contains(m)).collect()
     }
 
@@ -445,8 +445,8 @@ impl Board {
 
     /// Folds the cluster of an address (every member on the board becomes one node at their
     /// centre). Returns the cluster node, or `None` for an address alone in its cluster.
-    pub fn fold(&mut self, addr: u32) -> Option<NodeRef> {
-        let r = self.clusters.root[addr as usize];
+    pub fn fold(&mut self, addr: AddrIdx) -> Option<NodeRef> {
+        let r = self.clusters.root[addr.index()];
         if self.clusters.members(r).len() < 2 || self.state.folded.contains(&r) {
             return self.state.folded.contains(&r).then_some(NodeRef::Cluster(r));
         }
@@ -471,7 +471,7 @@ impl Board {
     }
 
     /// Unfolds a cluster: its members on the board show again where they were.
-    pub fn unfold(&mut self, root: u32) -> bool {
+    pub fn unfold(&mut self, root: AddrIdx) -> bool {
         if !self.state.folded.contains(&root) {
             return false;
         }
@@ -566,12 +566,14 @@ impl Board {
         let mut reached: Vec<_> = result.reached.iter().filter(|r| !r.path.is_empty()).collect();
         reached.sort_by(|a, b| b.amount.cmp(&a.amount).then_with(|| a.address.cmp(&b.address)));
         for r in reached.into_iter().take(top) {
-            let txs: Vec<u32> = r.path.iter().filter_map(|t| ex.txid(t).ok()).collect();
+            let txs: Vec<TxIdx> = r.path.iter().filter_map(|t| ex.txid(t).ok()).collect();
             for w in txs.windows(2) {
                 let (t0, t1) = (w[0], w[1]);
-                for out in &c.outputs[c.txs[t0 as usize].outputs()] {
-                    if out.spent_by != NONE && c.inputs[out.spent_by as usize].tx == t1 && out.addr != NONE {
-                        keys.push(NodeRef::Addr(out.addr));
+                for out in &c.outputs[c.txs[t0].outputs()] {
+                    if let (Some(sp), Some(a)) = (out.spent_by(), out.addr())
+                        && c.inputs[sp].tx == t1
+                    {
+                        keys.push(NodeRef::Addr(a));
                     }
                 }
             }
@@ -645,7 +647,7 @@ impl Board {
         let c = &self.explorer.chain;
         match key {
             NodeRef::Addr(a) | NodeRef::Cluster(a) => c.address_string(a),
-            NodeRef::Tx(t) => c.txs[t as usize].txid().to_string(),
+            NodeRef::Tx(t) => c.txs[t].txid().to_string(),
         }
     }
 }

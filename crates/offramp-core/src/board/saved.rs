@@ -84,7 +84,7 @@ impl Board {
 
     fn key_of(&self, id: &str) -> Option<NodeRef> {
         if let Some(a) = id.strip_prefix(CLUSTER) {
-            return self.explorer.address(a).ok().map(|a| NodeRef::Cluster(self.clusters.root[a as usize]));
+            return self.explorer.address(a).ok().map(|a| NodeRef::Cluster(self.clusters.root[a.index()]));
         }
         if let Ok(a) = self.explorer.address(id) {
             return Some(NodeRef::Addr(a));
@@ -116,7 +116,7 @@ impl Board {
         for n in &saved.folded {
             match self.explorer.address(&n.id) {
                 Ok(a) => {
-                    let k = NodeRef::Cluster(self.clusters.root[a as usize]);
+                    let k = NodeRef::Cluster(self.clusters.root[a.index()]);
                     if let NodeRef::Cluster(r) = k {
                         st.folded.insert(r);
                     }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::{Board, NodeRef};
-use crate::ledger::NONE;
+use crate::ledger::{AddrIdx, InputRecord};
 use crate::vocab::Category;
 
 /// One node as drawn.
@@ -65,7 +65,7 @@ impl View {
         let c = &ex.chain;
         let st = &b.state;
         let mut keys: Vec<NodeRef> = Vec::with_capacity(st.addrs.len() + st.txs.len());
-        let mut members: HashMap<u32, usize> = HashMap::new();
+        let mut members: HashMap<AddrIdx, usize> = HashMap::new();
         for &a in &st.addrs {
             match b.node_of_addr(a) {
                 NodeRef::Cluster(r) => *members.entry(r).or_default() += 1,
@@ -102,7 +102,7 @@ impl View {
                     }
                     NodeRef::Tx(t) => {
                         if label.is_empty() {
-                            label = short(&c.txs[t as usize].txid().to_string());
+                            label = short(&c.txs[t].txid().to_string());
                         }
                         (Some(ex.time(t)), 1, TX_RADIUS)
                     }
@@ -151,19 +151,16 @@ impl View {
         };
         for &t in &st.txs {
             let ti = index[&NodeRef::Tx(t)];
-            let r = &c.txs[t as usize];
-            for i in &c.inputs[r.inputs()] {
-                if i.prev == NONE {
-                    continue;
-                }
-                let o = &c.outputs[i.prev as usize];
-                if o.addr != NONE && st.addrs.contains(&o.addr) {
-                    add(index[&b.node_of_addr(o.addr)], ti, o.value);
+            let r = &c.txs[t];
+            for p in c.inputs[r.inputs()].iter().filter_map(InputRecord::prev) {
+                let o = &c.outputs[p];
+                if let Some(a) = o.addr().filter(|a| st.addrs.contains(a)) {
+                    add(index[&b.node_of_addr(a)], ti, o.value);
                 }
             }
             for o in &c.outputs[r.outputs()] {
-                if o.addr != NONE && st.addrs.contains(&o.addr) {
-                    add(ti, index[&b.node_of_addr(o.addr)], o.value);
+                if let Some(a) = o.addr().filter(|a| st.addrs.contains(a)) {
+                    add(ti, index[&b.node_of_addr(a)], o.value);
                 }
             }
         }

@@ -10,7 +10,7 @@ use super::change::{self, Heuristic};
 use super::cluster::{ClusterOptions, Clusters};
 use super::coinjoin;
 use super::index::Explorer;
-use crate::ledger::NONE;
+use crate::ledger::{AddrIdx, OutputRecord};
 use crate::scenario::{Action, EntityIdx, EntityKind};
 use crate::truth::{Operation, Purpose};
 use crate::world::World;
@@ -66,8 +66,8 @@ pub struct Report {
 pub fn report(world: &World, ex: &Explorer) -> Report {
     let c = &ex.chain;
     let t = &world.truth;
-    let owner = |a: u32| {
-        let x = t.addresses[a as usize];
+    let owner = |a: AddrIdx| {
+        let x = t.addresses[a];
         (x.entity, x.member)
     };
     let sc = &world.scenario;
@@ -83,18 +83,18 @@ pub fn report(world: &World, ex: &Explorer) -> Report {
     let mut cases = 0usize;
     let (mut cj_calls, mut cj_right, mut cj_cases) = (0, 0, 0);
     let (mut mx_calls, mut mx_right, mut mx_cases) = (0, 0, 0);
-    for (i, r) in c.txs.iter().enumerate() {
-        let tx = i as u32;
+    for (tx, r) in c.txs.iter_ids() {
         if r.is_coinbase(&c.inputs) {
             continue;
         }
-        let purpose = t.purposes[i];
+        let purpose = t.purposes[tx];
         let truly_cj = is_coinjoin(purpose);
         let detected_cj = coinjoin::coinjoin(ex, tx).is_some();
         cj_cases += truly_cj as usize;
         cj_calls += detected_cj as usize;
         cj_right += (truly_cj && detected_cj) as usize;
-        let payer = owner(c.outputs[c.inputs[r.first_input as usize].prev as usize].addr);
+        let paid_from = c.inputs[r.first_input].prev().expect("not a coinbase");
+        let payer = owner(c.outputs[paid_from].addr().expect("a spent output pays an address"));
         let truly_mx =
             is_mixer_entity(payer.0) && matches!(purpose, Purpose::Service(Operation::MixerPayout) | Purpose::Story(_));
         let detected_mx = coinjoin::mixer_payout(ex, tx).is_some();
@@ -104,12 +104,8 @@ pub fn report(world: &World, ex: &Explorer) -> Report {
         if truly_cj {
             continue;
         }
-        let outs: Vec<(u32, u32)> = c.outputs[r.outputs()]
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| o.addr != NONE)
-            .map(|(k, o)| (k as u32, o.addr))
-            .collect();
+        let outs: Vec<(u32, AddrIdx)> =
+            c.outputs[r.outputs()].iter().enumerate().filter_map(|(k, o)| o.addr().map(|a| (k as u32, a))).collect();
         if outs.len() < 2 {
             continue;
         }
@@ -139,24 +135,22 @@ pub fn report(world: &World, ex: &Explorer) -> Report {
     change_scores.push(Score::new("combined", n, k, cases));
     // Clusters.
     let mut used = vec![false; c.addresses.len()];
-    for o in &c.outputs {
-        if o.addr != NONE {
-            used[o.addr as usize] = true;
-        }
+    for a in c.outputs.iter().filter_map(OutputRecord::addr) {
+        used[a.index()] = true;
     }
     let cluster_score = |name: &str, cl: &Clusters| {
         let mut clusters = 0;
         let (mut pure, mut clustered) = (0usize, 0usize);
         let mut best_of_owner: HashMap<(EntityIdx, u32), usize> = HashMap::new();
         let mut size_of_owner: HashMap<(EntityIdx, u32), usize> = HashMap::new();
-        for a in 0..c.addresses.len() as u32 {
-            if used[a as usize] {
+        for a in c.addresses.ids() {
+            if used[a.index()] {
                 *size_of_owner.entry(owner(a)).or_default() += 1;
             }
-            if cl.root[a as usize] != a {
+            if cl.root[a.index()] != a {
                 continue;
             }
-            let members: Vec<u32> = cl.members(a).iter().copied().filter(|&m| used[m as usize]).collect();
+            let members: Vec<AddrIdx> = cl.members(a).iter().copied().filter(|&m| used[m.index()]).collect();
             let mut by_owner: HashMap<(EntityIdx, u32), usize> = HashMap::new();
             for &m in &members {
                 *by_owner.entry(owner(m)).or_default() += 1;

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::coinjoin::round_btc;
 use super::index::Explorer;
-use crate::ledger::NONE;
+use crate::ledger::{AddrIdx, TxIdx};
 use crate::vocab::ScriptType;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
@@ -74,34 +74,36 @@ pub struct Verdict {
 }
 
 /// The wallet fingerprint of a transaction: version, whether it sets a locktime, RBF.
-pub fn fingerprint(ex: &Explorer, t: u32) -> (i32, bool, bool) {
+pub fn fingerprint(ex: &Explorer, t: TxIdx) -> (i32, bool, bool) {
     let c = &ex.chain;
-    let r = &c.txs[t as usize];
+    let r = &c.txs[t];
     let rbf = c.inputs[r.inputs()].iter().any(|i| i.sequence < 0xffff_fffe);
     (r.version, r.locktime != 0, rbf)
 }
 
 /// Runs every heuristic on transaction `t` (a payment: not a coinbase, two or more outputs).
-pub fn detect(ex: &Explorer, t: u32) -> Verdict {
+pub fn detect(ex: &Explorer, t: TxIdx) -> Verdict {
     let c = &ex.chain;
-    let r = &c.txs[t as usize];
+    let r = &c.txs[t];
     let mut votes = Vec::new();
-    let outs: Vec<(u32, u64, u32)> = c.outputs[r.outputs()]
+    let outs: Vec<(u32, u64, AddrIdx)> = c.outputs[r.outputs()]
         .iter()
         .enumerate()
-        .filter(|(_, o)| o.addr != NONE)
-        .map(|(k, o)| (k as u32, o.value, o.addr))
+        .filter_map(|(k, o)| o.addr().map(|a| (k as u32, o.value, a)))
         .collect();
     if r.is_coinbase(&c.inputs) || outs.len() < 2 {
         return Verdict { votes, change: None, confidence: 0.0 };
     }
-    let ins: Vec<(u64, u32)> = c.inputs[r.inputs()]
+    let ins: Vec<(u64, AddrIdx)> = c.inputs[r.inputs()]
         .iter()
-        .map(|i| (c.outputs[i.prev as usize].value, c.outputs[i.prev as usize].addr))
+        .map(|i| {
+            let o = &c.outputs[i.prev().expect("not a coinbase")];
+            (o.value, o.addr().expect("a spent output pays an address"))
+        })
         .collect();
-    let kind = |a: u32| c.addresses[a as usize].kind();
-    let only = |pred: &dyn Fn(&(u32, u64, u32)) -> bool| -> Option<(u32, u64, u32)> {
-        let hits: Vec<&(u32, u64, u32)> = outs.iter().filter(|o| pred(o)).collect();
+    let kind = |a: AddrIdx| c.addresses[a].kind();
+    let only = |pred: &dyn Fn(&(u32, u64, AddrIdx)) -> bool| -> Option<(u32, u64, AddrIdx)> {
+        let hits: Vec<&(u32, u64, AddrIdx)> = outs.iter().filter(|o| pred(o)).collect();
         (hits.len() == 1).then(|| *hits[0])
     };
     if let Some((v, ..)) = only(&|o| ins.iter().any(|i| i.1 == o.2)) {
@@ -163,11 +165,10 @@ pub fn detect(ex: &Explorer, t: u32) -> Verdict {
         });
     }
     let fp = fingerprint(ex, t);
-    let spent_like = |o: &(u32, u64, u32)| {
-        let out = &c.outputs[(r.first_output + o.0) as usize];
-        out.spent_by != NONE && fingerprint(ex, c.inputs[out.spent_by as usize].tx) == fp
+    let spent_like = |o: &(u32, u64, AddrIdx)| {
+        c.outputs[r.output(o.0)].spent_by().is_some_and(|sp| fingerprint(ex, c.inputs[sp].tx) == fp)
     };
-    let spent_any = outs.iter().filter(|o| c.outputs[(r.first_output + o.0) as usize].spent_by != NONE).count();
+    let spent_any = outs.iter().filter(|o| c.outputs[r.output(o.0)].spent_by().is_some()).count();
     if spent_any >= 2
         && let Some((v, ..)) = only(&spent_like)
     {

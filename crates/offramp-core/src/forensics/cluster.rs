@@ -7,12 +7,12 @@ use serde::Serialize;
 use super::change;
 use super::coinjoin;
 use super::index::{Explorer, Label};
-use crate::ledger::NONE;
+use crate::ledger::{AddrIdx, InputRecord, TxIdx};
 
 /// Clusters of all addresses of a chain.
 pub struct Clusters {
-    /// The representative (smallest address index) of each address's cluster.
-    pub root: Vec<u32>,
+    /// The representative (smallest address) of each address's cluster, by address.
+    pub root: Vec<AddrIdx>,
     /// Cluster members grouped by representative, made on first use.
     groups: std::sync::OnceLock<Groups>,
 }
@@ -20,7 +20,7 @@ pub struct Clusters {
 /// `members[start[r]..start[r+1]]` are the addresses whose representative is `r`.
 struct Groups {
     start: Vec<u32>,
-    members: Vec<u32>,
+    members: Vec<AddrIdx>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -29,20 +29,20 @@ pub struct ClusterOptions {
     pub merge_change: Option<f64>,
 }
 
-fn find(parent: &mut [u32], mut x: u32) -> u32 {
-    while parent[x as usize] != x {
-        let p = parent[x as usize];
-        parent[x as usize] = parent[p as usize];
+fn find(parent: &mut [AddrIdx], mut x: AddrIdx) -> AddrIdx {
+    while parent[x.index()] != x {
+        let p = parent[x.index()];
+        parent[x.index()] = parent[p.index()];
         x = p;
     }
     x
 }
 
-fn union(parent: &mut [u32], a: u32, b: u32) {
+fn union(parent: &mut [AddrIdx], a: AddrIdx, b: AddrIdx) {
     let (ra, rb) = (find(parent, a), find(parent, b));
     if ra != rb {
         let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-        parent[hi as usize] = lo;
+        parent[hi.index()] = lo;
     }
 }
 
@@ -50,30 +50,33 @@ impl Clusters {
     /// Clusters every address of the explorer's chain.
     pub fn build(ex: &Explorer, opts: ClusterOptions) -> Clusters {
         let c = &ex.chain;
-        let n = c.addresses.len();
-        let mut parent: Vec<u32> = (0..n as u32).collect();
-        for (t, r) in c.txs.iter().enumerate() {
+        let mut parent: Vec<AddrIdx> = c.addresses.ids().collect();
+        // The address whose coin an input (not a coinbase's) spends.
+        let payer = |i: &InputRecord| -> AddrIdx {
+            c.outputs[i.prev().expect("not a coinbase")].addr().expect("a spent output pays an address")
+        };
+        for (t, r) in c.txs.iter_ids() {
             if r.n_inputs < 2 && opts.merge_change.is_none() {
                 continue;
             }
-            if r.is_coinbase(&c.inputs) || coinjoin::coinjoin(ex, t as u32).is_some() {
+            if r.is_coinbase(&c.inputs) || coinjoin::coinjoin(ex, t).is_some() {
                 continue;
             }
-            let first = c.outputs[c.inputs[r.first_input as usize].prev as usize].addr;
-            for i in &c.inputs[r.inputs()][1..] {
-                union(&mut parent, first, c.outputs[i.prev as usize].addr);
+            let ins = &c.inputs[r.inputs()];
+            let first = payer(&ins[0]);
+            for i in &ins[1..] {
+                union(&mut parent, first, payer(i));
             }
             if let Some(min) = opts.merge_change {
-                let v = change::detect(ex, t as u32);
-                if let (Some(vout), true) = (v.change, v.confidence >= min) {
-                    let a = c.outputs[(r.first_output + vout) as usize].addr;
-                    if a != NONE {
-                        union(&mut parent, first, a);
-                    }
+                let v = change::detect(ex, t);
+                if let (Some(vout), true) = (v.change, v.confidence >= min)
+                    && let Some(a) = c.outputs[r.output(vout)].addr()
+                {
+                    union(&mut parent, first, a);
                 }
             }
         }
-        let root: Vec<u32> = (0..n as u32).map(|a| find(&mut parent, a)).collect();
+        let root: Vec<AddrIdx> = c.addresses.ids().map(|a| find(&mut parent, a)).collect();
         Clusters { root, groups: std::sync::OnceLock::new() }
     }
 
@@ -83,25 +86,25 @@ impl Clusters {
             let n = self.root.len();
             let mut count = vec![0u32; n + 1];
             for &r in &self.root {
-                count[r as usize + 1] += 1;
+                count[r.index() + 1] += 1;
             }
             for k in 1..=n {
                 count[k] += count[k - 1];
             }
             let mut fill = count.clone();
-            let mut members = vec![0u32; n];
+            let mut members = vec![AddrIdx::new(0); n];
             for (a, &r) in self.root.iter().enumerate() {
-                members[fill[r as usize] as usize] = a as u32;
-                fill[r as usize] += 1;
+                members[fill[r.index()] as usize] = AddrIdx::new(a);
+                fill[r.index()] += 1;
             }
             Groups { start: count, members }
         })
     }
 
     /// Every address in the cluster of `addr`, in index order.
-    pub fn members(&self, addr: u32) -> &[u32] {
+    pub fn members(&self, addr: AddrIdx) -> &[AddrIdx] {
         let g = self.groups();
-        let r = self.root[addr as usize] as usize;
+        let r = self.root[addr.index()].index();
         &g.members[g.start[r] as usize..g.start[r + 1] as usize]
     }
 
@@ -111,26 +114,26 @@ impl Clusters {
     }
 
     /// The cluster of `addr` as a person reads it.
-    pub fn view(&self, ex: &Explorer, addr: u32) -> ClusterView {
+    pub fn view(&self, ex: &Explorer, addr: AddrIdx) -> ClusterView {
         let c = &ex.chain;
         let members = self.members(addr);
         let mut balance = 0u64;
-        let (mut first, mut last) = (u32::MAX, 0u32);
+        let (mut first, mut last): (Option<u32>, u32) = (None, 0);
         let mut labels: Vec<(String, Label)> = Vec::new();
         // A transaction that touches several members is one transaction of the cluster.
-        let mut txs_of_cluster: Vec<u32> = Vec::new();
+        let mut txs_of_cluster: Vec<TxIdx> = Vec::new();
         for &m in members {
             let txs = ex.txs_of(m);
             txs_of_cluster.extend_from_slice(txs);
             if let (Some(&f), Some(&l)) = (txs.first(), txs.last()) {
-                first = first.min(ex.time(f));
+                first = Some(first.map_or(ex.time(f), |x| x.min(ex.time(f))));
                 last = last.max(ex.time(l));
             }
             for &t in txs {
-                let r = &c.txs[t as usize];
+                let r = &c.txs[t];
                 balance += c.outputs[r.outputs()]
                     .iter()
-                    .filter(|o| o.addr == m && o.spent_by == NONE)
+                    .filter(|o| o.addr() == Some(m) && o.spent_by().is_none())
                     .map(|o| o.value)
                     .sum::<u64>();
             }
@@ -146,7 +149,7 @@ impl Clusters {
             members: members.iter().take(MAX_LISTED).map(|&m| c.address_string(m)).collect(),
             balance,
             tx_count: txs_of_cluster.len(),
-            first_seen: (first != u32::MAX).then_some(first),
+            first_seen: first,
             last_seen: (last != 0).then_some(last),
             labels: labels
                 .into_iter()

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::index::Explorer;
-use crate::ledger::NONE;
+use crate::ledger::{AddrIdx, InputRecord, OutputRecord, TxIdx};
 
 /// Fewest equal outputs that make a CoinJoin.
 pub const MIN_EQUAL_OUTPUTS: usize = 3;
@@ -16,10 +16,10 @@ pub struct Evidence {
 }
 
 /// The largest group of outputs with one value: (value, count).
-fn equal_outputs(ex: &Explorer, t: u32) -> (u64, usize) {
+fn equal_outputs(ex: &Explorer, t: TxIdx) -> (u64, usize) {
     let c = &ex.chain;
-    let r = &c.txs[t as usize];
-    let mut values: Vec<u64> = c.outputs[r.outputs()].iter().filter(|o| o.addr != NONE).map(|o| o.value).collect();
+    let r = &c.txs[t];
+    let mut values: Vec<u64> = c.outputs[r.outputs()].iter().filter(|o| o.addr().is_some()).map(|o| o.value).collect();
     values.sort_unstable();
     let mut best = (0, 0);
     let mut k = 0;
@@ -35,9 +35,9 @@ fn equal_outputs(ex: &Explorer, t: u32) -> (u64, usize) {
 
 /// An equal-output CoinJoin: at least three outputs of one value, at least as many inputs as
 /// equal outputs, and the equal outputs paying distinct addresses.
-pub fn coinjoin(ex: &Explorer, t: u32) -> Option<Evidence> {
+pub fn coinjoin(ex: &Explorer, t: TxIdx) -> Option<Evidence> {
     let c = &ex.chain;
-    let r = &c.txs[t as usize];
+    let r = &c.txs[t];
     if r.n_outputs < MIN_EQUAL_OUTPUTS as u32 || r.n_inputs < MIN_EQUAL_OUTPUTS as u32 || r.is_coinbase(&c.inputs) {
         return None;
     }
@@ -45,7 +45,8 @@ pub fn coinjoin(ex: &Explorer, t: u32) -> Option<Evidence> {
     if count < MIN_EQUAL_OUTPUTS || (r.n_inputs as usize) < count.min(5) {
         return None;
     }
-    let mut addrs: Vec<u32> = c.outputs[r.outputs()].iter().filter(|o| o.value == value).map(|o| o.addr).collect();
+    let mut addrs: Vec<Option<AddrIdx>> =
+        c.outputs[r.outputs()].iter().filter(|o| o.value == value).map(OutputRecord::addr).collect();
     addrs.sort_unstable();
     addrs.dedup();
     if addrs.len() < count {
@@ -85,10 +86,10 @@ pub fn round_btc(value: u64) -> bool {
 /// One payout of a custodial mixer's pool: few inputs, two outputs to never-seen addresses,
 /// no round amount, and the change feeding the next payout of the same shape, so that the
 /// payouts form a chain.
-pub fn mixer_payout(ex: &Explorer, t: u32) -> Option<Evidence> {
+pub fn mixer_payout(ex: &Explorer, t: TxIdx) -> Option<Evidence> {
     let mut len = 1;
     // Backward, then forward, along the chain of look-alike payouts.
-    for step in [prev_in_chain as fn(&Explorer, u32) -> Option<u32>, next_in_chain] {
+    for step in [prev_in_chain as fn(&Explorer, TxIdx) -> Option<TxIdx>, next_in_chain] {
         let mut cur = t;
         while let Some(n) = step(ex, cur) {
             len += 1;
@@ -106,40 +107,40 @@ pub fn mixer_payout(ex: &Explorer, t: u32) -> Option<Evidence> {
     })
 }
 
-fn looks_like_payout(ex: &Explorer, t: u32) -> bool {
+fn looks_like_payout(ex: &Explorer, t: TxIdx) -> bool {
     let c = &ex.chain;
-    let r = &c.txs[t as usize];
+    let r = &c.txs[t];
     if r.is_coinbase(&c.inputs) || r.n_outputs != 2 || r.n_inputs > 3 {
         return false;
     }
     c.outputs[r.outputs()]
         .iter()
-        .all(|o| o.addr != NONE && ex.txs_of(o.addr).first() == Some(&t) && !round_btc(o.value))
+        .all(|o| o.addr().is_some_and(|a| ex.txs_of(a).first() == Some(&t)) && !round_btc(o.value))
 }
 
-fn next_in_chain(ex: &Explorer, t: u32) -> Option<u32> {
+fn next_in_chain(ex: &Explorer, t: TxIdx) -> Option<TxIdx> {
     if !looks_like_payout(ex, t) {
         return None;
     }
     let c = &ex.chain;
-    let r = &c.txs[t as usize];
+    let r = &c.txs[t];
     c.outputs[r.outputs()]
         .iter()
-        .filter(|o| o.spent_by != NONE)
-        .map(|o| c.inputs[o.spent_by as usize].tx)
+        .filter_map(OutputRecord::spent_by)
+        .map(|sp| c.inputs[sp].tx)
         .find(|&n| looks_like_payout(ex, n))
 }
 
-fn prev_in_chain(ex: &Explorer, t: u32) -> Option<u32> {
+fn prev_in_chain(ex: &Explorer, t: TxIdx) -> Option<TxIdx> {
     if !looks_like_payout(ex, t) {
         return None;
     }
     let c = &ex.chain;
-    let r = &c.txs[t as usize];
+    let r = &c.txs[t];
     c.inputs[r.inputs()]
         .iter()
-        .filter(|i| i.prev != NONE)
-        .map(|i| c.outputs[i.prev as usize].tx)
+        .filter_map(InputRecord::prev)
+        .map(|p| c.outputs[p].tx)
         .find(|&p| looks_like_payout(ex, p))
 }
 

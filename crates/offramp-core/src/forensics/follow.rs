@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::change::{self, Vote};
 use super::coinjoin;
 use super::index::{Explorer, Label, Payee};
-use crate::ledger::NONE;
+use crate::ledger::{AddrIdx, OutIdx, TxIdx};
 use crate::vocab::Category;
 
 /// The most hops one follow takes: the bound on its work (each hop runs the change heuristics
@@ -23,9 +23,9 @@ pub const DEFAULT_MIN_CONFIDENCE: f64 = 0.5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Start {
     /// The first transaction (in chain order) that spends a coin of this address.
-    Address(u32),
+    Address(AddrIdx),
     /// This transaction.
-    Tx(u32),
+    Tx(TxIdx),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -131,7 +131,7 @@ pub struct FollowResult {
 }
 
 /// The first service label (a category other than unknown) of an address.
-fn service_label(ex: &Explorer, addr: u32) -> Option<&Label> {
+fn service_label(ex: &Explorer, addr: AddrIdx) -> Option<&Label> {
     ex.labels(addr).iter().find(|l| l.category != Category::Unknown)
 }
 
@@ -157,12 +157,11 @@ pub fn follow_change(ex: &Explorer, start: Start, opts: FollowOptions) -> Result
         Start::Address(a) => {
             let text = c.address_string(a);
             let spend = ex.txs_of(a).iter().copied().find(|&t| ex.flows(a, t).1 > 0);
-            (text, spend.map(|t| (t, a)))
+            (text, spend.map(|t| (t, Some(a))))
         }
         Start::Tx(t) => {
-            let r = &c.txs[t as usize];
-            let first = c.inputs[r.first_input as usize].prev;
-            let from = if first == NONE { NONE } else { c.outputs[first as usize].addr };
+            let r = &c.txs[t];
+            let from = c.inputs[r.first_input].prev().and_then(|p| c.outputs[p].addr());
             (r.txid().to_string(), Some((t, from)))
         }
     };
@@ -178,15 +177,15 @@ pub fn follow_change(ex: &Explorer, start: Start, opts: FollowOptions) -> Result
         if hops.len() >= opts.max_hops {
             break Stop::MaxHops { hops: hops.len() };
         }
-        let r = &c.txs[t as usize];
+        let r = &c.txs[t];
         let txid = r.txid().to_string();
         if let Some(e) = coinjoin::coinjoin(ex, t).or_else(|| coinjoin::mixer_payout(ex, t)) {
             break Stop::Mixing { txid, kind: e.kind.to_string() };
         }
-        let with_address: Vec<u32> =
-            r.outputs().map(|o| o as u32).filter(|&o| c.outputs[o as usize].addr != NONE).collect();
-        let (vout, confidence, votes) = if let [only] = with_address.as_slice() {
-            (only - r.first_output, 1.0, Vec::new())
+        let with_address: Vec<(OutIdx, AddrIdx)> =
+            r.outputs().filter_map(|o| c.outputs[o].addr().map(|a| (o, a))).collect();
+        let (vout, confidence, votes) = if let [(only, _)] = with_address.as_slice() {
+            (r.vout(*only), 1.0, Vec::new())
         } else {
             let v = change::detect(ex, t);
             match v.change {
@@ -202,37 +201,35 @@ pub fn follow_change(ex: &Explorer, start: Start, opts: FollowOptions) -> Result
                 Some(k) => (k, v.confidence, v.votes),
             }
         };
-        let change_out = r.first_output + vout;
-        let co = c.outputs[change_out as usize];
+        let change_out = r.output(vout);
+        let co = c.outputs[change_out];
+        let co_addr = co.addr().expect("the change is an output with an address");
         let peels: Vec<Payee> = with_address
             .iter()
-            .filter(|&&o| o != change_out)
-            .map(|&o| {
-                let a = c.outputs[o as usize].addr;
-                Payee {
-                    address: c.address_string(a),
-                    value: c.outputs[o as usize].value,
-                    labels: ex.labels(a).to_vec(),
-                }
+            .filter(|&&(o, _)| o != change_out)
+            .map(|&(o, a)| Payee {
+                address: c.address_string(a),
+                value: c.outputs[o].value,
+                labels: ex.labels(a).to_vec(),
             })
             .collect();
         hops.push(FollowHop {
             txid,
             height: r.height,
             time: ex.time(t),
-            from: if from == NONE { String::from("(coinbase)") } else { c.address_string(from) },
+            from: from.map_or_else(|| String::from("(coinbase)"), |a| c.address_string(a)),
             vout,
-            change_address: c.address_string(co.addr),
+            change_address: c.address_string(co_addr),
             change_value: co.value,
             confidence,
             votes,
             peeled: peels.iter().map(|p| p.value).sum(),
             peels,
         });
-        if let Some(l) = service_label(ex, co.addr) {
-            break Stop::Labelled { address: c.address_string(co.addr), label: l.label.clone(), category: l.category };
+        if let Some(l) = service_label(ex, co_addr) {
+            break Stop::Labelled { address: c.address_string(co_addr), label: l.label.clone(), category: l.category };
         }
-        next = (co.spent_by != NONE).then(|| (c.inputs[co.spent_by as usize].tx, co.addr));
+        next = co.spent_by().map(|sp| (c.inputs[sp].tx, Some(co_addr)));
     };
     let peeled = hops.iter().map(|h| h.peeled).sum();
     Ok(FollowResult { start: start_text, min_confidence: opts.min_confidence, hops, stop, peeled })

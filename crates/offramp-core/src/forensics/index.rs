@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::intel::Tag;
-use crate::ledger::{Chain, NONE, Table};
+use crate::ledger::{AddrIdx, Chain, IdRange, InputRecord, Table, TxIdx};
 use crate::time::format_instant;
 use crate::vocab::{Category, Network, ScriptType};
 
@@ -86,7 +86,7 @@ pub struct Label {
 /// The explorer over one chain.
 pub struct Explorer {
     pub chain: Arc<Chain>,
-    labels: HashMap<u32, Vec<Label>>,
+    labels: HashMap<AddrIdx, Vec<Label>>,
     /// (time, USD) price points (hourly in a generated world), sorted by time.
     prices: Vec<(i64, f64)>,
     /// How the tables are looked up; built here, or read from an index file ([`super::store`]).
@@ -98,11 +98,11 @@ pub struct Explorer {
 pub(super) struct Lookup {
     /// For each address, the distinct transactions that touch it: `addr_txs[addr_start[a]..addr_start[a+1]]`.
     pub addr_start: Table<u32>,
-    pub addr_txs: Table<u32>,
-    /// Address indices sorted by (type, payload), for lookups.
-    pub by_payload: Table<u32>,
-    /// Transaction indices sorted by txid.
-    pub by_txid: Table<u32>,
+    pub addr_txs: Table<TxIdx>,
+    /// Addresses sorted by (type, payload), for lookups.
+    pub by_payload: Table<AddrIdx>,
+    /// Transactions sorted by txid.
+    pub by_txid: Table<TxIdx>,
 }
 
 /// One line of an address's history.
@@ -214,23 +214,22 @@ impl Lookup {
     pub(super) fn build(chain: &Chain) -> Lookup {
         let n_addr = chain.addresses.len();
         // Count, then fill, the distinct transactions of each address (chain order).
-        let mut last = vec![NONE; n_addr];
+        let mut last: Vec<Option<TxIdx>> = vec![None; n_addr];
         let mut count = vec![0u32; n_addr + 1];
-        let touch = |t: u32, a: u32, last: &mut [u32], f: &mut dyn FnMut(u32)| {
-            if a != NONE && last[a as usize] != t {
-                last[a as usize] = t;
+        let touch = |t: TxIdx, a: Option<AddrIdx>, last: &mut [Option<TxIdx>], f: &mut dyn FnMut(AddrIdx)| {
+            if let Some(a) = a
+                && last[a.index()] != Some(t)
+            {
+                last[a.index()] = Some(t);
                 f(a);
             }
         };
-        for (t, r) in chain.txs.iter().enumerate() {
-            let t = t as u32;
-            for i in &chain.inputs[r.inputs()] {
-                if i.prev != NONE {
-                    touch(t, chain.outputs[i.prev as usize].addr, &mut last, &mut |a| count[a as usize + 1] += 1);
-                }
+        for (t, r) in chain.txs.iter_ids() {
+            for p in chain.inputs[r.inputs()].iter().filter_map(InputRecord::prev) {
+                touch(t, chain.outputs[p].addr(), &mut last, &mut |a| count[a.index() + 1] += 1);
             }
             for o in &chain.outputs[r.outputs()] {
-                touch(t, o.addr, &mut last, &mut |a| count[a as usize + 1] += 1);
+                touch(t, o.addr(), &mut last, &mut |a| count[a.index() + 1] += 1);
             }
         }
         for k in 1..count.len() {
@@ -238,33 +237,29 @@ impl Lookup {
         }
         let addr_start = count;
         let mut fill = addr_start.clone();
-        let mut addr_txs = vec![0u32; *addr_start.last().unwrap_or(&0) as usize];
-        last.iter_mut().for_each(|x| *x = NONE);
-        for (t, r) in chain.txs.iter().enumerate() {
-            let t = t as u32;
-            let mut put = |a: u32| {
-                addr_txs[fill[a as usize] as usize] = t;
-                fill[a as usize] += 1;
+        let mut addr_txs = vec![TxIdx::new(0); *addr_start.last().unwrap_or(&0) as usize];
+        last.iter_mut().for_each(|x| *x = None);
+        for (t, r) in chain.txs.iter_ids() {
+            let mut put = |a: AddrIdx| {
+                addr_txs[fill[a.index()] as usize] = t;
+                fill[a.index()] += 1;
             };
-            for i in &chain.inputs[r.inputs()] {
-                if i.prev != NONE {
-                    touch(t, chain.outputs[i.prev as usize].addr, &mut last, &mut put);
-                }
+            for p in chain.inputs[r.inputs()].iter().filter_map(InputRecord::prev) {
+                touch(t, chain.outputs[p].addr(), &mut last, &mut put);
             }
             for o in &chain.outputs[r.outputs()] {
-                touch(t, o.addr, &mut last, &mut put);
+                touch(t, o.addr(), &mut last, &mut put);
             }
         }
         // Sort compact (key, index) pairs, not indices by a key read from the tables: the
         // tables are large and the reads would be random.
-        let mut keyed: Vec<([u8; 33], u32)> =
-            chain.addresses.iter().enumerate().map(|(i, a)| (address_key(a.kind(), &a.payload), i as u32)).collect();
+        let mut keyed: Vec<([u8; 33], AddrIdx)> =
+            chain.addresses.iter_ids().map(|(i, a)| (address_key(a.kind(), &a.payload), i)).collect();
         keyed.sort_unstable();
-        let by_payload: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
-        let mut keyed: Vec<(bitcoin::Txid, u32)> =
-            chain.txs.iter().enumerate().map(|(i, t)| (t.txid(), i as u32)).collect();
+        let by_payload: Vec<AddrIdx> = keyed.into_iter().map(|(_, i)| i).collect();
+        let mut keyed: Vec<(bitcoin::Txid, TxIdx)> = chain.txs.iter_ids().map(|(i, t)| (t.txid(), i)).collect();
         keyed.sort_unstable();
-        let by_txid: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
+        let by_txid: Vec<TxIdx> = keyed.into_iter().map(|(_, i)| i).collect();
         Lookup {
             addr_start: addr_start.into(),
             addr_txs: addr_txs.into(),
@@ -294,19 +289,19 @@ impl Explorer {
     }
 
     /// Adds a label to an address (a trainee's tag, a piece of intel).
-    pub fn add_label(&mut self, addr: u32, label: Label) {
+    pub fn add_label(&mut self, addr: AddrIdx, label: Label) {
         let v = self.labels.entry(addr).or_default();
         if !v.contains(&label) {
             v.push(label);
         }
     }
 
-    pub fn labels(&self, addr: u32) -> &[Label] {
+    pub fn labels(&self, addr: AddrIdx) -> &[Label] {
         self.labels.get(&addr).map_or(&[], Vec::as_slice)
     }
 
     /// The first label of a category on an address.
-    pub fn category(&self, addr: u32) -> Option<Category> {
+    pub fn category(&self, addr: AddrIdx) -> Option<Category> {
         self.labels(addr).first().map(|l| l.category)
     }
 
@@ -314,7 +309,7 @@ impl Explorer {
     ///
     /// # Errors
     /// A [`LookupError`] saying whether the text is no address, another network's, or absent.
-    pub fn address(&self, text: &str) -> Result<u32, LookupError> {
+    pub fn address(&self, text: &str) -> Result<AddrIdx, LookupError> {
         let t = text.trim();
         let addr = parse_address(t, self.chain.network)?;
         let Some(info) = crate::ledger::AddrInfo::from_script(&addr.script_pubkey()) else {
@@ -324,9 +319,7 @@ impl Explorer {
         let want = address_key(info.kind(), &info.payload);
         self.lookup
             .by_payload
-            .binary_search_by_key(&want, |&a| {
-                address_key(c.addresses[a as usize].kind(), &c.addresses[a as usize].payload)
-            })
+            .binary_search_by_key(&want, |&a| address_key(c.addresses[a].kind(), &c.addresses[a].payload))
             .map(|i| self.lookup.by_payload[i])
             .map_err(|_| LookupError::UnknownAddress(t.to_string()))
     }
@@ -335,12 +328,12 @@ impl Explorer {
     ///
     /// # Errors
     /// [`LookupError::BadTxid`] or [`LookupError::UnknownTxid`].
-    pub fn txid(&self, text: &str) -> Result<u32, LookupError> {
+    pub fn txid(&self, text: &str) -> Result<TxIdx, LookupError> {
         let t = text.trim();
         let txid = bitcoin::Txid::from_str(t).map_err(|_| LookupError::BadTxid(t.to_string()))?;
         self.lookup
             .by_txid
-            .binary_search_by_key(&txid, |&k| self.chain.txs[k as usize].txid())
+            .binary_search_by_key(&txid, |&k| self.chain.txs[k].txid())
             .map(|i| self.lookup.by_txid[i])
             .map_err(|_| LookupError::UnknownTxid(t.to_string()))
     }
@@ -349,18 +342,18 @@ impl Explorer {
     ///
     /// # Errors
     /// [`LookupError::UnknownHeight`].
-    pub fn block(&self, height: u32) -> Result<std::ops::Range<u32>, LookupError> {
+    pub fn block(&self, height: u32) -> Result<IdRange<TxIdx>, LookupError> {
         let c = &self.chain;
         let (lo, hi) = (c.blocks.first().map_or(0, |b| b.height), c.blocks.last().map_or(0, |b| b.height));
         let b = c.block_at(height).ok_or(LookupError::UnknownHeight(height, lo, hi))?;
-        Ok(b.first_tx..b.first_tx + b.n_tx)
+        Ok(b.txs())
     }
 
     /// Addresses whose labels contain `text` as people write it ([`crate::text::fold`]: any
     /// case, accents or not, any spacing), sorted.
-    pub fn by_label(&self, text: &str) -> Vec<u32> {
+    pub fn by_label(&self, text: &str) -> Vec<AddrIdx> {
         let t = crate::text::fold(text);
-        let mut v: Vec<u32> = self
+        let mut v: Vec<AddrIdx> = self
             .labels
             .iter()
             .filter(|(_, ls)| ls.iter().any(|l| crate::text::fold(&l.label).contains(&t)))
@@ -371,28 +364,30 @@ impl Explorer {
     }
 
     /// The transactions touching an address, in chain order.
-    pub fn txs_of(&self, addr: u32) -> &[u32] {
-        let a = addr as usize;
+    pub fn txs_of(&self, addr: AddrIdx) -> &[TxIdx] {
+        let a = addr.index();
         &self.lookup.addr_txs[self.lookup.addr_start[a] as usize..self.lookup.addr_start[a + 1] as usize]
     }
 
     /// Satoshis an address received and spent in transaction `t`.
-    pub fn flows(&self, addr: u32, t: u32) -> (u64, u64) {
+    pub fn flows(&self, addr: AddrIdx, t: TxIdx) -> (u64, u64) {
         let c = &self.chain;
-        let r = &c.txs[t as usize];
-        let recv = c.outputs[r.outputs()].iter().filter(|o| o.addr == addr).map(|o| o.value).sum();
+        let r = &c.txs[t];
+        let recv = c.outputs[r.outputs()].iter().filter(|o| o.addr() == Some(addr)).map(|o| o.value).sum();
         let sent = c.inputs[r.inputs()]
             .iter()
-            .filter(|i| i.prev != NONE && c.outputs[i.prev as usize].addr == addr)
-            .map(|i| c.outputs[i.prev as usize].value)
+            .filter_map(InputRecord::prev)
+            .map(|p| &c.outputs[p])
+            .filter(|o| o.addr() == Some(addr))
+            .map(|o| o.value)
             .sum();
         (recv, sent)
     }
 
     /// The block time of a transaction.
-    pub fn time(&self, t: u32) -> u32 {
+    pub fn time(&self, t: TxIdx) -> u32 {
         let c = &self.chain;
-        c.block_at(c.txs[t as usize].height).map_or(0, |b| b.time)
+        c.block_at(c.txs[t].height).map_or(0, |b| b.time)
     }
 
     /// The USD price at a time: the last price point at or before it (the first point before
@@ -442,7 +437,7 @@ impl Explorer {
     /// the outputs it pays and their labels. For a customer's deposit address at an exchange,
     /// the sweep into the exchange's wallet: [`Sweep::into_service`] names it when the
     /// wallet is labelled.
-    pub fn swept_to(&self, addr: u32) -> Vec<Sweep> {
+    pub fn swept_to(&self, addr: AddrIdx) -> Vec<Sweep> {
         let c = &self.chain;
         self.txs_of(addr)
             .iter()
@@ -451,14 +446,12 @@ impl Explorer {
                 if spent == 0 {
                     return None;
                 }
-                let r = &c.txs[t as usize];
+                let r = &c.txs[t];
                 let to = c.outputs[r.outputs()]
                     .iter()
-                    .filter(|o| o.addr != NONE)
-                    .map(|o| Payee {
-                        address: c.address_string(o.addr),
-                        value: o.value,
-                        labels: self.labels(o.addr).to_vec(),
+                    .filter_map(|o| {
+                        let a = o.addr()?;
+                        Some(Payee { address: c.address_string(a), value: o.value, labels: self.labels(a).to_vec() })
                     })
                     .collect();
                 Some(Sweep { txid: r.txid().to_string(), height: r.height, time: self.time(t), spent, to })
@@ -467,7 +460,7 @@ impl Explorer {
     }
 
     /// An address with its history: every transaction, the change it made and the balance after.
-    pub fn address_view(&self, addr: u32) -> AddressView {
+    pub fn address_view(&self, addr: AddrIdx) -> AddressView {
         let c = &self.chain;
         let mut balance: u64 = 0;
         let (mut received, mut sent) = (0u64, 0u64);
@@ -479,8 +472,8 @@ impl Explorer {
             sent += s;
             balance = balance + r - s.min(balance + r);
             history.push(HistoryRow {
-                txid: c.txs[t as usize].txid().to_string(),
-                height: c.txs[t as usize].height,
+                txid: c.txs[t].txid().to_string(),
+                height: c.txs[t].height,
                 time: self.time(t),
                 delta: r as i64 - s as i64,
                 balance,
@@ -488,7 +481,7 @@ impl Explorer {
         }
         AddressView {
             address: c.address_string(addr),
-            script_type: c.addresses[addr as usize].kind().name(),
+            script_type: c.addresses[addr].kind().name(),
             labels: self.labels(addr).to_vec(),
             received,
             sent,
@@ -501,18 +494,19 @@ impl Explorer {
     }
 
     /// A transaction as an explorer shows it.
-    pub fn tx_view(&self, t: u32) -> TxView {
+    pub fn tx_view(&self, t: TxIdx) -> TxView {
         let c = &self.chain;
-        let r = &c.txs[t as usize];
+        let r = &c.txs[t];
         let time = self.time(t);
         let at = i64::from(time);
-        let labels = |a: u32| if a == NONE { Vec::new() } else { self.labels(a).to_vec() };
+        let labels = |a: Option<AddrIdx>| a.map_or_else(Vec::new, |a| self.labels(a).to_vec());
         let inputs = c.inputs[r.inputs()]
             .iter()
             .map(|i| {
-                if i.prev == NONE {
+                let Some(p) = i.prev() else {
                     return InputView {
                         prev_txid: None,
+                        // A coinbase's input spends the null outpoint (vout 0xffffffff).
                         prev_vout: u32::MAX,
                         address: None,
                         value: 0,
@@ -520,33 +514,35 @@ impl Explorer {
                         labels: Vec::new(),
                         sequence: i.sequence,
                     };
-                }
-                let (ptx, vout) = c.outpoint(i.prev);
-                let prev = &c.outputs[i.prev as usize];
+                };
+                let (ptx, vout) = c.outpoint(p);
+                let prev = &c.outputs[p];
                 InputView {
-                    prev_txid: Some(c.txs[ptx as usize].txid().to_string()),
+                    prev_txid: Some(c.txs[ptx].txid().to_string()),
                     prev_vout: vout,
-                    address: c.address_of_output(i.prev),
+                    address: c.address_of_output(p),
                     value: prev.value,
                     usd: self.usd_at(prev.value, at),
-                    labels: labels(prev.addr),
+                    labels: labels(prev.addr()),
                     sequence: i.sequence,
                 }
             })
             .collect();
-        let outputs = c.outputs[r.outputs()]
-            .iter()
-            .enumerate()
-            .map(|(k, o)| OutputView {
-                address: c.address_of_output(r.first_output + k as u32),
-                script_type: if o.addr == NONE { "nulldata" } else { c.addresses[o.addr as usize].kind().name() },
-                value: o.value,
-                usd: self.usd_at(o.value, at),
-                labels: labels(o.addr),
-                spent_by: (o.spent_by != NONE).then(|| {
-                    let sp = c.inputs[o.spent_by as usize];
-                    (c.txs[sp.tx as usize].txid().to_string(), o.spent_by - c.txs[sp.tx as usize].first_input)
-                }),
+        let outputs = r
+            .outputs()
+            .map(|k| {
+                let o = &c.outputs[k];
+                OutputView {
+                    address: c.address_of_output(k),
+                    script_type: o.addr().map_or("nulldata", |a| c.addresses[a].kind().name()),
+                    value: o.value,
+                    usd: self.usd_at(o.value, at),
+                    labels: labels(o.addr()),
+                    spent_by: o.spent_by().map(|sp| {
+                        let (stx, n) = c.inpoint(sp);
+                        (c.txs[stx].txid().to_string(), n)
+                    }),
+                }
             })
             .collect();
         let out_value = c.output_value(t);

@@ -14,7 +14,7 @@ use super::store::{self, INDEX};
 use crate::export::{MANIFEST, Manifest};
 use crate::intel::{Intel, Tag};
 use crate::ledger::blockfile::{FileStamp, ReadError, read_file};
-use crate::ledger::{AddrInfo, BlockRecord, Chain, InputRecord, NONE, OutputRecord, TxRecord};
+use crate::ledger::{AddrIdx, AddrInfo, BlockRecord, Chain, InputRecord, OutputRecord, TxIdx, TxRecord};
 use crate::vocab::{Category, Network, ScriptType};
 
 #[derive(Debug, thiserror::Error)]
@@ -112,22 +112,22 @@ fn read_chain(
 ) -> Result<(Chain, Vec<FileStamp>), LoadError> {
     let mut chain = Chain::new(network, signed);
     let mut stamps = Vec::with_capacity(files.len());
-    let mut txids: HashMap<Txid, u32> = HashMap::new();
-    let mut addrs: HashMap<(ScriptType, [u8; 32]), u32> = HashMap::new();
+    let mut txids: HashMap<Txid, TxIdx> = HashMap::new();
+    let mut addrs: HashMap<(ScriptType, [u8; 32]), AddrIdx> = HashMap::new();
     for f in files {
         let path = dir.join(f);
         let file = read_file(&path, network)?;
         stamps.push(file.stamp);
         for block in file.blocks {
             let height = chain.blocks.len() as u32 + 1;
-            let first_tx = chain.txs.len() as u32;
+            let first_tx = chain.txs.next_id();
             for tx in &block.txdata {
-                let t = chain.txs.len() as u32;
-                let first_input = chain.inputs.len() as u32;
+                let t = chain.txs.next_id();
+                let first_input = chain.inputs.next_id();
                 let mut value_in = 0u64;
                 for input in &tx.input {
                     if input.previous_output.is_null() {
-                        chain.inputs.push(InputRecord { prev: NONE, sequence: input.sequence.0, tx: t });
+                        chain.inputs.push(InputRecord::new(None, input.sequence.0, t));
                         continue;
                     }
                     let op = input.previous_output;
@@ -137,30 +137,30 @@ fn read_chain(
                             format!("block {height}: {} spends unknown transaction {}", tx.compute_txid(), op.txid),
                         )
                     })?;
-                    let p = &chain.txs[ptx as usize];
-                    if op.vout >= p.n_outputs {
+                    let p = &chain.txs[ptx];
+                    let Some(prev) = p.outputs().at(op.vout) else {
                         return Err(bad(
                             &path,
                             format!("block {height}: {} spends a missing output {op}", tx.compute_txid()),
                         ));
-                    }
-                    let prev = p.first_output + op.vout;
-                    chain.outputs[prev as usize].spent_by = chain.inputs.len() as u32;
-                    value_in += chain.outputs[prev as usize].value;
-                    chain.inputs.push(InputRecord { prev, sequence: input.sequence.0, tx: t });
+                    };
+                    let spender = chain.inputs.next_id();
+                    chain.outputs[prev].set_spent_by(Some(spender));
+                    value_in += chain.outputs[prev].value;
+                    chain.inputs.push(InputRecord::new(Some(prev), input.sequence.0, t));
                 }
-                let first_output = chain.outputs.len() as u32;
+                let first_output = chain.outputs.next_id();
                 let mut value_out = 0u64;
                 for o in &tx.output {
-                    let addr = match AddrInfo::from_script(&o.script_pubkey) {
-                        Some(info) => *addrs.entry((info.kind(), info.payload)).or_insert_with(|| {
+                    let addr = AddrInfo::from_script(&o.script_pubkey).map(|info| {
+                        *addrs.entry((info.kind(), info.payload)).or_insert_with(|| {
+                            let a = chain.addresses.next_id();
                             chain.addresses.push(info);
-                            chain.addresses.len() as u32 - 1
-                        }),
-                        None => NONE,
-                    };
+                            a
+                        })
+                    });
                     value_out += o.value.to_sat();
-                    chain.outputs.push(OutputRecord { value: o.value.to_sat(), addr, tx: t, spent_by: NONE });
+                    chain.outputs.push(OutputRecord::new(o.value.to_sat(), addr, t));
                 }
                 let weight = tx.weight().to_wu() as u32;
                 let coinbase = tx.is_coinbase();
@@ -179,7 +179,7 @@ fn read_chain(
                     vsize: weight.div_ceil(4),
                     weight,
                 });
-                txids.insert(chain.txs[t as usize].txid(), t);
+                txids.insert(chain.txs[t].txid(), t);
             }
             chain.blocks.push(BlockRecord {
                 height,

@@ -8,7 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use serde::Serialize;
 
 use super::index::Explorer;
-use crate::ledger::NONE;
+use crate::ledger::{AddrIdx, OutIdx};
 use crate::vocab::Category;
 
 /// A depth that sets no limit: the search is then bounded by [`MAX_VISITS`] only.
@@ -19,7 +19,7 @@ pub const MAX_VISITS: usize = 2_000_000;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Target {
-    Address(u32),
+    Address(AddrIdx),
     Category(Category),
 }
 
@@ -80,23 +80,25 @@ pub struct PathResult {
 ///
 /// # Errors
 /// [`PathError::Empty`] for a depth or breadth of zero.
-pub fn find(ex: &Explorer, from: u32, target: Target, opts: PathOptions) -> Result<PathResult, PathError> {
+pub fn find(ex: &Explorer, from: AddrIdx, target: Target, opts: PathOptions) -> Result<PathResult, PathError> {
     if opts.depth == 0 || opts.breadth == 0 {
         return Err(PathError::Empty);
     }
     let c = &ex.chain;
-    let hit = |a: u32| match target {
+    let hit = |a: AddrIdx| match target {
         Target::Address(b) => a == b,
         Target::Category(k) => ex.labels(a).iter().any(|l| l.category == k),
     };
-    // Output -> (the output it came from, depth).
-    let mut pred: HashMap<u32, (u32, u32)> = HashMap::new();
+    // The address an output the search reaches pays (it follows only those).
+    let addr = |o: OutIdx| c.outputs[o].addr().expect("the search reaches outputs to an address only");
+    // Output -> (the output it came from, none at the origin; depth).
+    let mut pred: HashMap<OutIdx, (Option<OutIdx>, u32)> = HashMap::new();
     let mut queue = VecDeque::new();
     for &t in ex.txs_of(from) {
-        for o in c.txs[t as usize].outputs() {
-            if c.outputs[o].addr == from {
-                pred.insert(o as u32, (NONE, 0));
-                queue.push_back(o as u32);
+        for o in c.txs[t].outputs() {
+            if c.outputs[o].addr() == Some(from) {
+                pred.insert(o, (None, 0));
+                queue.push_back(o);
             }
         }
     }
@@ -104,21 +106,20 @@ pub fn find(ex: &Explorer, from: u32, target: Target, opts: PathOptions) -> Resu
     let mut found = None;
     'search: while let Some(o) = queue.pop_front() {
         let (_, depth) = pred[&o];
-        let out = &c.outputs[o as usize];
-        if out.spent_by == NONE || depth >= opts.depth {
+        let out = &c.outputs[o];
+        let Some(spent_by) = out.spent_by().filter(|_| depth < opts.depth) else {
             continue;
-        }
-        let t = c.inputs[out.spent_by as usize].tx;
-        let r = &c.txs[t as usize];
-        let mut next: Vec<u32> =
-            r.outputs().map(|k| k as u32).filter(|&k| c.outputs[k as usize].addr != NONE).collect();
-        next.sort_by_key(|&k| std::cmp::Reverse(c.outputs[k as usize].value));
+        };
+        let t = c.inputs[spent_by].tx;
+        let r = &c.txs[t];
+        let mut next: Vec<OutIdx> = r.outputs().filter(|&k| c.outputs[k].addr().is_some()).collect();
+        next.sort_by_key(|&k| std::cmp::Reverse(c.outputs[k].value));
         for k in next.into_iter().take(opts.breadth) {
             if pred.contains_key(&k) {
                 continue;
             }
-            pred.insert(k, (o, depth + 1));
-            if hit(c.outputs[k as usize].addr) {
+            pred.insert(k, (Some(o), depth + 1));
+            if hit(addr(k)) {
                 found = Some(k);
                 break 'search;
             }
@@ -135,29 +136,25 @@ pub fn find(ex: &Explorer, from: u32, target: Target, opts: PathOptions) -> Resu
     };
     // The outputs of the path, origin first.
     let mut outs = vec![end];
-    while let Some(&(prev, _)) = pred.get(outs.last().expect("not empty")) {
-        if prev == NONE {
-            break;
-        }
+    while let Some(&(Some(prev), _)) = pred.get(outs.last().expect("not empty")) {
         outs.push(prev);
     }
     outs.reverse();
-    let mut carried = c.outputs[outs[0] as usize].value;
+    let mut carried = c.outputs[outs[0]].value;
     let hops = outs
         .windows(2)
         .map(|w| {
-            let o = &c.outputs[w[1] as usize];
+            let o = &c.outputs[w[1]];
             carried = carried.min(o.value);
             Hop {
-                from: c.address_string(c.outputs[w[0] as usize].addr),
-                txid: c.txs[o.tx as usize].txid().to_string(),
-                to: c.address_string(o.addr),
+                from: c.address_string(addr(w[0])),
+                txid: c.txs[o.tx].txid().to_string(),
+                to: c.address_string(addr(w[1])),
                 value: carried,
                 output_value: o.value,
             }
         })
         .collect();
-    let end_addr = c.outputs[end as usize].addr;
-    let label = ex.labels(end_addr).first().map(|l| l.label.clone());
+    let label = ex.labels(addr(end)).first().map(|l| l.label.clone());
     Ok(PathResult { found: true, hops, label, visited, truncated })
 }

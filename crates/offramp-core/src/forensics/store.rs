@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::index::Lookup;
 use crate::ledger::blockfile::FileStamp;
 use crate::ledger::table::{Mapping, Table};
-use crate::ledger::{BlockRecord, Chain};
+use crate::ledger::{BlockRecord, Chain, TxIdx};
 use crate::vocab::Network;
 
 /// The index's file name in a generated directory.
@@ -62,7 +62,7 @@ struct BlockRow {
     hash: [u8; 32],
     height: u32,
     time: u32,
-    first_tx: u32,
+    first_tx: TxIdx,
     n_tx: u32,
 }
 

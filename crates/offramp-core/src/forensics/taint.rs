@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use super::index::Explorer;
-use crate::ledger::NONE;
+use crate::ledger::{AddrIdx, InputRecord, OutIdx, TxIdx};
 use crate::vocab::Category;
 
 /// A depth that sets no limit: the trace is then bounded by [`MAX_OUTPUTS`] only.
@@ -100,25 +100,25 @@ pub struct TraceResult {
     pub truncated: bool,
 }
 
-/// A tainted output: its amount, depth and the transaction that tainted it (NONE at the origin).
+/// A tainted output: its amount, depth and the transaction that tainted it (none at the origin).
 #[derive(Clone, Copy)]
 struct Taint {
     amount: u64,
     depth: u32,
-    via: u32,
+    via: Option<TxIdx>,
 }
 
 /// Traces from every output an address received (forward), or that funded them (backward).
 ///
 /// # Errors
 /// [`TraceError::NoDepth`] for a depth of zero.
-pub fn trace(ex: &Explorer, addr: u32, opts: &TraceOptions) -> Result<TraceResult, TraceError> {
+pub fn trace(ex: &Explorer, addr: AddrIdx, opts: &TraceOptions) -> Result<TraceResult, TraceError> {
     let c = &ex.chain;
-    let outs: Vec<u32> = ex
+    let outs: Vec<OutIdx> = ex
         .txs_of(addr)
         .iter()
-        .flat_map(|&t| c.txs[t as usize].outputs().map(|o| o as u32))
-        .filter(|&o| c.outputs[o as usize].addr == addr)
+        .flat_map(|&t| c.txs[t].outputs())
+        .filter(|&o| c.outputs[o].addr() == Some(addr))
         .collect();
     trace_outputs(ex, &c.address_string(addr), &outs, opts)
 }
@@ -130,29 +130,27 @@ pub fn trace(ex: &Explorer, addr: u32, opts: &TraceOptions) -> Result<TraceResul
 pub fn trace_outputs(
     ex: &Explorer,
     origin: &str,
-    start: &[u32],
+    start: &[OutIdx],
     opts: &TraceOptions,
 ) -> Result<TraceResult, TraceError> {
     if opts.depth == 0 {
         return Err(TraceError::NoDepth);
     }
     let c = &ex.chain;
-    let mut tainted: HashMap<u32, Taint> = HashMap::new();
+    let mut tainted: HashMap<OutIdx, Taint> = HashMap::new();
     for &o in start {
-        tainted.insert(o, Taint { amount: c.outputs[o as usize].value, depth: 0, via: NONE });
+        tainted.insert(o, Taint { amount: c.outputs[o].value, depth: 0, via: None });
     }
-    let start_amount = start.iter().map(|&o| c.outputs[o as usize].value).sum();
-    let stops = |o: u32| {
-        let a = c.outputs[o as usize].addr;
-        a != NONE && ex.category(a).is_some_and(|k| opts.stop_at.contains(&k))
-    };
+    let start_amount = start.iter().map(|&o| c.outputs[o].value).sum();
+    let stops =
+        |o: OutIdx| c.outputs[o].addr().is_some_and(|a| ex.category(a).is_some_and(|k| opts.stop_at.contains(&k)));
     // Transactions to process, in chain order (forward) or reverse order (backward).
-    let mut queue: BTreeMap<u32, ()> = BTreeMap::new();
-    let enqueue = |queue: &mut BTreeMap<u32, ()>, o: u32| {
-        let out = &c.outputs[o as usize];
-        let t = match opts.direction {
-            Direction::Forward if out.spent_by != NONE => c.inputs[out.spent_by as usize].tx,
-            Direction::Backward if !c.txs[out.tx as usize].is_coinbase(&c.inputs) => out.tx,
+    let mut queue: BTreeMap<TxIdx, ()> = BTreeMap::new();
+    let enqueue = |queue: &mut BTreeMap<TxIdx, ()>, o: OutIdx| {
+        let out = &c.outputs[o];
+        let t = match (opts.direction, out.spent_by()) {
+            (Direction::Forward, Some(sp)) => c.inputs[sp].tx,
+            (Direction::Backward, _) if !c.txs[out.tx].is_coinbase(&c.inputs) => out.tx,
             _ => return,
         };
         queue.insert(t, ());
@@ -167,19 +165,19 @@ pub fn trace_outputs(
         Direction::Forward => queue.pop_first().map(|(t, _)| t),
         Direction::Backward => queue.pop_last().map(|(t, _)| t),
     } {
-        let r = &c.txs[t as usize];
-        // The side taint comes in by, and the side it goes out to.
-        let (from, to): (Vec<u32>, Vec<u32>) = match opts.direction {
-            Direction::Forward => {
-                (c.inputs[r.inputs()].iter().map(|i| i.prev).collect(), r.outputs().map(|o| o as u32).collect())
-            }
-            Direction::Backward => {
-                (r.outputs().map(|o| o as u32).collect(), c.inputs[r.inputs()].iter().map(|i| i.prev).collect())
-            }
+        let r = &c.txs[t];
+        // The side taint comes in by, and the side it goes out to (a coinbase's input spends
+        // no output).
+        let ins = || c.inputs[r.inputs()].iter().map(InputRecord::prev).collect();
+        let outs = || r.outputs().map(Some).collect();
+        let (from, to): (Vec<Option<OutIdx>>, Vec<Option<OutIdx>>) = match opts.direction {
+            Direction::Forward => (ins(), outs()),
+            Direction::Backward => (outs(), ins()),
         };
-        let value = |o: u32| if o == NONE { 0 } else { c.outputs[o as usize].value };
-        let in_taint: Vec<u64> = from.iter().map(|o| tainted.get(o).map_or(0, |x| x.amount)).collect();
-        let depth = from.iter().filter_map(|o| tainted.get(o)).map(|x| x.depth).min().unwrap_or(0) + 1;
+        let value = |o: Option<OutIdx>| o.map_or(0, |o| c.outputs[o].value);
+        let taint_of = |o: &Option<OutIdx>| o.and_then(|o| tainted.get(&o));
+        let in_taint: Vec<u64> = from.iter().map(|o| taint_of(o).map_or(0, |x| x.amount)).collect();
+        let depth = from.iter().filter_map(taint_of).map(|x| x.depth).min().unwrap_or(0) + 1;
         if depth > opts.depth {
             continue;
         }
@@ -198,10 +196,10 @@ pub fn trace_outputs(
             Method::Fifo => fifo(&from.iter().map(|&o| value(o)).collect::<Vec<_>>(), &in_taint, &out_values),
         };
         for (k, &o) in to.iter().enumerate() {
-            if o == NONE || amounts[k] == 0 || c.outputs[o as usize].addr == NONE {
+            let Some(o) = o.filter(|&o| amounts[k] != 0 && c.outputs[o].addr().is_some()) else {
                 continue;
-            }
-            let e = tainted.entry(o).or_insert(Taint { amount: 0, depth, via: t });
+            };
+            let e = tainted.entry(o).or_insert(Taint { amount: 0, depth, via: Some(t) });
             e.amount = e.amount.max(amounts[k]);
             if tainted.len() > MAX_OUTPUTS {
                 truncated = true;
@@ -218,13 +216,13 @@ pub fn trace_outputs(
     // Per address: the amount, the shallowest depth and its path (through the first output
     // at that depth). Rows are sorted before they are summed, so no hash map's order reaches
     // the result.
-    let mut rows: Vec<(u32, u32, u32, u64)> = tainted
+    let mut rows: Vec<(AddrIdx, u32, OutIdx, u64)> = tainted
         .iter()
-        .filter(|(_, x)| x.via != NONE)
-        .map(|(&o, x)| (c.outputs[o as usize].addr, x.depth, o, x.amount))
+        .filter(|(_, x)| x.via.is_some())
+        .map(|(&o, x)| (c.outputs[o].addr().expect("only outputs to an address are tainted"), x.depth, o, x.amount))
         .collect();
     rows.sort_unstable();
-    let mut found: Vec<(u32, u64, u32, u32)> = Vec::new();
+    let mut found: Vec<(AddrIdx, u64, u32, OutIdx)> = Vec::new();
     for (a, depth, o, amount) in rows {
         match found.last_mut() {
             Some(f) if f.0 == a => f.1 += amount,
@@ -232,22 +230,22 @@ pub fn trace_outputs(
         }
     }
     found.sort_by(|x, y| y.1.cmp(&x.1).then(x.2.cmp(&y.2)).then(x.0.cmp(&y.0)));
-    let path_to = |o: u32| {
+    let path_to = |o: OutIdx| {
         let mut path = Vec::new();
         let mut cur = o;
         // Each step goes to an output one transaction shallower, so the walk takes as many steps
         // as the depth it starts from; the bound is a guard.
         let steps = tainted.get(&o).map_or(0, |x| x.depth as usize);
         while let Some(x) = tainted.get(&cur) {
-            if x.via == NONE || path.len() > steps {
+            let Some(via) = x.via.filter(|_| path.len() <= steps) else {
                 break;
-            }
-            path.push(c.txs[x.via as usize].txid().to_string());
+            };
+            path.push(c.txs[via].txid().to_string());
             // Step to a tainted output on the other side of that transaction.
-            let r = &c.txs[x.via as usize];
-            let prev: Vec<u32> = match opts.direction {
-                Direction::Forward => c.inputs[r.inputs()].iter().map(|i| i.prev).collect(),
-                Direction::Backward => r.outputs().map(|o| o as u32).collect(),
+            let r = &c.txs[via];
+            let prev: Vec<OutIdx> = match opts.direction {
+                Direction::Forward => c.inputs[r.inputs()].iter().filter_map(InputRecord::prev).collect(),
+                Direction::Backward => r.outputs().collect(),
             };
             match prev.into_iter().filter(|p| tainted.contains_key(p)).min_by_key(|p| (tainted[p].depth, *p)) {
                 Some(p) => cur = p,

@@ -10,6 +10,7 @@ use bitcoin::key::{Keypair, TapTweak};
 use bitcoin::secp256k1::PublicKey;
 use bitcoin::secp256k1::{All, Secp256k1, SecretKey};
 
+use super::AddrIdx;
 use crate::vocab::ScriptType;
 
 /// Derives every key of one generated world from its seed.
@@ -27,17 +28,17 @@ impl KeySource {
         KeySource { seed: sha256::Hash::from_engine(e).to_byte_array() }
     }
 
-    fn stream(&self, tag: &[u8], addr: u32, counter: u32) -> [u8; 32] {
+    fn stream(&self, tag: &[u8], addr: AddrIdx, counter: u32) -> [u8; 32] {
         let mut e = sha256::Hash::engine();
         e.input(&self.seed);
         e.input(tag);
-        e.input(&addr.to_le_bytes());
+        e.input(&u32::from(addr).to_le_bytes());
         e.input(&counter.to_le_bytes());
         sha256::Hash::from_engine(e).to_byte_array()
     }
 
     /// The secret key of address `addr`.
-    pub fn secret(&self, addr: u32) -> SecretKey {
+    pub fn secret(&self, addr: AddrIdx) -> SecretKey {
         (0..)
             .find_map(|c| SecretKey::from_slice(&self.stream(b"sk", addr, c)).ok())
             .expect("a valid key within a few tries")
@@ -45,12 +46,12 @@ impl KeySource {
 
     /// The placeholder compressed public key of address `addr` in fast mode: a cheap,
     /// deterministic stand-in (not a point on the curve), whose hash is the address.
-    pub fn placeholder_pubkey(&self, addr: u32) -> [u8; 33] {
+    pub fn placeholder_pubkey(&self, addr: AddrIdx) -> [u8; 33] {
         let mut k = [0u8; 33];
         k[0] = 2;
         splitmix_fill(
             &mut k[1..],
-            u64::from_le_bytes(self.seed[..8].try_into().expect("8 bytes")) ^ (u64::from(addr) << 20),
+            u64::from_le_bytes(self.seed[..8].try_into().expect("8 bytes")) ^ (u64::from(u32::from(addr)) << 20),
         );
         k
     }
@@ -58,7 +59,7 @@ impl KeySource {
     /// Payload of a fast-mode address: the hash of its placeholder key; for Taproot, 32
     /// pseudo-random bytes used as the output key (about half of such strings are not curve
     /// points: fast mode's witnesses are placeholders anyway; signed mode uses real keys).
-    pub fn fast_payload(&self, kind: ScriptType, addr: u32) -> [u8; 32] {
+    pub fn fast_payload(&self, kind: ScriptType, addr: AddrIdx) -> [u8; 32] {
         let mut out = [0u8; 32];
         match kind {
             ScriptType::P2TR => out.copy_from_slice(&self.placeholder_pubkey(addr)[1..]),
@@ -68,7 +69,7 @@ impl KeySource {
     }
 
     /// Payload, public key and (for Taproot) the tweaked key pair of a signed-mode address.
-    pub fn signed_payload(&self, secp: &Secp256k1<All>, kind: ScriptType, addr: u32) -> SignedKey {
+    pub fn signed_payload(&self, secp: &Secp256k1<All>, kind: ScriptType, addr: AddrIdx) -> SignedKey {
         let sk = self.secret(addr);
         let kp = Keypair::from_secret_key(secp, &sk);
         let pubkey = kp.public_key().serialize();
@@ -132,20 +133,32 @@ mod tests {
     fn keys_are_deterministic_and_distinct() {
         let a = KeySource::new("s", 1);
         let b = KeySource::new("s", 2);
-        assert_eq!(a.fast_payload(ScriptType::P2WPKH, 7), a.fast_payload(ScriptType::P2WPKH, 7));
-        assert_ne!(a.fast_payload(ScriptType::P2WPKH, 7), a.fast_payload(ScriptType::P2WPKH, 8));
-        assert_ne!(a.fast_payload(ScriptType::P2WPKH, 7), b.fast_payload(ScriptType::P2WPKH, 7));
-        assert_ne!(a.fast_payload(ScriptType::P2TR, 3), b.fast_payload(ScriptType::P2TR, 3));
+        assert_eq!(
+            a.fast_payload(ScriptType::P2WPKH, AddrIdx::new(7)),
+            a.fast_payload(ScriptType::P2WPKH, AddrIdx::new(7))
+        );
+        assert_ne!(
+            a.fast_payload(ScriptType::P2WPKH, AddrIdx::new(7)),
+            a.fast_payload(ScriptType::P2WPKH, AddrIdx::new(8))
+        );
+        assert_ne!(
+            a.fast_payload(ScriptType::P2WPKH, AddrIdx::new(7)),
+            b.fast_payload(ScriptType::P2WPKH, AddrIdx::new(7))
+        );
+        assert_ne!(
+            a.fast_payload(ScriptType::P2TR, AddrIdx::new(3)),
+            b.fast_payload(ScriptType::P2TR, AddrIdx::new(3))
+        );
     }
 
     #[test]
     fn signed_payload_matches_the_key() {
         let secp = Secp256k1::new();
         let ks = KeySource::new("s", 1);
-        let k = ks.signed_payload(&secp, ScriptType::P2WPKH, 5);
+        let k = ks.signed_payload(&secp, ScriptType::P2WPKH, AddrIdx::new(5));
         assert_eq!(&k.payload[..20], &hash160::Hash::hash(&k.pubkey).to_byte_array());
-        assert_eq!(PublicKey::from_secret_key(&secp, &ks.secret(5)).serialize(), k.pubkey);
-        let t = ks.signed_payload(&secp, ScriptType::P2TR, 6);
+        assert_eq!(PublicKey::from_secret_key(&secp, &ks.secret(AddrIdx::new(5))).serialize(), k.pubkey);
+        let t = ks.signed_payload(&secp, ScriptType::P2TR, AddrIdx::new(6));
         assert_eq!(t.taproot.unwrap().x_only_public_key().0.serialize(), t.payload);
     }
 }

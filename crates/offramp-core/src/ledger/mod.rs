@@ -1,10 +1,11 @@
 //! The public chain: what a block explorer shows.
 //!
 //! The simulator fills compact tables (transactions, inputs, outputs, addresses) that refer
-//! to each other by index; [`seal`] then turns them into real `bitcoin` transactions and
-//! blocks: addresses, txids, signatures or placeholder witnesses, merkle roots and a header
-//! chain. Nothing here says who owns what; that is [`crate::truth`]. [`values`] checks that
-//! the tables conserve value before a world leaves the generator.
+//! to each other by index, each table by its own id type ([`ids`]); [`seal`] then turns them
+//! into real `bitcoin` transactions and blocks: addresses, txids, signatures or placeholder
+//! witnesses, merkle roots and a header chain. Nothing here says who owns what; that is
+//! [`crate::truth`]. [`values`] checks that the tables conserve value before a world leaves
+//! the generator.
 
 pub mod blockfile;
 pub mod check;
@@ -14,6 +15,8 @@ pub mod seal;
 pub mod table;
 pub mod values;
 
+use std::ops::{Index, IndexMut};
+
 use bitcoin::hashes::Hash;
 use bitcoin::{Address, BlockHash, ScriptBuf, Txid};
 use bytemuck::{Pod, Zeroable};
@@ -21,9 +24,12 @@ use bytemuck::{Pod, Zeroable};
 pub use ids::{AddrIdx, Id, IdRange, InIdx, OutIdx, TxIdx};
 pub use table::{Record, Table};
 
+use self::ids::OptIdx;
 use crate::vocab::{Network, ScriptType};
 
-/// "No index": an unspent output, a coinbase input, an output without an address.
+/// "No index" for the simulator's numbers that are not typed yet: a story step, a population
+/// member, an account. The chain's own references are typed ([`ids`]) and say none with
+/// `Option`.
 pub const NONE: u32 = u32::MAX;
 
 /// The most a block may weigh under consensus rules.
@@ -107,9 +113,9 @@ pub struct TxRecord {
     pub fee: u64,
     /// Height of the block that holds it.
     pub height: u32,
-    pub first_input: u32,
+    pub first_input: InIdx,
     pub n_inputs: u32,
-    pub first_output: u32,
+    pub first_output: OutIdx,
     pub n_outputs: u32,
     pub version: i32,
     pub locktime: u32,
@@ -124,47 +130,135 @@ impl TxRecord {
         Txid::from_byte_array(self.txid_raw)
     }
 
-    pub fn is_coinbase(&self, inputs: &[InputRecord]) -> bool {
-        inputs[self.first_input as usize].prev == NONE
+    pub fn is_coinbase(&self, inputs: &Table<InputRecord>) -> bool {
+        inputs[self.first_input].prev().is_none()
     }
 
-    pub fn inputs(&self) -> std::ops::Range<usize> {
-        self.first_input as usize..(self.first_input + self.n_inputs) as usize
+    pub fn inputs(&self) -> IdRange<InIdx> {
+        IdRange::new(self.first_input, self.n_inputs)
     }
 
-    pub fn outputs(&self) -> std::ops::Range<usize> {
-        self.first_output as usize..(self.first_output + self.n_outputs) as usize
+    pub fn outputs(&self) -> IdRange<OutIdx> {
+        IdRange::new(self.first_output, self.n_outputs)
+    }
+
+    /// Output number `vout` of the transaction (which has it).
+    pub fn output(&self, vout: u32) -> OutIdx {
+        self.outputs().at(vout).expect("the transaction has that output")
+    }
+
+    /// The number (vout) of one of the transaction's outputs.
+    pub fn vout(&self, out: OutIdx) -> u32 {
+        self.outputs().position(out).expect("an output of the transaction")
+    }
+
+    /// The number of one of the transaction's inputs.
+    pub fn input_number(&self, input: InIdx) -> u32 {
+        self.inputs().position(input).expect("an input of the transaction")
     }
 }
 
-/// One input: the output it spends (index into the output table) and its sequence number.
+/// One input: the output it spends (none for a coinbase's), its sequence number and the
+/// transaction it belongs to.
 #[derive(Debug, Clone, Copy, Pod, Zeroable)]
 #[repr(C)]
 pub struct InputRecord {
-    pub prev: u32,
+    prev: OptIdx<OutIdx>,
     pub sequence: u32,
-    pub tx: u32,
+    pub tx: TxIdx,
 }
 
-/// One output: value, address (index into the address table, or [`NONE`] for a data
-/// output), the transaction it belongs to and the input that spends it. Packed to 20 bytes
-/// (the value at a 4-byte boundary), as it is in memory and in an index file; copy a field out
-/// rather than borrow it.
+impl InputRecord {
+    pub fn new(prev: Option<OutIdx>, sequence: u32, tx: TxIdx) -> InputRecord {
+        InputRecord { prev: prev.into(), sequence, tx }
+    }
+
+    /// The output it spends; none for a coinbase's input.
+    pub fn prev(&self) -> Option<OutIdx> {
+        self.prev.get()
+    }
+}
+
+/// One output: value, address (none for a data output), the transaction it belongs to and
+/// the input that spends it. Packed to 20 bytes (the value at a 4-byte boundary), as it is in
+/// memory and in an index file; copy a field out rather than borrow it.
 #[derive(Debug, Clone, Copy, Pod, Zeroable)]
 #[repr(C, packed(4))]
 pub struct OutputRecord {
     pub value: u64,
-    pub addr: u32,
-    pub tx: u32,
-    pub spent_by: u32,
+    addr: OptIdx<AddrIdx>,
+    pub tx: TxIdx,
+    spent_by: OptIdx<InIdx>,
 }
+
+impl OutputRecord {
+    /// An output not spent yet.
+    pub fn new(value: u64, addr: Option<AddrIdx>, tx: TxIdx) -> OutputRecord {
+        OutputRecord { value, addr: addr.into(), tx, spent_by: None.into() }
+    }
+
+    /// The address it pays; none for a data output.
+    pub fn addr(&self) -> Option<AddrIdx> {
+        self.addr.get()
+    }
+
+    /// The input that spends it; none while it is unspent.
+    pub fn spent_by(&self) -> Option<InIdx> {
+        self.spent_by.get()
+    }
+
+    pub fn set_spent_by(&mut self, input: Option<InIdx>) {
+        self.spent_by = input.into();
+    }
+}
+
+/// Each record's table is indexed by the record's id, and by a range of them.
+macro_rules! record_ids {
+    ($($record:ty => $id:ty),* $(,)?) => {$(
+        impl Record for $record {
+            type Id = $id;
+        }
+
+        impl Index<$id> for Table<$record> {
+            type Output = $record;
+            fn index(&self, id: $id) -> &$record {
+                &self.as_slice()[id.index()]
+            }
+        }
+
+        impl IndexMut<$id> for Table<$record> {
+            fn index_mut(&mut self, id: $id) -> &mut $record {
+                &mut self.vec_mut()[id.index()]
+            }
+        }
+
+        impl Index<IdRange<$id>> for Table<$record> {
+            type Output = [$record];
+            fn index(&self, ids: IdRange<$id>) -> &[$record] {
+                &self.as_slice()[ids.indices()]
+            }
+        }
+
+        impl IndexMut<IdRange<$id>> for Table<$record> {
+            fn index_mut(&mut self, ids: IdRange<$id>) -> &mut [$record] {
+                &mut self.vec_mut()[ids.indices()]
+            }
+        }
+    )*};
+}
+
+record_ids!(AddrInfo => AddrIdx, TxRecord => TxIdx, InputRecord => InIdx, OutputRecord => OutIdx);
+
+// The index file holds the tables as they lie in memory: the ids must not change a record.
+const _: () = assert!(size_of::<TxRecord>() == 88 && size_of::<InputRecord>() == 12);
+const _: () = assert!(size_of::<OutputRecord>() == 20 && size_of::<AddrInfo>() == 33);
 
 /// One block: its header fields and the range of its transactions.
 #[derive(Debug, Clone)]
 pub struct BlockRecord {
     pub height: u32,
     pub time: u32,
-    pub first_tx: u32,
+    pub first_tx: TxIdx,
     pub n_tx: u32,
     /// Filled in by [`seal`].
     pub hash: BlockHash,
@@ -173,6 +267,11 @@ pub struct BlockRecord {
 }
 
 impl BlockRecord {
+    /// The block's transactions, the coinbase first.
+    pub fn txs(&self) -> IdRange<TxIdx> {
+        IdRange::new(self.first_tx, self.n_tx)
+    }
+
     /// The block's fields without its bytes.
     pub fn clone_header(&self) -> BlockRecord {
         BlockRecord {
@@ -213,9 +312,8 @@ impl Chain {
     }
 
     /// The address of output `out` as text, or `None` for a data output.
-    pub fn address_of_output(&self, out: u32) -> Option<String> {
-        let a = self.outputs[out as usize].addr;
-        (a != NONE).then(|| self.address_string(a))
+    pub fn address_of_output(&self, out: OutIdx) -> Option<String> {
+        self.outputs[out].addr().map(|a| self.address_string(a))
     }
 
     /// A copy of the tables without the blocks' bytes (what an index needs).
@@ -232,8 +330,8 @@ impl Chain {
     }
 
     /// The address as a person would copy it (bech32, base58) on this chain's network.
-    pub fn address_string(&self, addr: u32) -> String {
-        let info = &self.addresses[addr as usize];
+    pub fn address_string(&self, addr: AddrIdx) -> String {
+        let info = &self.addresses[addr];
         match Address::from_script(&info.script_pubkey(), self.network.bitcoin()) {
             Ok(a) => a.to_string(),
             Err(_) => String::from("?"),
@@ -241,19 +339,25 @@ impl Chain {
     }
 
     /// The transaction that holds output `out`, and its position among that transaction's outputs.
-    pub fn outpoint(&self, out: u32) -> (u32, u32) {
-        let o = &self.outputs[out as usize];
-        (o.tx, out - self.txs[o.tx as usize].first_output)
+    pub fn outpoint(&self, out: OutIdx) -> (TxIdx, u32) {
+        let o = &self.outputs[out];
+        (o.tx, self.txs[o.tx].vout(out))
+    }
+
+    /// The transaction that holds input `input`, and its position among that transaction's inputs.
+    pub fn inpoint(&self, input: InIdx) -> (TxIdx, u32) {
+        let i = &self.inputs[input];
+        (i.tx, self.txs[i.tx].input_number(input))
     }
 
     /// The sum of a transaction's input values (0 for a coinbase).
-    pub fn input_value(&self, tx: u32) -> u64 {
-        let t = &self.txs[tx as usize];
-        self.inputs[t.inputs()].iter().filter(|i| i.prev != NONE).map(|i| self.outputs[i.prev as usize].value).sum()
+    pub fn input_value(&self, tx: TxIdx) -> u64 {
+        let t = &self.txs[tx];
+        self.inputs[t.inputs()].iter().filter_map(InputRecord::prev).map(|o| self.outputs[o].value).sum()
     }
 
-    pub fn output_value(&self, tx: u32) -> u64 {
-        let t = &self.txs[tx as usize];
+    pub fn output_value(&self, tx: TxIdx) -> u64 {
+        let t = &self.txs[tx];
         self.outputs[t.outputs()].iter().map(|o| o.value).sum()
     }
 
@@ -264,7 +368,7 @@ impl Chain {
         let mut seen = vec![false; self.addresses.len()];
         let mut n = 0;
         for o in &self.outputs {
-            if let Some(s) = seen.get_mut(o.addr as usize)
+            if let Some(s) = o.addr().and_then(|a| seen.get_mut(a.index()))
                 && !*s
             {
                 *s = true;

@@ -19,7 +19,7 @@ use bitcoin::{
 use rayon::prelude::*;
 
 use super::keys::{KeySource, SignedKey, hash_payload, splitmix_fill};
-use super::{AddrInfo, Chain, NONE};
+use super::{AddrIdx, AddrInfo, Chain, InputRecord, OutputRecord, TxIdx};
 use crate::vocab::ScriptType;
 
 /// Regtest's proof-of-work limit; headers on every network carry it (see docs/design.md).
@@ -53,13 +53,17 @@ pub fn seal_into(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>
     let signed_keys: Vec<SignedKey> = if signed {
         let kinds: Vec<ScriptType> = chain.addresses.iter().map(AddrInfo::kind).collect();
         let derived: Vec<SignedKey> =
-            kinds.par_iter().enumerate().map(|(i, k)| keys.signed_payload(&secp, *k, i as u32)).collect();
+            kinds.par_iter().enumerate().map(|(i, k)| keys.signed_payload(&secp, *k, AddrIdx::new(i))).collect();
         for (a, k) in chain.addresses.iter_mut().zip(&derived) {
             a.payload = k.payload;
         }
         derived
     } else {
-        chain.addresses.par_iter_mut().enumerate().for_each(|(i, a)| a.payload = keys.fast_payload(a.kind(), i as u32));
+        chain
+            .addresses
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(i, a)| a.payload = keys.fast_payload(a.kind(), AddrIdx::new(i)));
         Vec::new()
     };
     let pubkeys: Vec<[u8; 33]> = signed_keys.iter().map(|k| k.pubkey).collect();
@@ -82,7 +86,7 @@ pub fn seal_into(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>
     let ctx = Ctx { chain: c, keys, secp: &secp, pubkeys: &pubkeys, signed_keys: &signed_keys };
     for w in 0..=windows.len() {
         let next = windows.get(w).cloned();
-        let split_tx = next.as_ref().map_or(n_tx, |r| c.blocks[r.start].first_tx as usize);
+        let split_tx = next.as_ref().map_or(n_tx, |r| c.blocks[r.start].first_tx.index());
         let cb_split = carry.as_ref().map_or(next.as_ref().map_or(n_blocks, |r| r.start), |(r, _)| r.start);
         let (tx_done, tx_next) = txids.split_at_mut(split_tx);
         let (cb_done, cb_next) = cb_txids.split_at_mut(cb_split);
@@ -128,7 +132,7 @@ pub fn seal_into(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>
     }
     for (b, (hash, raw)) in sealed.into_iter().enumerate() {
         let block = &mut chain.blocks[b];
-        chain.txs[block.first_tx as usize].txid_raw = cb_txids[b].to_byte_array();
+        chain.txs[block.first_tx].txid_raw = cb_txids[b].to_byte_array();
         (block.hash, block.raw) = (hash, raw);
     }
 }
@@ -156,25 +160,24 @@ impl Ctx<'_> {
         let first_height = c.blocks[0].height;
         let mut out = Vec::with_capacity(blocks.len());
         for b in blocks {
-            let (first, n) = (c.blocks[b].first_tx as usize, c.blocks[b].n_tx as usize);
-            let mut txdata = Vec::with_capacity(n);
-            for t in first + 1..first + n {
-                let txid_of = |p: usize| -> Txid {
+            let mut txdata = Vec::with_capacity(c.blocks[b].n_tx as usize);
+            for t in c.blocks[b].txs().skip(1) {
+                let txid_of = |p: TxIdx| -> Txid {
                     let r = &c.txs[p];
                     if r.is_coinbase(&c.inputs) {
                         let k = (r.height - first_height) as usize;
                         *cb_done.get(k).expect("a coinbase is spent only once mature, windows behind")
-                    } else if p < split_tx {
-                        tx_done[p]
+                    } else if p.index() < split_tx {
+                        tx_done[p.index()]
                     } else {
-                        tx_next[p - split_tx]
+                        tx_next[p.index() - split_tx]
                     }
                 };
                 let mut tx = build_unsigned(c, self.keys, self.pubkeys, t, &txid_of);
                 if c.signed {
                     sign_legacy(c, self.keys, self.secp, self.pubkeys, t, &mut tx);
                 }
-                tx_next[t - split_tx] = tx.compute_txid();
+                tx_next[t.index() - split_tx] = tx.compute_txid();
                 txdata.push(tx);
             }
             out.push(txdata);
@@ -197,10 +200,10 @@ impl Ctx<'_> {
     ) {
         let c = self.chain;
         for (b, mut txs) in blocks.zip(txdata) {
-            let first = c.blocks[b].first_tx as usize;
+            let first = c.blocks[b].first_tx;
             if c.signed {
                 txs.par_iter_mut().enumerate().for_each(|(k, tx)| {
-                    sign_segwit(c, self.keys, self.secp, self.signed_keys, first + 1 + k, tx);
+                    sign_segwit(c, self.keys, self.secp, self.signed_keys, TxIdx::new(first.index() + 1 + k), tx);
                 });
             }
             let height = c.blocks[b].height;
@@ -221,7 +224,8 @@ impl Ctx<'_> {
             block.txdata[0] = build_coinbase(c, first, height, Some(commitment.to_byte_array()));
             let cb_txid = block.txdata[0].compute_txid();
             cb_next[b - cb_split] = cb_txid;
-            let hashes = std::iter::once(cb_txid).chain(tx_done[first + 1..first + block.txdata.len()].iter().copied());
+            let hashes = std::iter::once(cb_txid)
+                .chain(tx_done[first.index() + 1..first.index() + block.txdata.len()].iter().copied());
             block.header.merkle_root = bitcoin::merkle_tree::calculate_root(hashes.map(|h| h.to_raw_hash()))
                 .map(TxMerkleNode::from_raw_hash)
                 .expect("a block has a coinbase");
@@ -231,7 +235,7 @@ impl Ctx<'_> {
             }
             for (k, tx) in block.txdata.iter().enumerate() {
                 let weight = tx.weight().to_wu();
-                sizes[first + k] = [tx.total_size() as u32, weight.div_ceil(4) as u32, weight as u32];
+                sizes[first.index() + k] = [tx.total_size() as u32, weight.div_ceil(4) as u32, weight as u32];
             }
             *prev_hash = block.block_hash();
             sealed[b] = (*prev_hash, encode::serialize(&block));
@@ -254,8 +258,8 @@ fn placeholder_ecdsa(seed: u64) -> [u8; 72] {
     s
 }
 
-fn pubkey_of(keys: &KeySource, pubkeys: &[[u8; 33]], addr: u32) -> [u8; 33] {
-    if pubkeys.is_empty() { keys.placeholder_pubkey(addr) } else { pubkeys[addr as usize] }
+fn pubkey_of(keys: &KeySource, pubkeys: &[[u8; 33]], addr: AddrIdx) -> [u8; 33] {
+    if pubkeys.is_empty() { keys.placeholder_pubkey(addr) } else { pubkeys[addr.index()] }
 }
 
 fn push(bytes: &[u8]) -> PushBytesBuf {
@@ -273,19 +277,21 @@ fn build_unsigned(
     chain: &Chain,
     keys: &KeySource,
     pubkeys: &[[u8; 33]],
-    t: usize,
-    txid_of: &dyn Fn(usize) -> Txid,
+    t: TxIdx,
+    txid_of: &dyn Fn(TxIdx) -> Txid,
 ) -> Transaction {
     let r = &chain.txs[t];
     let signed = chain.signed;
     let input = chain.inputs[r.inputs()]
         .iter()
         .map(|i| {
-            let prev = &chain.outputs[i.prev as usize];
-            let addr = chain.addresses[prev.addr as usize];
-            let (ptx, vout) = chain.outpoint(i.prev);
-            let pk = pubkey_of(keys, pubkeys, prev.addr);
-            let sig = placeholder_ecdsa(u64::from(i.prev) << 8);
+            let prev_out = i.prev().expect("a coinbase is built apart");
+            let prev = &chain.outputs[prev_out];
+            let prev_addr = paid_addr(prev);
+            let addr = chain.addresses[prev_addr];
+            let (ptx, vout) = chain.outpoint(prev_out);
+            let pk = pubkey_of(keys, pubkeys, prev_addr);
+            let sig = placeholder_ecdsa(u64::from(u32::from(prev_out)) << 8);
             let (script_sig, witness) = match addr.kind() {
                 ScriptType::P2PKH if signed => (ScriptBuf::new(), Witness::new()),
                 ScriptType::P2PKH => {
@@ -305,7 +311,7 @@ fn build_unsigned(
                 }
             };
             TxIn {
-                previous_output: OutPoint { txid: txid_of(ptx as usize), vout },
+                previous_output: OutPoint { txid: txid_of(ptx), vout },
                 script_sig,
                 sequence: Sequence(i.sequence),
                 witness,
@@ -316,18 +322,28 @@ fn build_unsigned(
         .iter()
         .map(|o| TxOut {
             value: Amount::from_sat(o.value),
-            script_pubkey: chain.addresses[o.addr as usize].script_pubkey(),
+            script_pubkey: chain.addresses[paid_addr(o)].script_pubkey(),
         })
         .collect();
     Transaction { version: Version(r.version), lock_time: LockTime::from_consensus(r.locktime), input, output }
 }
 
-fn prevouts(chain: &Chain, t: usize) -> Vec<TxOut> {
+/// The address an output pays: every output does but a coinbase's witness commitment.
+fn paid_addr(o: &OutputRecord) -> AddrIdx {
+    o.addr().expect("only a coinbase has an output without an address")
+}
+
+/// The output an input (not a coinbase's) spends.
+fn spent<'c>(chain: &'c Chain, i: &InputRecord) -> &'c OutputRecord {
+    &chain.outputs[i.prev().expect("a coinbase is built apart")]
+}
+
+fn prevouts(chain: &Chain, t: TxIdx) -> Vec<TxOut> {
     chain.inputs[chain.txs[t].inputs()]
         .iter()
         .map(|i| {
-            let o = &chain.outputs[i.prev as usize];
-            TxOut { value: Amount::from_sat(o.value), script_pubkey: chain.addresses[o.addr as usize].script_pubkey() }
+            let o = spent(chain, i);
+            TxOut { value: Amount::from_sat(o.value), script_pubkey: chain.addresses[paid_addr(o)].script_pubkey() }
         })
         .collect()
 }
@@ -338,7 +354,7 @@ fn sign_legacy(
     keys: &KeySource,
     secp: &Secp256k1<All>,
     pubkeys: &[[u8; 33]],
-    t: usize,
+    t: TxIdx,
     tx: &mut Transaction,
 ) {
     let r = &chain.txs[t];
@@ -346,8 +362,8 @@ fn sign_legacy(
     {
         let cache = SighashCache::new(&*tx);
         for (k, i) in chain.inputs[r.inputs()].iter().enumerate() {
-            let prev = &chain.outputs[i.prev as usize];
-            let addr = &chain.addresses[prev.addr as usize];
+            let prev_addr = paid_addr(spent(chain, i));
+            let addr = &chain.addresses[prev_addr];
             if addr.kind() != ScriptType::P2PKH {
                 continue;
             }
@@ -355,9 +371,9 @@ fn sign_legacy(
             let sighash =
                 cache.legacy_signature_hash(k, &spk, EcdsaSighashType::All.to_u32()).expect("input index in range");
             let msg = Message::from_digest(sighash.to_byte_array());
-            let sig = secp.sign_ecdsa(&msg, &keys.secret(prev.addr));
+            let sig = secp.sign_ecdsa(&msg, &keys.secret(prev_addr));
             let sig = bitcoin::ecdsa::Signature { signature: sig, sighash_type: EcdsaSighashType::All };
-            let pk = pubkeys[prev.addr as usize];
+            let pk = pubkeys[prev_addr.index()];
             sigs.push((k, Builder::new().push_slice(push(&sig.to_vec())).push_slice(push(&pk)).into_script()));
         }
     }
@@ -372,15 +388,16 @@ fn sign_segwit(
     keys: &KeySource,
     secp: &Secp256k1<All>,
     signed_keys: &[SignedKey],
-    t: usize,
+    t: TxIdx,
     tx: &mut Transaction,
 ) {
     let r = &chain.txs[t];
-    let kinds: Vec<(ScriptType, u32, u64)> = chain.inputs[r.inputs()]
+    let kinds: Vec<(ScriptType, AddrIdx, u64)> = chain.inputs[r.inputs()]
         .iter()
         .map(|i| {
-            let o = &chain.outputs[i.prev as usize];
-            (chain.addresses[o.addr as usize].kind(), o.addr, o.value)
+            let o = spent(chain, i);
+            let a = paid_addr(o);
+            (chain.addresses[a].kind(), a, o.value)
         })
         .collect();
     if kinds.iter().all(|(k, ..)| *k == ScriptType::P2PKH) {
@@ -391,7 +408,7 @@ fn sign_segwit(
     {
         let mut cache = SighashCache::new(&*tx);
         for (k, (kind, addr, value)) in kinds.iter().enumerate() {
-            let key = &signed_keys[*addr as usize];
+            let key = &signed_keys[addr.index()];
             let w = match kind {
                 ScriptType::P2PKH => continue,
                 ScriptType::P2WPKH | ScriptType::P2SH_P2WPKH => {
@@ -428,18 +445,19 @@ fn sign_segwit(
     }
 }
 
-fn build_coinbase(chain: &Chain, t: usize, height: u32, commitment: Option<[u8; 32]>) -> Transaction {
+fn build_coinbase(chain: &Chain, t: TxIdx, height: u32, commitment: Option<[u8; 32]>) -> Transaction {
     let r = &chain.txs[t];
     let script_sig = Builder::new().push_int(i64::from(height)).push_slice(push(b"/offramp/")).into_script();
     let output = chain.outputs[r.outputs()]
         .iter()
         .map(|o| {
-            let script_pubkey = if o.addr == NONE {
-                let mut s = vec![0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed];
-                s.extend_from_slice(&commitment.unwrap_or([0u8; 32]));
-                ScriptBuf::from_bytes(s)
-            } else {
-                chain.addresses[o.addr as usize].script_pubkey()
+            let script_pubkey = match o.addr() {
+                None => {
+                    let mut s = vec![0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed];
+                    s.extend_from_slice(&commitment.unwrap_or([0u8; 32]));
+                    ScriptBuf::from_bytes(s)
+                }
+                Some(a) => chain.addresses[a].script_pubkey(),
             };
             TxOut { value: Amount::from_sat(o.value), script_pubkey }
         })

@@ -3,8 +3,11 @@
 //! [`crate::forensics::store`]), so that a command that looks up one address on a world of a
 //! million transactions touches a few pages instead of loading every table.
 //!
-//! A table reads like a slice (`table[i]`, `table.iter()`, `table.len()`); writing to a mapped
-//! table first copies it into memory (the map itself is never written).
+//! A table reads like a slice (`table.iter()`, `table.len()`); writing to a mapped table first
+//! copies it into memory (the map itself is never written). A table of the chain's records
+//! ([`Record`]) is indexed by the records' own id (`chain.txs[t]` with `t` a
+//! [`super::TxIdx`], `chain.inputs[r.inputs()]` with an [`IdRange`]), and by nothing else;
+//! any other table, by position like a slice.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;

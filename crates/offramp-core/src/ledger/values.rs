@@ -4,7 +4,7 @@
 //! more than its block's subsidy and fees. One pass over the inputs and outputs, so it always
 //! runs; [`super::check`] is the slower, independent check of the blocks' bytes.
 
-use super::{Chain, MAX_MONEY, NONE};
+use super::{Chain, MAX_MONEY};
 
 /// The first rule of value a chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,13 +25,13 @@ pub fn check_values(chain: &Chain) -> Result<(), ValueError> {
         let err = |position: u32, problem: String| ValueError { height: b.height, position, problem };
         let mut fees: u128 = 0;
         let mut coinbase: Option<(u32, u128)> = None;
-        for (position, t) in (b.first_tx..b.first_tx + b.n_tx).enumerate() {
+        for (position, t) in b.txs().enumerate() {
             let position = position as u32;
-            let Some(r) = chain.txs.get(t as usize) else {
+            let Some(r) = chain.txs.get(t) else {
                 return Err(err(position, "does not exist".into()));
             };
             let mut paid: u128 = 0;
-            for (k, o) in chain.outputs.get(r.outputs()).unwrap_or_default().iter().enumerate() {
+            for (k, o) in chain.outputs.get_range(r.outputs()).unwrap_or_default().iter().enumerate() {
                 if o.value > MAX_MONEY {
                     return Err(err(
                         position,
@@ -46,14 +46,14 @@ pub fn check_values(chain: &Chain) -> Result<(), ValueError> {
                     format!("pays out {paid} sat in all, more than the 21,000,000 BTC there can be"),
                 ));
             }
-            let inputs = chain.inputs.get(r.inputs()).unwrap_or_default();
-            if inputs.first().is_some_and(|i| i.prev == NONE) {
+            let inputs = chain.inputs.get_range(r.inputs()).unwrap_or_default();
+            if inputs.first().is_some_and(|i| i.prev().is_none()) {
                 coinbase = Some((position, paid));
                 continue;
             }
             let mut spent: u128 = 0;
             for (k, i) in inputs.iter().enumerate() {
-                let Some(o) = chain.outputs.get(i.prev as usize) else {
+                let Some(o) = i.prev().and_then(|p| chain.outputs.get(p)) else {
                     return Err(err(position, format!("input {k} spends an output that does not exist")));
                 };
                 spent += u128::from(o.value);

@@ -14,8 +14,8 @@ use super::GenerateError;
 use super::price::PriceSeries;
 use super::sat::{self, MAX_MONEY};
 use crate::ledger::{
-    AddrInfo, BlockRecord, COINBASE_RESERVE_WEIGHT, Chain, DUST, InputRecord, MAX_BLOCK_WEIGHT, NONE, OutputRecord,
-    TxRecord, estimate_weight, input_weight, output_weight,
+    AddrIdx, AddrInfo, BlockRecord, COINBASE_RESERVE_WEIGHT, Chain, DUST, InputRecord, MAX_BLOCK_WEIGHT, NONE, OutIdx,
+    OutputRecord, TxIdx, TxRecord, estimate_weight, input_weight, output_weight,
 };
 use crate::scenario::{
     AddrRole, Change, ChangePosition, CoinSelection, EntityIdx, Fee, Locktime, Profile, Scenario, ScriptType,
@@ -69,9 +69,9 @@ pub const COINBASE_MATURITY: u32 = 100;
 /// An unspent output a wallet holds.
 #[derive(Debug, Clone, Copy)]
 pub struct Utxo {
-    pub out: u32,
+    pub out: OutIdx,
     pub value: u64,
-    pub addr: u32,
+    pub addr: AddrIdx,
     /// The first block height at which it may be spent.
     pub mature: u32,
 }
@@ -84,7 +84,7 @@ pub struct Wallet {
     pub profile: u32,
     pub utxos: Vec<Utxo>,
     /// Receiving addresses handed out so far (for address reuse).
-    pub receive: Vec<u32>,
+    pub receive: Vec<AddrIdx>,
     pub balance: u64,
     /// Whether the wallet ever received a coinbase (miners, the treasury): only such a wallet
     /// can hold coins that are not yet spendable.
@@ -117,7 +117,7 @@ pub fn value_of(coins: &[Utxo]) -> Option<u64> {
 pub struct Pay {
     /// The wallet that receives it.
     pub wallet: WalletId,
-    pub addr: u32,
+    pub addr: AddrIdx,
     pub value: u64,
     pub flow: bool,
 }
@@ -138,7 +138,7 @@ pub enum Rest {
     /// Change back to the sender, as its profile does it.
     Change { flow: bool },
     /// Everything left to this address (a sweep, or a peel chain's next hop).
-    To { wallet: WalletId, addr: u32, flow: bool },
+    To { wallet: WalletId, addr: AddrIdx, flow: bool },
 }
 
 pub struct Spec {
@@ -351,21 +351,22 @@ impl<'s> Engine<'s> {
     }
 
     /// A fresh address of `kind` owned by the wallet's owner.
-    pub fn fresh_addr_of(&mut self, w: WalletId, role: AddrRole, kind: ScriptType, account: u32) -> u32 {
+    pub fn fresh_addr_of(&mut self, w: WalletId, role: AddrRole, kind: ScriptType, account: u32) -> AddrIdx {
         let wl = &self.wallets[w];
+        let a = self.chain.addresses.next_id();
         self.chain.addresses.push(AddrInfo::new(kind, [0; 32]));
         self.truth.addresses.push(AddrTruth { entity: wl.entity, member: wl.member, role, account });
-        self.chain.addresses.len() as u32 - 1
+        a
     }
 
     /// A fresh address of the wallet's own type.
-    pub fn fresh_addr(&mut self, w: WalletId, role: AddrRole) -> u32 {
+    pub fn fresh_addr(&mut self, w: WalletId, role: AddrRole) -> AddrIdx {
         let kind = self.profile_of(w).script;
         self.fresh_addr_of(w, role, kind, NONE)
     }
 
     /// An address to receive on: an earlier one when the profile reuses addresses, else fresh.
-    pub fn receive_addr(&mut self, w: WalletId, role: AddrRole) -> u32 {
+    pub fn receive_addr(&mut self, w: WalletId, role: AddrRole) -> AddrIdx {
         let reuse = self.profile_of(w).address_reuse;
         let n = self.wallets[w].receive.len();
         if n > 0 && self.chance(reuse) {
@@ -462,7 +463,7 @@ impl<'s> Engine<'s> {
 
     /// What `coins` weigh as inputs ([`input_weight`] of each one's address type).
     pub fn inputs_weight(&self, coins: &[Utxo]) -> u64 {
-        coins.iter().map(|u| input_weight(self.chain.addresses[u.addr as usize].kind())).sum()
+        coins.iter().map(|u| input_weight(self.chain.addresses[u.addr].kind())).sum()
     }
 
     /// The fee rate (sat/vB) and flat fee of one transaction of this profile.
@@ -482,7 +483,7 @@ impl<'s> Engine<'s> {
     /// # Errors
     /// A [`Shortfall`] when the coins do not cover the payments and the fee; then nothing
     /// is recorded and `Given` coins are returned to the sender.
-    pub fn transact(&mut self, spec: Spec) -> Result<u32, Shortfall> {
+    pub fn transact(&mut self, spec: Spec) -> Result<TxIdx, Shortfall> {
         let Spec { from, inputs, pays, rest, purpose } = spec;
         let profile_idx = self.wallets[from].profile;
         let profile = self.profiles[profile_idx as usize].clone();
@@ -493,7 +494,7 @@ impl<'s> Engine<'s> {
             }
             return Err(Shortfall { have: 0, need: u64::MAX });
         };
-        let kind_of = |a: u32| self.chain.addresses[a as usize].kind();
+        let kind_of = |a: AddrIdx| self.chain.addresses[a].kind();
         let out_w: u64 = pays.iter().map(|p| output_weight(kind_of(p.addr))).sum::<u64>();
         let rest_w = output_weight(match rest {
             Rest::To { addr, .. } => kind_of(addr),
@@ -541,7 +542,7 @@ impl<'s> Engine<'s> {
                     chosen[i] = true;
                     // The coins of one wallet add up to at most its balance.
                     sum = sat::add(sum, u.value).unwrap_or(MAX_MONEY);
-                    let k = self.chain.addresses[u.addr as usize].kind();
+                    let k = self.chain.addresses[u.addr].kind();
                     in_w += input_weight(k);
                     seg |= k != ScriptType::P2PKH;
                     if cost(in_w, seg, true).is_some_and(|c| sum >= c) {
@@ -566,7 +567,7 @@ impl<'s> Engine<'s> {
             return Err(Shortfall { have: 0, need: u64::MAX });
         };
         let in_w = self.inputs_weight(&coins);
-        let seg = coins.iter().any(|u| self.chain.addresses[u.addr as usize].kind() != ScriptType::P2PKH);
+        let seg = coins.iter().any(|u| self.chain.addresses[u.addr].kind() != ScriptType::P2PKH);
         let fee_with = fee_at(in_w, seg, true);
         let fee_without = fee_at(in_w, seg, false);
         // What is left after the payments and the fee, with a rest output worth having or without.
@@ -633,10 +634,10 @@ impl<'s> Engine<'s> {
         sequence: u32,
         fee: u64,
         purpose: Purpose,
-    ) -> u32 {
+    ) -> TxIdx {
         // Every transaction counts the SegWit marker here, legacy ones too: a bound for filling
         // blocks, a little above the real weight of a transaction without SegWit inputs.
-        let outs_w = outs.iter().map(|p| output_weight(self.chain.addresses[p.addr as usize].kind())).sum::<u64>();
+        let outs_w = outs.iter().map(|p| output_weight(self.chain.addresses[p.addr].kind())).sum::<u64>();
         let weight = estimate_weight(self.inputs_weight(coins), outs_w, true);
         if weight > MAX_BLOCK_WEIGHT - COINBASE_RESERVE_WEIGHT {
             // No block could hold it: the chain would be invalid.
@@ -654,17 +655,18 @@ impl<'s> Engine<'s> {
         }
         self.block_weight += weight;
         self.block_fees = self.add(self.block_fees, fee, "the fees of one block");
-        let t = self.chain.txs.len() as u32;
-        let first_input = self.chain.inputs.len() as u32;
+        let t = self.chain.txs.next_id();
+        let first_input = self.chain.inputs.next_id();
         for u in coins {
-            self.chain.outputs[u.out as usize].spent_by = self.chain.inputs.len() as u32;
-            self.chain.inputs.push(InputRecord { prev: u.out, sequence, tx: t });
+            let input = self.chain.inputs.next_id();
+            self.chain.outputs[u.out].set_spent_by(Some(input));
+            self.chain.inputs.push(InputRecord::new(Some(u.out), sequence, t));
         }
-        let first_output = self.chain.outputs.len() as u32;
+        let first_output = self.chain.outputs.next_id();
         let h = self.height();
         for p in outs {
-            let out = self.chain.outputs.len() as u32;
-            self.chain.outputs.push(OutputRecord { value: p.value, addr: p.addr, tx: t, spent_by: NONE });
+            let out = self.chain.outputs.next_id();
+            self.chain.outputs.push(OutputRecord::new(p.value, Some(p.addr), t));
             self.truth.flow.push(p.flow);
             self.credit(p.wallet, Utxo { out, value: p.value, addr: p.addr, mature: h });
         }
@@ -715,7 +717,7 @@ impl<'s> Engine<'s> {
         self.chain.blocks.push(BlockRecord {
             height,
             time: time.clamp(0, u32::MAX as i64) as u32,
-            first_tx: self.chain.txs.len() as u32,
+            first_tx: self.chain.txs.next_id(),
             n_tx: 0,
             hash: bitcoin::BlockHash::from_raw_hash(bitcoin::hashes::Hash::all_zeros()),
             raw: Vec::new(),
@@ -727,12 +729,12 @@ impl<'s> Engine<'s> {
         // The coinbase: the miner's payout (value set when the block closes) and the
         // witness commitment.
         let addr = *self.wallets[miner].receive.first().expect("a miner has a coinbase address");
-        let t = self.chain.txs.len() as u32;
-        let first_input = self.chain.inputs.len() as u32;
-        self.chain.inputs.push(InputRecord { prev: NONE, sequence: u32::MAX, tx: t });
-        let first_output = self.chain.outputs.len() as u32;
-        self.chain.outputs.push(OutputRecord { value: 0, addr, tx: t, spent_by: NONE });
-        self.chain.outputs.push(OutputRecord { value: 0, addr: NONE, tx: t, spent_by: NONE });
+        let t = self.chain.txs.next_id();
+        let first_input = self.chain.inputs.next_id();
+        self.chain.inputs.push(InputRecord::new(None, u32::MAX, t));
+        let first_output = self.chain.outputs.next_id();
+        self.chain.outputs.push(OutputRecord::new(0, Some(addr), t));
+        self.chain.outputs.push(OutputRecord::new(0, None, t));
         self.truth.flow.extend([false, false]);
         self.chain.txs.push(TxRecord {
             txid_raw: [0; 32],
@@ -757,12 +759,12 @@ impl<'s> Engine<'s> {
         let Some(b) = self.chain.blocks.get_mut(self.block) else {
             return;
         };
-        b.n_tx = self.chain.txs.len() as u32 - b.first_tx;
-        let (height, first) = (b.height, b.first_tx as usize);
+        b.n_tx = (self.chain.txs.len() - b.first_tx.index()) as u32;
+        let (height, first) = (b.height, b.first_tx);
         let value = self.add(self.sc.meta.network.subsidy(height), self.block_fees, "a coinbase");
         let out = self.chain.txs[first].first_output;
-        self.chain.outputs[out as usize].value = value;
-        let addr = self.chain.outputs[out as usize].addr;
+        self.chain.outputs[out].value = value;
+        let addr = self.chain.outputs[out].addr().expect("a coinbase's first output pays the miner");
         if value > 0
             && let Some(miner) = self.block_miner
         {

@@ -26,7 +26,7 @@ use self::price::PriceSeries;
 use crate::diag::Diagnostic;
 use crate::ledger::keys::KeySource;
 use crate::ledger::values::{ValueError, check_values};
-use crate::ledger::{Chain, seal};
+use crate::ledger::{AddrIdx, Chain, seal};
 use crate::locate::Pos;
 use crate::scenario::{EntityIdx, EntityKind, Scenario, WorldSize};
 use crate::time::DAY;
@@ -94,7 +94,7 @@ pub const GRACE: i64 = 14 * DAY;
 pub struct MarketRt {
     pub deposits: WalletId,
     pub hot: WalletId,
-    pub hot_addrs: Vec<u32>,
+    pub hot_addrs: Vec<AddrIdx>,
     /// (release time, vendor entity or none for other vendors, amount).
     pub escrow: Vec<(i64, Option<EntityIdx>, u64)>,
     /// Released and paid out so far, per vendor entity.
@@ -108,8 +108,8 @@ pub struct ExchangeRt {
     pub deposits: WalletId,
     pub hot: WalletId,
     pub cold: WalletId,
-    pub hot_addrs: Vec<u32>,
-    pub cold_addrs: Vec<u32>,
+    pub hot_addrs: Vec<AddrIdx>,
+    pub cold_addrs: Vec<AddrIdx>,
     /// Withdrawals waiting for the next batch: (payment, order it funds or NONE).
     pub queue: Vec<engine::Pay>,
 }
@@ -123,7 +123,7 @@ pub struct MixerRt {
 #[derive(Debug)]
 pub struct CoinJoinRt {
     pub fee_wallet: WalletId,
-    pub fee_addr: u32,
+    pub fee_addr: AddrIdx,
     /// Story registrations: (step, coins, destination wallet).
     pub story: Vec<(u32, Vec<engine::Utxo>, WalletId)>,
     /// Background users who asked to join.
@@ -141,9 +141,9 @@ pub struct OtcRt {
 pub struct GamblingRt {
     pub deposits: WalletId,
     pub hot: WalletId,
-    pub hot_addr: u32,
+    pub hot_addr: AddrIdx,
     /// Per user wallet: the user's deposit address at the casino.
-    pub addr_of: HashMap<WalletId, u32>,
+    pub addr_of: HashMap<WalletId, AddrIdx>,
 }
 
 /// What each scenario entity needs while the clock runs.

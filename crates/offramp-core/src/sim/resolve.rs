@@ -7,7 +7,7 @@ use super::GenerateError;
 use super::price::PriceSeries;
 use crate::answer::{Named, Resolved};
 use crate::intel::*;
-use crate::ledger::{Chain, NONE};
+use crate::ledger::{AddrIdx, Chain, InputRecord, OutIdx, OutputRecord};
 use crate::scenario::{Action, AmountUnit, Answer, EntityIdx, EntityKind, Reveal, Scenario};
 use crate::time::{DAY, format_instant};
 use crate::truth::Truth;
@@ -15,12 +15,15 @@ use crate::truth::Truth;
 /// Which addresses ever received an output.
 fn used(chain: &Chain) -> Vec<bool> {
     let mut u = vec![false; chain.addresses.len()];
-    for o in &chain.outputs {
-        if o.addr != NONE {
-            u[o.addr as usize] = true;
-        }
+    for a in chain.outputs.iter().filter_map(OutputRecord::addr) {
+        u[a.index()] = true;
     }
     u
+}
+
+/// The address an output of the story pays (every output but a coinbase's data pays one).
+fn paid(chain: &Chain, o: OutIdx) -> AddrIdx {
+    chain.outputs[o].addr().expect("an output of the story pays an address")
 }
 
 fn fail(sc: &Scenario, at: crate::locate::Pos, msg: String) -> GenerateError {
@@ -46,7 +49,7 @@ pub fn intel(
                     .iter()
                     .enumerate()
                     .filter(|(i, a)| a.entity == *of && a.role == *role && used[*i])
-                    .map(|(i, _)| chain.address_string(i as u32));
+                    .map(|(i, _)| chain.address_string(AddrIdx::new(i)));
                 let mut seen = BTreeSet::new();
                 item.addresses =
                     all.filter(|a| seen.insert(a.clone())).take(first.map_or(usize::MAX, |n| n as usize)).collect();
@@ -65,7 +68,7 @@ pub fn intel(
                 for (i, a) in truth.addresses.iter().enumerate() {
                     if a.entity == *of && roles.contains(&a.role) && used[i] {
                         tags.push(Tag {
-                            address: chain.address_string(i as u32),
+                            address: chain.address_string(AddrIdx::new(i)),
                             label: label.clone(),
                             category: *category,
                         });
@@ -85,7 +88,7 @@ pub fn intel(
                         ),
                     ));
                 };
-                item.txids.push(chain.txs[t as usize].txid().to_string());
+                item.txids.push(chain.txs[t].txid().to_string());
             }
         }
         items.push(item);
@@ -149,7 +152,7 @@ fn named(truth: &Truth, e: EntityIdx) -> Named {
 
 pub fn answers(sc: &Scenario, chain: &Chain, truth: &Truth) -> Result<Vec<Resolved>, GenerateError> {
     let used = used(chain);
-    let addr_set = |it: &mut dyn Iterator<Item = u32>| -> Vec<String> {
+    let addr_set = |it: &mut dyn Iterator<Item = AddrIdx>| -> Vec<String> {
         let s: BTreeSet<String> = it.map(|a| chain.address_string(a)).collect();
         s.into_iter().collect()
     };
@@ -162,7 +165,7 @@ pub fn answers(sc: &Scenario, chain: &Chain, truth: &Truth) -> Result<Vec<Resolv
                     .iter()
                     .filter(|c| c.holder == *of && at.is_none_or(|x| c.service == x))
                     .filter(|c| matches!(sc.entities[c.service].kind, EntityKind::Exchange(_)))
-                    .map(|c| chain.outputs[c.output as usize].addr),
+                    .map(|c| paid(chain, c.output)),
             )),
             Answer::CashOutServices { of } => {
                 let s: BTreeSet<EntityIdx> =
@@ -182,16 +185,17 @@ pub fn answers(sc: &Scenario, chain: &Chain, truth: &Truth) -> Result<Vec<Resolv
                 let mut hops = BTreeSet::new();
                 for &s in steps {
                     for &t in &truth.step_txs[s.index()] {
-                        let r = &chain.txs[t as usize];
+                        let r = &chain.txs[t];
                         // Only inputs that carried story funds: in a CoinJoin the other
                         // participants' coins are not the launderer's path.
-                        let ins: BTreeSet<u32> = chain.inputs[r.inputs()]
+                        let ins: BTreeSet<AddrIdx> = chain.inputs[r.inputs()]
                             .iter()
-                            .filter(|i| i.prev != NONE && truth.flow[i.prev as usize])
-                            .map(|i| chain.outputs[i.prev as usize].addr)
+                            .filter_map(InputRecord::prev)
+                            .filter(|p| truth.flow[p.index()])
+                            .map(|p| paid(chain, p))
                             .collect();
-                        let outs: BTreeSet<u32> =
-                            r.outputs().filter(|&k| truth.flow[k]).map(|k| chain.outputs[k].addr).collect();
+                        let outs: BTreeSet<AddrIdx> =
+                            r.outputs().filter(|k| truth.flow[k.index()]).map(|k| paid(chain, k)).collect();
                         for a in &ins {
                             for b in &outs {
                                 if a != b {
@@ -204,12 +208,10 @@ pub fn answers(sc: &Scenario, chain: &Chain, truth: &Truth) -> Result<Vec<Resolv
                 Resolved::Path(hops.into_iter().collect())
             }
             Answer::Cluster { of } => {
-                Resolved::Addresses(addr_set(&mut truth.addresses_of(*of).filter(|a| used[*a as usize])))
+                Resolved::Addresses(addr_set(&mut truth.addresses_of(*of).filter(|a| used[a.index()])))
             }
             Answer::Addresses { of, role } => Resolved::Addresses(addr_set(
-                &mut truth
-                    .addresses_of(*of)
-                    .filter(|a| used[*a as usize] && truth.addresses[*a as usize].role == *role),
+                &mut truth.addresses_of(*of).filter(|a| used[a.index()] && truth.addresses[*a].role == *role),
             )),
             Answer::Identity { of } => {
                 let cooperating =

@@ -64,7 +64,7 @@ impl Sim<'_> {
         self.e.wallets[treasury].receive.push(a);
 
         let mut fundings: Vec<(Pay, EntityIdx)> = Vec::new();
-        let mut fund = |w: WalletId, addr: u32, value: u64, ent: EntityIdx| {
+        let mut fund = |w: WalletId, addr: AddrIdx, value: u64, ent: EntityIdx| {
             if value > 0 {
                 fundings.push((Pay { wallet: w, addr, value, flow: false }, ent));
             }
@@ -78,7 +78,7 @@ impl Sim<'_> {
                     self.entity_profiles.push(p);
                     let deposits = self.e.new_wallet(iu, NONE, p);
                     let hot = self.e.new_wallet(iu, NONE, p);
-                    let hot_addrs: Vec<u32> = (0..2).map(|_| self.e.fresh_addr(hot, AddrRole::Hot)).collect();
+                    let hot_addrs: Vec<AddrIdx> = (0..2).map(|_| self.e.fresh_addr(hot, AddrRole::Hot)).collect();
                     fund(hot, hot_addrs[0], m.float_sat, iu);
                     let mut other_vendors = Vec::new();
                     if m.other_orders_per_day > 0.0 {
@@ -109,8 +109,8 @@ impl Sim<'_> {
                     let deposits = self.e.new_wallet(iu, NONE, p);
                     let hot = self.e.new_wallet(iu, NONE, p);
                     let cold = self.e.new_wallet(iu, NONE, p);
-                    let hot_addrs: Vec<u32> = (0..3).map(|_| self.e.fresh_addr(hot, AddrRole::Hot)).collect();
-                    let cold_addrs: Vec<u32> = (0..2).map(|_| self.e.fresh_addr(cold, AddrRole::Cold)).collect();
+                    let hot_addrs: Vec<AddrIdx> = (0..3).map(|_| self.e.fresh_addr(hot, AddrRole::Hot)).collect();
+                    let cold_addrs: Vec<AddrIdx> = (0..2).map(|_| self.e.fresh_addr(cold, AddrRole::Cold)).collect();
                     let hot_part = self.e.sats(x.reserve_sat as f64 * x.hot_fraction, "an exchange's hot reserve");
                     fund(hot, hot_addrs[0], hot_part, iu);
                     fund(cold, cold_addrs[0], x.reserve_sat.saturating_sub(hot_part), iu);

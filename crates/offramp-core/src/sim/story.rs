@@ -4,7 +4,7 @@ use super::engine::{Inputs, Pay, Rest, Spec, Utxo, WalletId, value_of};
 use super::sat::{self, MAX_MONEY};
 use super::services::round_btc;
 use super::*;
-use crate::ledger::NONE;
+use crate::ledger::{AddrIdx, NONE, OutIdx, TxIdx};
 use crate::scenario::{Action, AddrRole, Amount};
 use crate::truth::{CashOut, Purpose};
 
@@ -155,8 +155,8 @@ impl Sim<'_> {
         &mut self,
         step: usize,
         value: Option<u64>,
-        to: (WalletId, u32),
-    ) -> Result<u32, GenerateError> {
+        to: (WalletId, AddrIdx),
+    ) -> Result<TxIdx, GenerateError> {
         let from = self.sources(step)[0];
         let coins = self.gather(step, value);
         let spec = match value {
@@ -192,7 +192,7 @@ impl Sim<'_> {
     }
 
     /// Sweeps a wallet of the step into a fresh address of another (or the same) wallet.
-    fn hop(&mut self, step: usize, from: WalletId, to: WalletId) -> Result<u32, GenerateError> {
+    fn hop(&mut self, step: usize, from: WalletId, to: WalletId) -> Result<TxIdx, GenerateError> {
         let coins = self.e.take_all(from);
         let addr = self.e.fresh_addr(to, AddrRole::Hop);
         let spec = Spec {
@@ -205,18 +205,17 @@ impl Sim<'_> {
         self.e.transact(spec).map_err(|s| self.short(step, s.have, s.need))
     }
 
-    /// The output of transaction `tx` paying `addr`.
-    fn output_to(&self, tx: u32, addr: u32) -> u32 {
-        let r = &self.e.chain.txs[tx as usize];
-        r.outputs().find(|&o| self.e.chain.outputs[o].addr == addr).map_or(NONE, |o| o as u32)
+    /// The output of transaction `tx` paying `addr`, if it has one.
+    fn output_to(&self, tx: TxIdx, addr: AddrIdx) -> Option<OutIdx> {
+        let r = &self.e.chain.txs[tx];
+        r.outputs().find(|&o| self.e.chain.outputs[o].addr() == Some(addr))
     }
 
-    fn cash_out(&mut self, step: usize, service: EntityIdx, tx: u32, addr: u32) {
-        let out = self.output_to(tx, addr);
-        if out == NONE {
+    fn cash_out(&mut self, step: usize, service: EntityIdx, tx: TxIdx, addr: AddrIdx) {
+        let Some(out) = self.output_to(tx, addr) else {
             return;
-        }
-        let value = self.e.chain.outputs[out as usize].value;
+        };
+        let value = self.e.chain.outputs[out].value;
         let now = self.e.now;
         self.e.truth.cashouts.push(CashOut {
             step: step as u32,
@@ -371,8 +370,8 @@ impl Sim<'_> {
                 let deposits = r.deposits;
                 let addr = self.e.fresh_addr(deposits, AddrRole::Deposit);
                 let tx = self.send_from_sources(i, t, (deposits, addr))?;
-                let out = self.output_to(tx, addr);
-                let deposited = self.e.chain.outputs[out as usize].value;
+                let out = self.output_to(tx, addr).expect("the deposit is an output of its transaction");
+                let deposited = self.e.chain.outputs[out].value;
                 self.mixer_accept(*mixer, step, lot, deposited);
             }
             Action::CoinJoin { coordinator, .. } => {
@@ -432,7 +431,7 @@ impl Sim<'_> {
     }
 
     /// One part of a cash-out; the last part of an all-in cash-out sweeps what is left.
-    fn deliver(&mut self, i: usize, action: u32, to: (WalletId, u32)) -> Result<u32, GenerateError> {
+    fn deliver(&mut self, i: usize, action: u32, to: (WalletId, AddrIdx)) -> Result<TxIdx, GenerateError> {
         let last = action + 1 == self.steps[i].actions;
         let value = if last && self.steps[i].target.is_none() {
             None
@@ -444,7 +443,13 @@ impl Sim<'_> {
     }
 
     /// One transaction from the step's sources into `n` outputs, one per wallet given.
-    fn fan_out(&mut self, i: usize, target: Option<u64>, n: usize, wallets: &[WalletId]) -> Result<u32, GenerateError> {
+    fn fan_out(
+        &mut self,
+        i: usize,
+        target: Option<u64>,
+        n: usize,
+        wallets: &[WalletId],
+    ) -> Result<TxIdx, GenerateError> {
         let from = self.sources(i)[0];
         let coins = self.gather(i, target);
         let have = value_of(&coins).unwrap_or(MAX_MONEY);

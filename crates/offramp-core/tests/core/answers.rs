@@ -5,6 +5,7 @@
 
 use offramp_core::answer::{Given, Resolved};
 use offramp_core::case::{Case, HintUse};
+use offramp_core::ledger::AddrIdx;
 use offramp_core::legal;
 use offramp_core::scenario::{EntityIdx, EntityKind, Scenario};
 use offramp_core::score::{Report, score};
@@ -155,7 +156,7 @@ fn a_scenario_that_charges_nothing_for_wrong_requests_lists_no_minus_zero() {
     let w = generate(&sc, None, false);
     let Resolved::Addresses(deposits) = &w.truth.answers[0] else { panic!("test setup: deposits first") };
     let mut case = case_with(&w, &[]);
-    for address in [w.chain.address_string(1), deposits[0].clone()] {
+    for address in [w.chain.address_string(AddrIdx::new(1)), deposits[0].clone()] {
         case.requests.push(offramp_core::case::Request { exchange: "x".into(), address });
     }
     let r = score(&w, &case);
@@ -172,9 +173,9 @@ fn a_label_search_finds_a_label_as_people_write_it() {
         label: "Börse Straße hot wallet".into(),
         category: offramp_core::scenario::Category::Exchange,
     };
-    ex.add_label(3, label);
+    ex.add_label(AddrIdx::new(3), label);
     for text in ["Börse Straße", "BORSE STRASSE", "borse  strasse hot", "straße"] {
-        assert_eq!(ex.by_label(text), vec![3], "{text:?}");
+        assert_eq!(ex.by_label(text), vec![AddrIdx::new(3)], "{text:?}");
     }
     assert!(ex.by_label("Börse Stuttgart").is_empty());
 }

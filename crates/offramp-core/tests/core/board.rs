@@ -9,6 +9,7 @@ use offramp_core::forensics::Explorer;
 use offramp_core::forensics::cluster::{ClusterOptions, Clusters};
 use offramp_core::forensics::load::explorer_of;
 use offramp_core::forensics::taint::{self, Direction, Method, TraceOptions};
+use offramp_core::ledger::{AddrIdx, InputRecord, TxIdx};
 use offramp_core::scenario::Category;
 use offramp_core::sim::World;
 
@@ -43,11 +44,11 @@ fn intel_address() -> String {
 /// The busiest address of the world (an exchange's hot wallet or the like).
 fn busiest() -> String {
     let ex = &fixture().explorer;
-    let a = (0..ex.chain.addresses.len() as u32).max_by_key(|&a| ex.txs_of(a).len()).unwrap();
+    let a = ex.chain.addresses.ids().max_by_key(|&a| ex.txs_of(a).len()).unwrap();
     ex.chain.address_string(a)
 }
 
-fn addr(b: &Board, k: NodeRef) -> u32 {
+fn addr(b: &Board, k: NodeRef) -> AddrIdx {
     match k {
         NodeRef::Addr(a) => a,
         _ => panic!("{} is not an address", b.name(k)),
@@ -60,7 +61,7 @@ fn expanding_follows_the_chain_and_edges_carry_what_moved() {
     let start = b.add_text(&intel_address(), None).unwrap();
     let a = addr(&b, start);
     let ex = fixture().explorer.clone();
-    let spent_in: Vec<u32> = ex.txs_of(a).iter().copied().filter(|&t| ex.flows(a, t).1 > 0).collect();
+    let spent_in: Vec<TxIdx> = ex.txs_of(a).iter().copied().filter(|&t| ex.flows(a, t).1 > 0).collect();
     assert!(!spent_in.is_empty(), "the intel address spends");
     let got = b.expand(start, Side::Outputs);
     assert_eq!(got.added, spent_in.len().min(EXPAND_LIMIT));
@@ -81,9 +82,8 @@ fn expanding_follows_the_chain_and_edges_carry_what_moved() {
     let ti = view.index(NodeRef::Tx(t)).unwrap();
     let paid: u64 = view.edges.iter().filter(|e| e.from == ti).map(|e| e.value).sum();
     let c = &ex.chain;
-    let r = &c.txs[t as usize];
-    let total: u64 =
-        c.outputs[r.outputs()].iter().filter(|o| o.addr != offramp_core::ledger::NONE).map(|o| o.value).sum();
+    let r = &c.txs[t];
+    let total: u64 = c.outputs[r.outputs()].iter().filter(|o| o.addr().is_some()).map(|o| o.value).sum();
     assert_eq!(paid, total);
     // Expanding again adds nothing new.
     assert_eq!(b.expand(NodeRef::Tx(t), Side::Outputs).added, 0);
@@ -154,14 +154,13 @@ fn a_cluster_folds_into_one_node_and_unfolds_where_it_was() {
     let ex = &f.explorer;
     // An address whose cluster has at least three members that all spent in one transaction.
     let c = &ex.chain;
-    let t = (0..c.txs.len() as u32)
+    let t = c
+        .txs
+        .ids()
         .find(|&t| {
-            let r = &c.txs[t as usize];
-            let mut from: Vec<u32> = c.inputs[r.inputs()]
-                .iter()
-                .filter(|i| i.prev != offramp_core::ledger::NONE)
-                .map(|i| c.outputs[i.prev as usize].addr)
-                .collect();
+            let r = &c.txs[t];
+            let mut from: Vec<AddrIdx> =
+                c.inputs[r.inputs()].iter().filter_map(InputRecord::prev).filter_map(|p| c.outputs[p].addr()).collect();
             from.sort_unstable();
             from.dedup();
             from.len() >= 3 && offramp_core::forensics::coinjoin::coinjoin(ex, t).is_none()
@@ -169,7 +168,7 @@ fn a_cluster_folds_into_one_node_and_unfolds_where_it_was() {
         .expect("a transaction spending from three addresses");
     let mut b = board();
     let tx = NodeRef::Tx(t);
-    b.add_text(&ex.chain.txs[t as usize].txid().to_string(), None).unwrap();
+    b.add_text(&ex.chain.txs[t].txid().to_string(), None).unwrap();
     b.expand(tx, Side::Inputs);
     let inputs: Vec<NodeRef> = b.neighbours(tx, Side::Inputs);
     assert!(inputs.len() >= 2, "the inputs are distinct addresses");

@@ -1,7 +1,7 @@
 //! Every shipped scenario, in fast mode: the chain follows Bitcoin's rules and tells its story.
 
 use offramp_core::ledger::check::check_chain;
-use offramp_core::ledger::{NONE, estimate_vsize};
+use offramp_core::ledger::{AddrIdx, NONE, OutputRecord, estimate_vsize};
 use offramp_core::truth::Purpose;
 
 use crate::common::*;
@@ -18,7 +18,7 @@ fn every_shipped_scenario_generates_a_valid_chain() {
         // Every step of the story made transactions, and ran inside the chain's time.
         for (i, step) in sc.story.iter().enumerate() {
             assert!(!w.truth.step_txs[i].is_empty(), "{}: step {} made no transaction", path.display(), step.id);
-            let first = &w.chain.txs[w.truth.step_txs[i][0] as usize];
+            let first = &w.chain.txs[w.truth.step_txs[i][0]];
             assert!(
                 first.created >= sc.meta.start + step.window.0,
                 "{}: step {} ran before its window",
@@ -37,22 +37,18 @@ fn fees_follow_the_real_size_of_each_transaction() {
     let sc = load(&scenarios_dir().join("intermediate-two-exchanges.ron"));
     let w = generate(&sc, None, false);
     let mut checked = 0;
-    for (t, r) in w.chain.txs.iter().enumerate() {
+    for (t, r) in w.chain.txs.iter_ids() {
         if r.is_coinbase(&w.chain.inputs) {
             continue;
         }
-        let kind = |a: u32| w.chain.addresses[a as usize].kind();
-        let ins = w.chain.inputs[r.inputs()].iter().map(|i| kind(w.chain.outputs[i.prev as usize].addr));
-        let outs = w.chain.outputs[r.outputs()].iter().filter(|o| o.addr != NONE).map(|o| kind(o.addr));
+        let kind = |a: AddrIdx| w.chain.addresses[a].kind();
+        let ins = w.chain.inputs[r.inputs()].iter().map(|i| kind(w.chain.outputs[i.prev().unwrap()].addr().unwrap()));
+        let outs = w.chain.outputs[r.outputs()].iter().filter_map(OutputRecord::addr).map(kind);
         // Placeholder witnesses have the size wallets budget for, so the estimate is exact.
-        assert_eq!(u64::from(r.vsize), estimate_vsize(ins, outs), "tx {t}");
+        assert_eq!(u64::from(r.vsize), estimate_vsize(ins, outs), "tx {t:?}");
         let rate = r.fee as f64 / r.vsize as f64;
-        assert!((1.0..=2000.0).contains(&rate), "tx {t} pays {rate} sat/vB");
-        assert_eq!(
-            w.chain.input_value(t as u32),
-            w.chain.output_value(t as u32) + r.fee,
-            "tx {t} does not conserve value"
-        );
+        assert!((1.0..=2000.0).contains(&rate), "tx {t:?} pays {rate} sat/vB");
+        assert_eq!(w.chain.input_value(t), w.chain.output_value(t) + r.fee, "tx {t:?} does not conserve value");
         checked += 1;
     }
     assert!(checked > 1000);
@@ -65,8 +61,8 @@ fn cash_outs_land_on_deposit_addresses_of_the_vendors_own_account() {
         let w = generate(&sc, None, false);
         assert!(!w.truth.cashouts.is_empty(), "{}", path.display());
         for c in &w.truth.cashouts {
-            let out = &w.chain.outputs[c.output as usize];
-            let owner = &w.truth.addresses[out.addr as usize];
+            let out = &w.chain.outputs[c.output];
+            let owner = &w.truth.addresses[out.addr().unwrap()];
             assert_eq!(owner.entity, c.service, "a cash-out pays an address of the service");
             if owner.account != NONE {
                 let acct = &w.truth.accounts[owner.account as usize];
@@ -83,7 +79,7 @@ fn wallets_leave_their_fingerprints() {
     let w = generate(&sc, None, false);
     let peel = sc.story.iter().position(|s| s.id == "peel").unwrap();
     for &t in &w.truth.step_txs[peel] {
-        let r = &w.chain.txs[t as usize];
+        let r = &w.chain.txs[t];
         assert_eq!((r.version, r.locktime), (2, 0));
         assert!(w.chain.inputs[r.inputs()].iter().all(|i| i.sequence == 0xffff_ffff));
     }
@@ -108,9 +104,9 @@ fn a_step_whose_window_overlaps_its_source_waits_and_keeps_its_order() {
     let hops = &w.truth.step_txs[sc.story.iter().position(|s| s.id == "hops").unwrap()];
     assert_eq!(hops.len(), 12);
     for pair in hops.windows(2) {
-        let next = &w.chain.txs[pair[1] as usize];
+        let next = &w.chain.txs[pair[1]];
         let spent_from =
-            w.chain.inputs[next.inputs()].iter().map(|i| w.chain.outputs[i.prev as usize].tx).collect::<Vec<_>>();
+            w.chain.inputs[next.inputs()].iter().map(|i| w.chain.outputs[i.prev().unwrap()].tx).collect::<Vec<_>>();
         assert_eq!(spent_from, vec![pair[0]], "each hop spends the previous one");
     }
     let withdrawals = &w.truth.step_txs[sc.story.iter().position(|s| s.id == "withdraw").unwrap()];

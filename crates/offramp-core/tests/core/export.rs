@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use offramp_core::export::{ExportError, FORMAT, MANIFEST, export};
+use offramp_core::ledger::TxIdx;
 
 use crate::common::*;
 
@@ -31,7 +32,7 @@ fn export_writes_every_file_with_headers() {
     // Txids in the usual (reversed) hex order: the one a block explorer shows.
     let tx = std::fs::read_to_string(out.join("transactions.csv")).unwrap();
     let first = tx.lines().nth(1).unwrap().split(',').next().unwrap().to_string();
-    assert_eq!(first, w.chain.txs[0].txid().to_string());
+    assert_eq!(first, w.chain.txs[TxIdx::new(0)].txid().to_string());
     let intel: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("intel.json")).unwrap()).unwrap();
     assert_eq!(intel["scenario"]["id"], "mini");
     let text = std::fs::read_to_string(out.join("intel.json")).unwrap();

@@ -7,6 +7,7 @@ use offramp_core::forensics::load::explorer_of;
 use offramp_core::forensics::path::{self, PathOptions, Target};
 use offramp_core::forensics::taint::{self, Direction, Method, TraceOptions};
 use offramp_core::forensics::{Explorer, coinjoin};
+use offramp_core::ledger::{AddrIdx, TxIdx};
 use offramp_core::scenario::{AddrRole, Category, Scenario};
 use offramp_core::sim::World;
 
@@ -28,25 +29,25 @@ fn world_of(name: &str) -> World {
 }
 
 /// The transactions of a story step.
-fn step_txs<'a>(w: &'a World, id: &str) -> &'a [u32] {
+fn step_txs<'a>(w: &'a World, id: &str) -> &'a [TxIdx] {
     &w.truth.step_txs[w.scenario.story.iter().position(|s| s.id == id).unwrap()]
 }
 
 /// The address of the coin the peel chain starts from (what the consolidation gathered).
-fn gathered(w: &World) -> u32 {
+fn gathered(w: &World) -> AddrIdx {
     let t = step_txs(w, "peel")[0];
-    let prev = w.chain.inputs[w.chain.txs[t as usize].first_input as usize].prev;
-    w.chain.outputs[prev as usize].addr
+    let prev = w.chain.inputs[w.chain.txs[t].first_input].prev().unwrap();
+    w.chain.outputs[prev].addr().unwrap()
 }
 
 /// The last peel's change: the end of the chain proper, 300 transactions from the start.
-fn last_change(w: &World, ex: &Explorer) -> u32 {
+fn last_change(w: &World, ex: &Explorer) -> AddrIdx {
     let t = *step_txs(w, "peel").last().unwrap();
-    let r = &ex.chain.txs[t as usize];
+    let r = &ex.chain.txs[t];
     ex.chain.outputs[r.outputs()]
         .iter()
-        .map(|o| o.addr)
-        .find(|&a| w.truth.addresses[a as usize].role != AddrRole::Deposit)
+        .map(|o| o.addr().unwrap())
+        .find(|&a| w.truth.addresses[a].role != AddrRole::Deposit)
         .unwrap()
 }
 
@@ -84,7 +85,7 @@ fn following_change_walks_a_three_hundred_hop_peel_chain_to_the_exchange() {
     let start = gathered(&w);
     let r = follow::follow_change(&ex, Start::Address(start), FollowOptions::default()).unwrap();
     // The chain's transactions, in order: the gathering, then every peel.
-    let peel: Vec<String> = step_txs(&w, "peel").iter().map(|&t| ex.chain.txs[t as usize].txid().to_string()).collect();
+    let peel: Vec<String> = step_txs(&w, "peel").iter().map(|&t| ex.chain.txs[t].txid().to_string()).collect();
     assert_eq!(peel.len(), 301);
     let followed: Vec<&str> = r.hops.iter().map(|h| h.txid.as_str()).collect();
     assert!(followed.len() > peel.len(), "{} hops, stopped: {}", followed.len(), r.stop.describe());
@@ -95,18 +96,18 @@ fn following_change_walks_a_three_hundred_hop_peel_chain_to_the_exchange() {
     for h in &r.hops[1..peel.len()] {
         assert_eq!(h.peels.len(), 1, "{}", h.txid);
         let a = ex.address(&h.peels[0].address).unwrap();
-        assert_eq!(w.truth.addresses[a as usize].role, AddrRole::Deposit, "{}", h.txid);
+        assert_eq!(w.truth.addresses[a].role, AddrRole::Deposit, "{}", h.txid);
         assert!(h.peeled == h.peels[0].value && h.peeled < h.change_value);
         assert!(h.confidence >= follow::DEFAULT_MIN_CONFIDENCE && !h.votes.is_empty());
     }
     // Then the rest is cashed out at a Zenbit deposit address, whose sweep falls after the end
     // of the world: the follow stops there, the coin unspent.
-    let rest = ex.chain.txs[step_txs(&w, "rest")[0] as usize].txid().to_string();
+    let rest = ex.chain.txs[step_txs(&w, "rest")[0]].txid().to_string();
     let last = r.hops.last().unwrap();
     assert_eq!(last.txid, rest);
     assert_eq!(r.stop, Stop::Unspent { address: last.change_address.clone() });
     let zenbit = w.scenario.entity("zenbit").unwrap();
-    assert_eq!(w.truth.addresses[ex.address(&last.change_address).unwrap() as usize].entity, zenbit);
+    assert_eq!(w.truth.addresses[ex.address(&last.change_address).unwrap()].entity, zenbit);
     assert_eq!(r.peeled, r.hops.iter().map(|h| h.peeled).sum::<u64>());
     // The same follow twice, and from the first transaction instead of the address: the same.
     assert_eq!(follow::follow_change(&ex, Start::Address(start), FollowOptions::default()).unwrap(), r);
@@ -146,16 +147,16 @@ fn following_an_unspent_coin_or_into_a_coinjoin_stops_and_says_why() {
     let w = world_of("advanced-mixer-otc.ron");
     let ex = explorer_of(&w);
     let c = &ex.chain;
-    let never_spent = (0..c.addresses.len() as u32)
+    let never_spent = c
+        .addresses
+        .ids()
         .find(|&a| !ex.txs_of(a).is_empty() && ex.txs_of(a).iter().all(|&t| ex.flows(a, t).1 == 0))
         .unwrap();
     let r = follow::follow_change(&ex, Start::Address(never_spent), FollowOptions::default()).unwrap();
     assert!(r.hops.is_empty());
     assert_eq!(r.stop, Stop::Unspent { address: c.address_string(never_spent) });
     assert!(r.stop.describe().contains("unspent"));
-    let join = (0..c.txs.len() as u32)
-        .find(|&t| coinjoin::coinjoin(&ex, t).is_some())
-        .expect("the advanced world has CoinJoins");
+    let join = c.txs.ids().find(|&t| coinjoin::coinjoin(&ex, t).is_some()).expect("the advanced world has CoinJoins");
     let r = follow::follow_change(&ex, Start::Tx(join), FollowOptions::default()).unwrap();
     assert!(r.hops.is_empty());
     assert!(matches!(&r.stop, Stop::Mixing { kind, .. } if kind == "coinjoin"), "{:?}", r.stop);

@@ -9,7 +9,7 @@ use offramp_core::forensics::load::{LoadError, explorer_of, load_dir};
 use offramp_core::forensics::path::{self, PathOptions, Target};
 use offramp_core::forensics::taint::{self, Direction, Method, TraceError, TraceOptions};
 use offramp_core::forensics::{Explorer, LookupError, PriceError, coinjoin};
-use offramp_core::ledger::NONE;
+use offramp_core::ledger::AddrIdx;
 use offramp_core::scenario::Category;
 use offramp_core::sim::World;
 
@@ -23,7 +23,7 @@ fn answer<'a>(w: &'a World, id: &str) -> &'a Resolved {
     &w.truth.answers[w.scenario.objectives.iter().position(|o| o.id == id).unwrap()]
 }
 
-fn payout(w: &World, ex: &Explorer) -> u32 {
+fn payout(w: &World, ex: &Explorer) -> AddrIdx {
     let item = w
         .intel
         .items
@@ -39,15 +39,16 @@ fn the_explorer_agrees_with_the_ledger() {
     let ex = explorer_of(&w);
     let c = &w.chain;
     // Every address: the balance of its history is what it holds unspent.
-    for a in (0..c.addresses.len() as u32).step_by(7) {
+    for a in c.addresses.ids().step_by(7) {
         let v = ex.address_view(a);
-        let unspent: u64 = c.outputs.iter().filter(|o| o.addr == a && o.spent_by == NONE).map(|o| o.value).sum();
+        let unspent: u64 =
+            c.outputs.iter().filter(|o| o.addr() == Some(a) && o.spent_by().is_none()).map(|o| o.value).sum();
         assert_eq!(v.balance, unspent, "{}", v.address);
         assert_eq!(v.received - v.sent, unspent);
         assert_eq!(ex.address(&v.address), Ok(a), "lookup by text");
         assert!(v.history.windows(2).all(|h| h[0].height <= h[1].height), "history in chain order");
     }
-    for t in (0..c.txs.len() as u32).step_by(11) {
+    for t in c.txs.ids().step_by(11) {
         let v = ex.tx_view(t);
         assert_eq!(ex.txid(&v.txid), Ok(t));
         if !v.coinbase {
@@ -140,17 +141,19 @@ fn clustering_skips_coinjoins_and_joins_common_inputs() {
     let cl = Clusters::build(&ex, ClusterOptions::default());
     let c = &ex.chain;
     let mut joined = 0;
-    for (t, r) in c.txs.iter().enumerate() {
+    for (t, r) in c.txs.iter_ids() {
         if r.is_coinbase(&c.inputs) || r.n_inputs < 2 {
             continue;
         }
-        let roots: std::collections::BTreeSet<u32> =
-            c.inputs[r.inputs()].iter().map(|i| cl.root[c.outputs[i.prev as usize].addr as usize]).collect();
-        if coinjoin::coinjoin(&ex, t as u32).is_some() {
+        let roots: std::collections::BTreeSet<AddrIdx> = c.inputs[r.inputs()]
+            .iter()
+            .map(|i| cl.root[c.outputs[i.prev().unwrap()].addr().unwrap().index()])
+            .collect();
+        if coinjoin::coinjoin(&ex, t).is_some() {
             assert!(roots.len() > 1, "a CoinJoin's inputs are not merged");
             joined += 1;
         } else {
-            assert_eq!(roots.len(), 1, "tx {t}: inputs spent together share a cluster");
+            assert_eq!(roots.len(), 1, "tx {t:?}: inputs spent together share a cluster");
         }
     }
     assert!(joined > 10);
@@ -296,7 +299,9 @@ fn a_deposit_address_says_which_labelled_wallet_swept_it() {
     }
     // An address that never spent anything was swept nowhere.
     let c = &ex.chain;
-    let kept = (0..c.addresses.len() as u32)
+    let kept = c
+        .addresses
+        .ids()
         .find(|&a| !ex.txs_of(a).is_empty() && ex.txs_of(a).iter().all(|&t| ex.flows(a, t).1 == 0))
         .unwrap();
     assert!(ex.swept_to(kept).is_empty());

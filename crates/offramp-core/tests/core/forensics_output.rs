@@ -9,7 +9,7 @@ use offramp_core::forensics::cluster::{ClusterOptions, Clusters};
 use offramp_core::forensics::load::{explorer_of, load_dir};
 use offramp_core::forensics::path::{self, PathOptions, Target};
 use offramp_core::forensics::taint::{self, Direction, Method, TraceOptions};
-use offramp_core::ledger::NONE;
+use offramp_core::ledger::{AddrIdx, InputRecord};
 use offramp_core::scenario::Category;
 use offramp_core::sim::World;
 
@@ -20,7 +20,7 @@ fn world(name: &str) -> World {
 }
 
 /// Every trace, path search and cluster view from `addrs`, as the JSON `inspect --json` prints.
-fn outputs(ex: &Explorer, addrs: &[u32]) -> Vec<String> {
+fn outputs(ex: &Explorer, addrs: &[AddrIdx]) -> Vec<String> {
     let clusters = Clusters::build(ex, ClusterOptions { merge_change: Some(0.5) });
     let mut out = Vec::new();
     for &a in addrs {
@@ -43,11 +43,11 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 }
 
 /// Addresses worth tracing: the intel's (where a trainee starts) and a spread of the rest.
-fn starts(w: &World, ex: &Explorer) -> Vec<u32> {
-    let mut v: BTreeSet<u32> =
+fn starts(w: &World, ex: &Explorer) -> Vec<AddrIdx> {
+    let mut v: BTreeSet<AddrIdx> =
         w.intel.items.iter().flat_map(|i| &i.addresses).filter_map(|a| ex.address(a).ok()).collect();
     let n = ex.chain.addresses.len();
-    v.extend((0..n).step_by((n / 40).max(1)).map(|a| a as u32));
+    v.extend(ex.chain.addresses.ids().step_by((n / 40).max(1)));
     v.into_iter().collect()
 }
 
@@ -85,22 +85,21 @@ fn a_cluster_counts_each_transaction_once_however_many_of_its_addresses_it_touch
     let c = &ex.chain;
     let cl = Clusters::build(&ex, ClusterOptions::default());
     // Clusters in which some transaction touches several members (a spend of two of them).
-    let mut roots: BTreeSet<u32> = BTreeSet::new();
+    let mut roots: BTreeSet<AddrIdx> = BTreeSet::new();
     for r in &c.txs {
         if r.is_coinbase(&c.inputs) || r.n_inputs < 2 {
             continue;
         }
-        let members: BTreeSet<u32> =
-            c.inputs[r.inputs()].iter().map(|i| c.outputs[i.prev as usize].addr).filter(|&a| a != NONE).collect();
-        if members.len() >= 2
-            && members.iter().all(|&m| cl.root[m as usize] == cl.root[*members.first().unwrap() as usize])
-        {
-            roots.insert(cl.root[*members.first().unwrap() as usize]);
+        let members: BTreeSet<AddrIdx> =
+            c.inputs[r.inputs()].iter().filter_map(|i| c.outputs[i.prev().unwrap()].addr()).collect();
+        let root = |m: &AddrIdx| cl.root[m.index()];
+        if members.len() >= 2 && members.iter().all(|m| root(m) == root(members.first().unwrap())) {
+            roots.insert(root(members.first().unwrap()));
         }
     }
     assert!(roots.len() >= 3, "test setup: clusters whose members share transactions");
     for &root in roots.iter().take(20) {
-        let members: BTreeSet<u32> = cl.members(root).iter().copied().collect();
+        let members: BTreeSet<AddrIdx> = cl.members(root).iter().copied().collect();
         // Counted from the chain itself: transactions with an input or an output of a member.
         let touching = c
             .txs
@@ -108,8 +107,9 @@ fn a_cluster_counts_each_transaction_once_however_many_of_its_addresses_it_touch
             .filter(|r| {
                 c.inputs[r.inputs()]
                     .iter()
-                    .any(|i| i.prev != NONE && members.contains(&c.outputs[i.prev as usize].addr))
-                    || c.outputs[r.outputs()].iter().any(|o| members.contains(&o.addr))
+                    .filter_map(InputRecord::prev)
+                    .any(|p| c.outputs[p].addr().is_some_and(|a| members.contains(&a)))
+                    || c.outputs[r.outputs()].iter().any(|o| o.addr().is_some_and(|a| members.contains(&a)))
             })
             .count();
         let v = cl.view(&ex, root);

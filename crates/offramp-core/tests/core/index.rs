@@ -9,7 +9,7 @@ use offramp_core::forensics::cluster::{ClusterOptions, Clusters};
 use offramp_core::forensics::load::{IndexUse, explorer_of, open_dir};
 use offramp_core::forensics::store::INDEX;
 use offramp_core::forensics::{Explorer, taint};
-use offramp_core::ledger::NONE;
+use offramp_core::ledger::{OutputRecord, TxIdx};
 use offramp_core::sim::World;
 
 use crate::common::*;
@@ -28,13 +28,16 @@ fn written(w: &World) -> tempfile::TempDir {
 fn answers(ex: &Explorer) -> String {
     // Address numbers differ between a world (which numbers every address its wallets made)
     // and a chain read from blocks (numbered as they appear): list addresses by their text.
-    let mut views: Vec<String> = (0..ex.chain.addresses.len() as u32)
+    let mut views: Vec<String> = ex
+        .chain
+        .addresses
+        .ids()
         .filter(|&a| !ex.txs_of(a).is_empty())
         .map(|a| format!("{:?}", ex.address_view(a)))
         .collect();
     views.sort();
     let mut out = views.join("\n");
-    for t in 0..ex.chain.txs.len() as u32 {
+    for t in ex.chain.txs.ids() {
         out += &format!("{:?}\n", ex.tx_view(t));
     }
     let cl = Clusters::build(ex, ClusterOptions::default());
@@ -66,9 +69,10 @@ fn a_generated_directory_is_answered_from_its_index_exactly_as_from_the_world() 
     assert!(ex.chain.txs.is_mapped() && ex.chain.outputs.is_mapped(), "the tables are read in place");
     same(&answers(&ex), &answers(&explorer_of(&w)), "index and world");
     // Lookups by text go through the mapped sorted tables.
-    let t = &ex.chain.txs[ex.chain.txs.len() / 2];
-    assert_eq!(ex.txid(&t.txid().to_string()).unwrap(), ex.chain.txs.len() as u32 / 2);
-    let a = ex.chain.outputs.iter().rev().find(|o| o.addr != NONE).unwrap().addr;
+    let middle = TxIdx::new(ex.chain.txs.len() / 2);
+    let t = &ex.chain.txs[middle];
+    assert_eq!(ex.txid(&t.txid().to_string()).unwrap(), middle);
+    let a = ex.chain.outputs.iter().rev().find_map(OutputRecord::addr).unwrap();
     assert_eq!(ex.address(&ex.chain.address_string(a)).unwrap(), a);
 }
 
@@ -182,7 +186,7 @@ fn the_index_is_deterministic() {
     // A trace over the mapped tables gives what it gives in memory.
     let (ex, _) = open(a.path());
     let mem = explorer_of(&w);
-    let from = ex.chain.outputs.iter().find(|o| o.addr != NONE).unwrap().addr;
+    let from = ex.chain.outputs.iter().find_map(OutputRecord::addr).unwrap();
     let opts = taint::TraceOptions::default();
     let x = taint::trace(&ex, from, &opts).map(|r| format!("{r:?}"));
     let text = ex.chain.address_string(from);

@@ -4,6 +4,7 @@
 
 use offramp_core::answer::Resolved;
 use offramp_core::case::Case;
+use offramp_core::ledger::AddrIdx;
 use offramp_core::legal::{self, LegalError, Reply};
 use offramp_core::scenario::Scenario;
 use offramp_core::score;
@@ -67,7 +68,7 @@ fn a_request_says_whether_it_would_cost_the_wrong_request_penalty() {
     };
     // The request the scoring accepts, and two it charges for.
     assert_eq!(score::wrong_request(&w, "CoinBay", &deposits[0]), None);
-    let elsewhere = w.chain.address_string(1);
+    let elsewhere = w.chain.address_string(AddrIdx::new(1));
     assert_eq!(legal::request(&w, "coinbay", &elsewhere).unwrap(), Reply::NoRecords);
     let why = score::wrong_request(&w, "coinbay", &elsewhere).expect("a request the exchange cannot answer costs");
     assert!(why.contains("CoinBay does not hold"), "{why}");

@@ -3,6 +3,7 @@
 
 use offramp_core::answer::{Given, Resolved};
 use offramp_core::case::{Case, HintUse, Request};
+use offramp_core::ledger::AddrIdx;
 use offramp_core::score::score;
 use offramp_core::sim::World;
 
@@ -73,7 +74,7 @@ fn sets_give_credit_per_item_and_take_it_per_wrong_item() {
     assert_eq!((o.precision, o.recall), (Some(1.0), Some(0.5)));
     assert!(o.deductions.iter().any(|d| d.contains("1 of 2 items missing")), "{:?}", o.deductions);
     // Both, plus an address that is not the vendor's: 30 - 10.
-    let wrong = w.chain.address_string(0);
+    let wrong = w.chain.address_string(AddrIdx::new(0));
     let r = score(
         &w,
         &case_with(
@@ -125,7 +126,7 @@ fn paths_score_by_the_hops_they_share() {
     assert!((objective(&r, "path").earned - expected).abs() < 0.01);
     // A path written as a sequence of addresses is read hop by hop; a made-up hop costs 2.
     let mut seq = vec![hops[0].0.clone(), hops[0].1.clone()];
-    seq.push(w.chain.address_string(3));
+    seq.push(w.chain.address_string(AddrIdx::new(3)));
     let r = score(&w, &case_with(&w, &[("path", Given::Path(seq))]));
     let o = objective(&r, "path");
     assert!((o.earned - (20.0 / hops.len() as f64 - 2.0).max(0.0)).abs() < 0.01, "{o:?}");
@@ -140,7 +141,7 @@ fn hints_and_bad_legal_requests_cost_points() {
     c.hints.push(HintUse { objective: "deposits".into(), hint: 0 });
     let Resolved::Addresses(deposits) = truth(&w, "deposits") else { panic!() };
     c.requests.push(Request { exchange: "CoinBay".into(), address: deposits[0].clone() });
-    c.requests.push(Request { exchange: "coinbay".into(), address: w.chain.address_string(1) });
+    c.requests.push(Request { exchange: "coinbay".into(), address: w.chain.address_string(AddrIdx::new(1)) });
     let r = score(&w, &c);
     assert_eq!(objective(&r, "deposits").earned, 25.0);
     assert_eq!(r.legal.penalty, 5.0, "{:?}", r.legal.deductions);
@@ -163,11 +164,11 @@ fn legal_requests_answer_only_what_the_exchange_holds() {
     let Reply::Records(rec) = request(&w, "CoinBay", &deposits[0]).unwrap() else { panic!("a KYC record") };
     assert_eq!(rec.name.as_deref(), Some("Marek Novák"));
     assert!(deposits.iter().all(|d| rec.deposit_addresses.contains(d)), "the record lists the other deposit addresses");
-    assert_eq!(request(&w, "coinbay", &w.chain.address_string(0)).unwrap(), Reply::NoRecords);
+    assert_eq!(request(&w, "coinbay", &w.chain.address_string(AddrIdx::new(0))).unwrap(), Reply::NoRecords);
     assert!(request(&w, "coinbey", &deposits[0]).unwrap_err().to_string().contains("did you mean"));
     // The offshore exchange of the intermediate scenario refuses.
     let w2 = generate(&load(&scenarios_dir().join("intermediate-two-exchanges.ron")), None, false);
-    assert_eq!(request(&w2, "Zenbit", &w2.chain.address_string(0)).unwrap(), Reply::Refused);
+    assert_eq!(request(&w2, "Zenbit", &w2.chain.address_string(AddrIdx::new(0))).unwrap(), Reply::Refused);
 }
 
 #[test]

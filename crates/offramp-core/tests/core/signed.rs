@@ -46,8 +46,8 @@ fn all_four_script_types_are_signed_and_verified() {
     let w = generate(&sc, None, true);
     let mut seen = std::collections::BTreeSet::new();
     for i in &w.chain.inputs {
-        if i.prev != offramp_core::ledger::NONE {
-            seen.insert(w.chain.addresses[w.chain.outputs[i.prev as usize].addr as usize].kind());
+        if let Some(p) = i.prev() {
+            seen.insert(w.chain.addresses[w.chain.outputs[p].addr().unwrap()].kind());
         }
     }
     assert_eq!(seen.len(), 4, "spent types: {seen:?}");
@@ -71,5 +71,6 @@ fn signed_and_fast_worlds_tell_the_same_story() {
     assert_eq!(fast.chain.txs.len(), signed.chain.txs.len());
     let values = |w: &offramp_core::sim::World| w.chain.outputs.iter().map(|o| o.value).collect::<Vec<_>>();
     assert_eq!(values(&fast), values(&signed));
-    assert_ne!(fast.chain.txs[5].txid(), signed.chain.txs[5].txid(), "real keys make other addresses");
+    let t = offramp_core::ledger::TxIdx::new(5);
+    assert_ne!(fast.chain.txs[t].txid(), signed.chain.txs[t].txid(), "real keys make other addresses");
 }

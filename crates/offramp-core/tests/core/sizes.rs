@@ -98,7 +98,10 @@ fn a_coinjoin_with_thousands_of_users_waiting_makes_rounds_that_fit_in_a_block()
     let sc = Scenario::parse(&text, "s.ron").unwrap_or_else(|e| panic!("{e}"));
     let w = generate(&sc, None, false);
     check_chain(sc.meta.network, &blocks(&w), None).unwrap_or_else(|e| panic!("{e}"));
-    let rounds: Vec<u32> = (0..w.chain.txs.len())
+    let rounds: Vec<u32> = w
+        .chain
+        .txs
+        .ids()
         .filter(|&t| w.truth.purposes[t] == Purpose::Service(Operation::CoinJoinRound))
         .map(|t| w.chain.txs[t].weight)
         .collect();

@@ -44,11 +44,10 @@ fn a_chain_that_creates_money_is_caught_by_the_value_check() {
     let w = generate(&mini(), None, false);
     assert_eq!(check_values(&w.chain), Ok(()));
     // The first transaction after the pre-history's coinbases that pays someone.
-    let t = w.chain.txs.iter().position(|r| !r.is_coinbase(&w.chain.inputs)).unwrap();
-    let r = &w.chain.txs[t];
-    let block = w.chain.blocks.iter().find(|b| (b.first_tx..b.first_tx + b.n_tx).contains(&(t as u32))).unwrap();
-    let position = t as u32 - block.first_tx;
-    let out = r.first_output as usize;
+    let (t, r) = w.chain.txs.iter_ids().find(|(_, r)| !r.is_coinbase(&w.chain.inputs)).unwrap();
+    let block = w.chain.blocks.iter().find(|b| b.txs().contains(t)).unwrap();
+    let position = block.txs().position(t).unwrap();
+    let out = r.first_output;
 
     let mut c = w.chain.clone();
     c.outputs[out].value += r.fee + 1;
@@ -66,7 +65,8 @@ fn a_chain_that_creates_money_is_caught_by_the_value_check() {
 
     let mut c = w.chain.clone();
     let last = c.blocks.last().unwrap().clone_header();
-    c.outputs[c.txs[last.first_tx as usize].first_output as usize].value += 1;
+    let coinbase_out = c.txs[last.first_tx].first_output;
+    c.outputs[coinbase_out].value += 1;
     let e = check_values(&c).unwrap_err();
     assert_eq!((e.height, e.position), (last.height, 0));
     assert!(e.problem.contains("the coinbase claims"), "{e}");

@@ -26,7 +26,7 @@ impl Sim<'_> {
     }
 
     /// A deposit address of an exchange account: the last one issued, or a fresh one.
-    pub fn deposit_addr(&mut self, account: u32, fresh: bool) -> u32 {
+    pub fn deposit_addr(&mut self, account: u32, fresh: bool) -> AddrIdx {
         let acct = &self.e.truth.accounts[account as usize];
         if !fresh && let Some(&a) = acct.addresses.last() {
             return a;

@@ -9,6 +9,7 @@
 
 use super::engine::{Inputs, Rest, Spec, WalletId};
 use super::*;
+use crate::ledger::AddrIdx;
 use crate::scenario::Identity;
 use crate::truth::{Account, Purpose};
 
@@ -79,7 +80,7 @@ impl Sim<'_> {
     }
 
     /// Sweeps every coin of `from` into `to`, in transactions of at most 150 inputs.
-    pub fn sweep(&mut self, from: WalletId, to: WalletId, addr: u32, purpose: Purpose) {
+    pub fn sweep(&mut self, from: WalletId, to: WalletId, addr: AddrIdx, purpose: Purpose) {
         let mut coins = self.e.take_all(from);
         coins.sort_by_key(|u| u.out);
         for chunk in coins.chunks(SWEEP_INPUTS) {
