@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::forensics::store::INDEX;
-use crate::ledger::{AddrIdx, NONE, OutputRecord, TxIdx, blockfile};
+use crate::ledger::{AddrIdx, OutputRecord, TxIdx, blockfile};
 use crate::outfile::OutFile;
 use crate::scenario::EntityIdx;
 use crate::sim::{Phase, Progress};
@@ -627,7 +627,7 @@ fn write_truth(world: &World, addrs: &AddressText, path: &Path) -> Result<(), Ex
                 let o = &chain.outputs[c.output];
                 CashOutRow {
                     cashout: c,
-                    step_id: &sc.story[c.step as usize].id,
+                    step_id: &sc.story[c.step].id,
                     service_id: ent(c.service),
                     address: addrs.paid_by(o),
                     txid: chain.txs[o.tx].txid().to_string(),
@@ -640,9 +640,9 @@ fn write_truth(world: &World, addrs: &AddressText, path: &Path) -> Result<(), Ex
             let row = AddressRow {
                 address: addrs.get(AddrIdx::new(i)),
                 entity: ent(a.entity),
-                member: (a.member != NONE).then_some(a.member),
+                member: a.member,
                 role: a.role,
-                account: (a.account != NONE).then(|| t.accounts[a.account as usize].account_id.as_str()),
+                account: a.account.map(|k| t.accounts[k].account_id.as_str()),
             };
             let sep = if i + 1 < t.addresses.len() { "," } else { "" };
             writeln!(w, "    {}{sep}", serde_json::to_string(&row).map_err(json)?)?;
@@ -656,7 +656,7 @@ fn write_truth(world: &World, addrs: &AddressText, path: &Path) -> Result<(), Ex
                 purpose: PurposeRow {
                     purpose: *p,
                     step: match p {
-                        Purpose::Story(s) => Some(sc.story[*s as usize].id.as_str()),
+                        Purpose::Story(s) => Some(sc.story[*s].id.as_str()),
                         _ => None,
                     },
                 },

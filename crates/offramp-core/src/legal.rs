@@ -128,10 +128,10 @@ pub fn request(world: &World, exchange: &str, address: &str) -> Result<Reply, Le
     if t.entity != x {
         return Ok(Reply::NoRecords);
     }
-    if t.role != AddrRole::Deposit || t.account == crate::ledger::NONE {
+    let Some(account) = t.account.filter(|_| t.role == AddrRole::Deposit) else {
         return Ok(Reply::OwnWallet);
-    }
-    let acct = &world.truth.accounts[t.account as usize];
+    };
+    let acct = &world.truth.accounts[account];
     let id = acct.identity.as_ref();
     Ok(Reply::Records(Box::new(KycRecord {
         exchange: world.scenario.entities[x].name.clone(),

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::ledger::{AddrIdx, OutIdx, TxIdx};
-use crate::scenario::{EntityIdx, Identity};
+use crate::scenario::{EntityIdx, Identity, StepIdx};
 use crate::vocab::{AddrRole, Category};
 
 /// An entity of the world: every scenario entity, in the scenario's order, then the ones
@@ -38,11 +38,11 @@ impl std::ops::Index<EntityIdx> for Vec<TruthEntity> {
 #[derive(Debug, Clone, Copy)]
 pub struct AddrTruth {
     pub entity: EntityIdx,
-    /// The member of a population (a buyer, a user), or [`crate::ledger::NONE`].
-    pub member: u32,
+    /// The member of a population (a buyer, a user), if the owner is a population.
+    pub member: Option<u32>,
     pub role: AddrRole,
-    /// For a deposit address of a service: the customer's account, or NONE.
-    pub account: u32,
+    /// For a deposit address of a service: the customer's account.
+    pub account: Option<AccountIdx>,
 }
 
 impl std::ops::Index<AddrIdx> for [AddrTruth] {
@@ -66,8 +66,8 @@ pub enum Purpose {
     Coinbase,
     /// Funding the world before the scenario starts.
     Setup,
-    /// Made by a story step (index into the scenario's story).
-    Story(u32),
+    /// Made by a story step.
+    Story(StepIdx),
     /// Ordinary life.
     Background(Activity),
     /// A service running its business.
@@ -113,6 +113,43 @@ pub enum Operation {
     PoolPayout,
 }
 
+/// An account: its place in [`Truth::accounts`], which it indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(transparent)]
+pub struct AccountIdx(u32);
+
+impl AccountIdx {
+    /// The account at place `k` of the accounts.
+    pub fn new(k: usize) -> AccountIdx {
+        AccountIdx(u32::try_from(k).expect("fewer than 2^32 accounts"))
+    }
+
+    /// Its place in [`Truth::accounts`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl std::ops::Index<AccountIdx> for [Account] {
+    type Output = Account;
+    fn index(&self, k: AccountIdx) -> &Account {
+        &self[k.index()]
+    }
+}
+
+impl std::ops::Index<AccountIdx> for Vec<Account> {
+    type Output = Account;
+    fn index(&self, k: AccountIdx) -> &Account {
+        &self[k.index()]
+    }
+}
+
+impl std::ops::IndexMut<AccountIdx> for Vec<Account> {
+    fn index_mut(&mut self, k: AccountIdx) -> &mut Account {
+        &mut self[k.index()]
+    }
+}
+
 /// A customer account at a service that keeps accounts (exchanges), with what its KYC file holds.
 #[derive(Debug, Clone, Serialize)]
 pub struct Account {
@@ -120,8 +157,9 @@ pub struct Account {
     pub service: EntityIdx,
     #[serde(skip)]
     pub holder: EntityIdx,
+    /// The member of the holder population, if the holder is one.
     #[serde(skip)]
-    pub member: u32,
+    pub member: Option<u32>,
     pub account_id: String,
     /// Only where the service asks for KYC.
     pub identity: Option<Identity>,
@@ -136,7 +174,7 @@ pub struct Account {
 /// One movement of story funds into a service that pays out in fiat: a cash-out.
 #[derive(Debug, Clone, Serialize)]
 pub struct CashOut {
-    pub step: u32,
+    pub step: StepIdx,
     pub holder: EntityIdx,
     pub service: EntityIdx,
     pub output: OutIdx,

@@ -27,11 +27,6 @@ pub use table::{Record, Table};
 use self::ids::OptIdx;
 use crate::vocab::{Network, ScriptType};
 
-/// "No index" for the simulator's numbers that are not typed yet: a story step, a population
-/// member, an account. The chain's own references are typed ([`ids`]) and say none with
-/// `Option`.
-pub const NONE: u32 = u32::MAX;
-
 /// The most a block may weigh under consensus rules.
 pub const MAX_BLOCK_WEIGHT: u64 = 4_000_000;
 /// Weight the simulator leaves free in each block for the coinbase.

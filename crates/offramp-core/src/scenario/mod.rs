@@ -54,8 +54,10 @@ impl std::ops::Index<EntityIdx> for Vec<Entity> {
         &self[k.index()]
     }
 }
-/// A step of the story: its place in [`Scenario::story`], which it indexes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A step of the story: its place in [`Scenario::story`], which it indexes. Written out as
+/// that number (in the truth).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
 #[repr(transparent)]
 pub struct StepIdx(usize);
 

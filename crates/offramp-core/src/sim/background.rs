@@ -4,7 +4,6 @@
 use super::engine::{Inputs, Pay, Rest, Spec, WalletId};
 use super::services::round_btc;
 use super::*;
-use crate::ledger::NONE;
 use crate::scenario::AddrRole;
 use crate::truth::{Activity, Purpose};
 
@@ -334,7 +333,7 @@ impl Sim<'_> {
         if self.e.transact(spec).is_err() {
             return false;
         }
-        self.mixer_accept(m, NONE, from, value);
+        self.mixer_accept(m, None, from, value);
         true
     }
 }

@@ -14,13 +14,13 @@ use super::GenerateError;
 use super::price::PriceSeries;
 use super::sat::{self, MAX_MONEY};
 use crate::ledger::{
-    AddrIdx, AddrInfo, BlockRecord, COINBASE_RESERVE_WEIGHT, Chain, DUST, InputRecord, MAX_BLOCK_WEIGHT, NONE, OutIdx,
+    AddrIdx, AddrInfo, BlockRecord, COINBASE_RESERVE_WEIGHT, Chain, DUST, InputRecord, MAX_BLOCK_WEIGHT, OutIdx,
     OutputRecord, TxIdx, TxRecord, estimate_weight, input_weight, output_weight,
 };
 use crate::scenario::{
-    AddrRole, Change, ChangePosition, CoinSelection, EntityIdx, Fee, Locktime, Profile, Scenario, ScriptType,
+    AddrRole, Change, ChangePosition, CoinSelection, EntityIdx, Fee, Locktime, Profile, Scenario, ScriptType, StepIdx,
 };
-use crate::truth::{AddrTruth, Purpose, Truth};
+use crate::truth::{AccountIdx, AddrTruth, Purpose, Truth};
 
 /// A wallet of the simulator: its place in [`Engine::wallets`]. Only the simulator hands
 /// them out ([`Engine::new_wallet`]); the ground truth names entities and members, never
@@ -80,7 +80,8 @@ pub struct Utxo {
 #[derive(Debug, Clone)]
 pub struct Wallet {
     pub entity: EntityIdx,
-    pub member: u32,
+    /// The member of a population, for a member's wallet.
+    pub member: Option<u32>,
     pub profile: u32,
     pub utxos: Vec<Utxo>,
     /// Receiving addresses handed out so far (for address reuse).
@@ -158,7 +159,7 @@ pub struct Shortfall {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Ev {
-    Story { step: u32, action: u32 },
+    Story { step: StepIdx, action: u32 },
     Order { order: u32 },
     Funding { order: u32 },
     Background,
@@ -334,7 +335,7 @@ impl<'s> Engine<'s> {
         self.profiles.len() as u32 - 1
     }
 
-    pub fn new_wallet(&mut self, entity: EntityIdx, member: u32, profile: u32) -> WalletId {
+    pub fn new_wallet(&mut self, entity: EntityIdx, member: Option<u32>, profile: u32) -> WalletId {
         self.wallets.push(Wallet {
             entity,
             member,
@@ -351,7 +352,13 @@ impl<'s> Engine<'s> {
     }
 
     /// A fresh address of `kind` owned by the wallet's owner.
-    pub fn fresh_addr_of(&mut self, w: WalletId, role: AddrRole, kind: ScriptType, account: u32) -> AddrIdx {
+    pub fn fresh_addr_of(
+        &mut self,
+        w: WalletId,
+        role: AddrRole,
+        kind: ScriptType,
+        account: Option<AccountIdx>,
+    ) -> AddrIdx {
         let wl = &self.wallets[w];
         let a = self.chain.addresses.next_id();
         self.chain.addresses.push(AddrInfo::new(kind, [0; 32]));
@@ -362,7 +369,7 @@ impl<'s> Engine<'s> {
     /// A fresh address of the wallet's own type.
     pub fn fresh_addr(&mut self, w: WalletId, role: AddrRole) -> AddrIdx {
         let kind = self.profile_of(w).script;
-        self.fresh_addr_of(w, role, kind, NONE)
+        self.fresh_addr_of(w, role, kind, None)
     }
 
     /// An address to receive on: an earlier one when the profile reuses addresses, else fresh.
@@ -594,7 +601,7 @@ impl<'s> Engine<'s> {
                 Rest::Change { flow } => {
                     let addr = match profile.change {
                         Change::Fresh => self.fresh_addr(from, AddrRole::Change),
-                        Change::FreshOfType(k) => self.fresh_addr_of(from, AddrRole::Change, k, NONE),
+                        Change::FreshOfType(k) => self.fresh_addr_of(from, AddrRole::Change, k, None),
                         Change::ReuseInput => coins[0].addr,
                     };
                     (from, addr, flow)
@@ -687,7 +694,7 @@ impl<'s> Engine<'s> {
         });
         self.truth.purposes.push(purpose);
         if let Purpose::Story(s) = purpose {
-            self.truth.step_txs[s as usize].push(t);
+            self.truth.step_txs[s.index()].push(t);
         }
         t
     }

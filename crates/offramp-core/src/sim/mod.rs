@@ -28,7 +28,7 @@ use crate::ledger::keys::KeySource;
 use crate::ledger::values::{ValueError, check_values};
 use crate::ledger::{AddrIdx, Chain, seal};
 use crate::locate::Pos;
-use crate::scenario::{EntityIdx, EntityKind, Scenario, WorldSize};
+use crate::scenario::{EntityIdx, EntityKind, Scenario, StepIdx, WorldSize};
 use crate::time::DAY;
 // The generated world is its own module, `crate::world`; re-exported so that `sim::World` still
 // names it.
@@ -110,7 +110,7 @@ pub struct ExchangeRt {
     pub cold: WalletId,
     pub hot_addrs: Vec<AddrIdx>,
     pub cold_addrs: Vec<AddrIdx>,
-    /// Withdrawals waiting for the next batch: (payment, order it funds or NONE).
+    /// Withdrawals waiting for the next batch.
     pub queue: Vec<engine::Pay>,
 }
 
@@ -125,7 +125,7 @@ pub struct CoinJoinRt {
     pub fee_wallet: WalletId,
     pub fee_addr: AddrIdx,
     /// Story registrations: (step, coins, destination wallet).
-    pub story: Vec<(u32, Vec<engine::Utxo>, WalletId)>,
+    pub story: Vec<(StepIdx, Vec<engine::Utxo>, WalletId)>,
     /// Background users who asked to join.
     pub users: Vec<WalletId>,
 }
@@ -164,8 +164,8 @@ pub enum Rt {
 /// A purchase at a market: planned at the start, funded before it, paid at its time.
 #[derive(Debug, Clone)]
 pub struct Order {
-    /// The story step, or NONE for a market's other orders.
-    pub step: u32,
+    /// The story step; none for a market's other orders.
+    pub step: Option<StepIdx>,
     pub market: EntityIdx,
     /// Vendor entity, or none for the market's other vendors.
     pub vendor: Option<EntityIdx>,
@@ -181,8 +181,8 @@ pub struct Order {
 #[derive(Debug, Clone)]
 pub struct MixJob {
     pub mixer: EntityIdx,
-    /// The story step, or NONE for a background customer.
-    pub step: u32,
+    /// The story step; none for a background customer.
+    pub step: Option<StepIdx>,
     pub dest: WalletId,
     pub parts: Vec<u64>,
 }
@@ -211,6 +211,19 @@ impl StepState {
     }
 }
 
+impl std::ops::Index<StepIdx> for Vec<StepState> {
+    type Output = StepState;
+    fn index(&self, k: StepIdx) -> &StepState {
+        &self[k.index()]
+    }
+}
+
+impl std::ops::IndexMut<StepIdx> for Vec<StepState> {
+    fn index_mut(&mut self, k: StepIdx) -> &mut StepState {
+        &mut self[k.index()]
+    }
+}
+
 pub struct Sim<'s> {
     pub e: Engine<'s>,
     pub rt: Vec<Rt>,
@@ -221,8 +234,8 @@ pub struct Sim<'s> {
     pub orders: Vec<Order>,
     pub steps: Vec<StepState>,
     pub mix_jobs: Vec<MixJob>,
-    /// (service, holder entity, member) → account index.
-    pub accounts: HashMap<(EntityIdx, EntityIdx, u32), u32>,
+    /// (service, holder entity, member) → account.
+    pub accounts: HashMap<(EntityIdx, EntityIdx, Option<u32>), crate::truth::AccountIdx>,
     pub keys_rng: ChaCha8Rng,
     pub end: i64,
     /// The profile each scenario entity's own wallets use (the first of a population's).
@@ -411,8 +424,8 @@ impl Sim<'_> {
     /// Where in the scenario an event comes from, and who is at work in it, for messages.
     fn place_of(&self, ev: Ev) -> (Pos, String) {
         let sc = self.e.sc;
-        let step = |k: u32| {
-            let st = &sc.story[k as usize];
+        let step = |k: StepIdx| {
+            let st = &sc.story[k];
             (st.loc, format!("step \"{}\"", st.id))
         };
         let entity = |k: EntityIdx| {
@@ -423,11 +436,11 @@ impl Sim<'_> {
             Ev::Story { step: k, .. } => step(k),
             Ev::Order { order } | Ev::Funding { order } => {
                 let o = &self.orders[order as usize];
-                if o.step != crate::ledger::NONE { step(o.step) } else { entity(o.market) }
+                o.step.map_or_else(|| entity(o.market), step)
             }
             Ev::MixerPayout { job, .. } => {
                 let j = &self.mix_jobs[job as usize];
-                if j.step != crate::ledger::NONE { step(j.step) } else { entity(j.mixer) }
+                j.step.map_or_else(|| entity(j.mixer), step)
             }
             Ev::Background => match &sc.background {
                 Some(b) => (b.loc, "the background's ordinary life".into()),

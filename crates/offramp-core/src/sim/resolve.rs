@@ -230,12 +230,8 @@ pub fn answers(sc: &Scenario, chain: &Chain, truth: &Truth) -> Result<Vec<Resolv
                     Action::CashOut { exchange, .. } => vec![*exchange],
                     Action::OtcCashOut { otc, .. } => vec![*otc],
                     _ => {
-                        let s: BTreeSet<EntityIdx> = truth
-                            .cashouts
-                            .iter()
-                            .filter(|c| c.step == step.index() as u32)
-                            .map(|c| c.service)
-                            .collect();
+                        let s: BTreeSet<EntityIdx> =
+                            truth.cashouts.iter().filter(|c| c.step == *step).map(|c| c.service).collect();
                         s.into_iter().collect()
                     }
                 };

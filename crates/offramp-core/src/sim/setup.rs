@@ -3,7 +3,6 @@
 
 use super::engine::{Inputs, Pay, Rest, Spec, WalletId};
 use super::*;
-use crate::ledger::NONE;
 use crate::scenario::{AddrRole, Category, PREHISTORY_MAX_BLOCKS, Profile, ScriptType};
 use crate::scenario::{personal_profile, service_profile};
 use crate::truth::{Purpose, TruthEntity};
@@ -58,7 +57,7 @@ impl Sim<'_> {
             fee: crate::scenario::Fee::Rate { min: 1.0, max: 2.0 },
             ..service_profile(ScriptType::P2WPKH)
         });
-        let treasury = self.e.new_wallet(t_ent, NONE, t_prof);
+        let treasury = self.e.new_wallet(t_ent, None, t_prof);
         self.treasury = Some(treasury);
         let a = self.e.fresh_addr(treasury, AddrRole::Treasury);
         self.e.wallets[treasury].receive.push(a);
@@ -76,8 +75,8 @@ impl Sim<'_> {
                 EntityKind::Market(m) => {
                     let p = self.e.add_profile(m.profile.clone());
                     self.entity_profiles.push(p);
-                    let deposits = self.e.new_wallet(iu, NONE, p);
-                    let hot = self.e.new_wallet(iu, NONE, p);
+                    let deposits = self.e.new_wallet(iu, None, p);
+                    let hot = self.e.new_wallet(iu, None, p);
                     let hot_addrs: Vec<AddrIdx> = (0..2).map(|_| self.e.fresh_addr(hot, AddrRole::Hot)).collect();
                     fund(hot, hot_addrs[0], m.float_sat, iu);
                     let mut other_vendors = Vec::new();
@@ -90,7 +89,7 @@ impl Sim<'_> {
                         );
                         let vp = self.e.add_profile(personal_profile());
                         for k in 0..20 {
-                            other_vendors.push(self.e.new_wallet(v, k, vp));
+                            other_vendors.push(self.e.new_wallet(v, Some(k), vp));
                         }
                     }
                     Rt::Market(MarketRt {
@@ -106,9 +105,9 @@ impl Sim<'_> {
                 EntityKind::Exchange(x) => {
                     let p = self.e.add_profile(x.profile.clone());
                     self.entity_profiles.push(p);
-                    let deposits = self.e.new_wallet(iu, NONE, p);
-                    let hot = self.e.new_wallet(iu, NONE, p);
-                    let cold = self.e.new_wallet(iu, NONE, p);
+                    let deposits = self.e.new_wallet(iu, None, p);
+                    let hot = self.e.new_wallet(iu, None, p);
+                    let cold = self.e.new_wallet(iu, None, p);
                     let hot_addrs: Vec<AddrIdx> = (0..3).map(|_| self.e.fresh_addr(hot, AddrRole::Hot)).collect();
                     let cold_addrs: Vec<AddrIdx> = (0..2).map(|_| self.e.fresh_addr(cold, AddrRole::Cold)).collect();
                     let hot_part = self.e.sats(x.reserve_sat as f64 * x.hot_fraction, "an exchange's hot reserve");
@@ -119,8 +118,8 @@ impl Sim<'_> {
                 EntityKind::Mixer(m) => {
                     let p = self.e.add_profile(m.profile.clone());
                     self.entity_profiles.push(p);
-                    let deposits = self.e.new_wallet(iu, NONE, p);
-                    let pool = self.e.new_wallet(iu, NONE, p);
+                    let deposits = self.e.new_wallet(iu, None, p);
+                    let pool = self.e.new_wallet(iu, None, p);
                     let a = self.e.fresh_addr(pool, AddrRole::Pool);
                     fund(pool, a, m.pool_sat, iu);
                     Rt::Mixer(MixerRt { deposits, pool })
@@ -128,14 +127,14 @@ impl Sim<'_> {
                 EntityKind::CoinJoin(_) => {
                     let p = self.e.add_profile(service_profile(ScriptType::P2WPKH));
                     self.entity_profiles.push(p);
-                    let fee_wallet = self.e.new_wallet(iu, NONE, p);
+                    let fee_wallet = self.e.new_wallet(iu, None, p);
                     let fee_addr = self.e.fresh_addr(fee_wallet, AddrRole::Fee);
                     Rt::CoinJoin(CoinJoinRt { fee_wallet, fee_addr, story: Vec::new(), users: Vec::new() })
                 }
                 EntityKind::Otc(o) => {
                     let p = self.e.add_profile(o.profile.clone());
                     self.entity_profiles.push(p);
-                    let wallet = self.e.new_wallet(iu, NONE, p);
+                    let wallet = self.e.new_wallet(iu, None, p);
                     let a = self.e.receive_addr(wallet, AddrRole::Receive);
                     fund(wallet, a, o.float_sat, iu);
                     Rt::Otc(OtcRt { wallet, bought: 0 })
@@ -143,8 +142,8 @@ impl Sim<'_> {
                 EntityKind::Gambling(g) => {
                     let p = self.e.add_profile(g.profile.clone());
                     self.entity_profiles.push(p);
-                    let deposits = self.e.new_wallet(iu, NONE, p);
-                    let hot = self.e.new_wallet(iu, NONE, p);
+                    let deposits = self.e.new_wallet(iu, None, p);
+                    let hot = self.e.new_wallet(iu, None, p);
                     let hot_addr = self.e.fresh_addr(hot, AddrRole::Hot);
                     fund(hot, hot_addr, g.bankroll_sat, iu);
                     Rt::Gambling(GamblingRt { deposits, hot, hot_addr, addr_of: HashMap::new() })
@@ -154,7 +153,7 @@ impl Sim<'_> {
                     let p = self.e.add_profile(m.profile.clone());
                     self.entity_profiles.push(p);
                     for k in 0..m.pools {
-                        let w = self.e.new_wallet(iu, k, p);
+                        let w = self.e.new_wallet(iu, Some(k), p);
                         let a = self.e.fresh_addr(w, AddrRole::Coinbase);
                         self.e.wallets[w].receive.push(a);
                         let share = self.e.uniform(1.0, 10.0);
@@ -168,7 +167,7 @@ impl Sim<'_> {
                     let mut members = Vec::with_capacity(u.count as usize);
                     for k in 0..u.count {
                         let p = self.pick_profile(first, n);
-                        let w = self.e.new_wallet(iu, k, p);
+                        let w = self.e.new_wallet(iu, Some(k), p);
                         members.push(w);
                         let draw = self.e.log_uniform(u.balance_sat.0 as f64, u.balance_sat.1 as f64);
                         let total = self.e.sats(draw, "a user's balance");
@@ -192,7 +191,7 @@ impl Sim<'_> {
                     };
                     for k in 0..b.count {
                         let p = self.pick_profile(first, n);
-                        let w = self.e.new_wallet(iu, k, p);
+                        let w = self.e.new_wallet(iu, Some(k), p);
                         members.push(w);
                         if budget > 0 {
                             let a = self.e.receive_addr(w, AddrRole::Receive);
@@ -216,7 +215,7 @@ impl Sim<'_> {
             let m = self.implicit_entity("miners".into(), "Mining pools".into(), "Miners", Category::Mining);
             let p = self.e.add_profile(service_profile(ScriptType::P2WPKH));
             for k in 0..3 {
-                let w = self.e.new_wallet(m, k, p);
+                let w = self.e.new_wallet(m, Some(k), p);
                 let a = self.e.fresh_addr(w, AddrRole::Coinbase);
                 self.e.wallets[w].receive.push(a);
                 self.pools.push((w, [5.0, 3.0, 2.0][k as usize]));

@@ -4,8 +4,8 @@ use super::engine::{Inputs, Pay, Rest, Spec, Utxo, WalletId, value_of};
 use super::sat::{self, MAX_MONEY};
 use super::services::round_btc;
 use super::*;
-use crate::ledger::{AddrIdx, NONE, OutIdx, TxIdx};
-use crate::scenario::{Action, AddrRole, Amount};
+use crate::ledger::{AddrIdx, OutIdx, TxIdx};
+use crate::scenario::{Action, AddrRole, Amount, StepIdx};
 use crate::truth::{CashOut, Purpose};
 
 impl Sim<'_> {
@@ -15,6 +15,7 @@ impl Sim<'_> {
         let sc = self.e.sc;
         let start = sc.meta.start;
         for (i, step) in sc.story.iter().enumerate() {
+            let k = StepIdx::new(i);
             let (a, b) = (start + step.window.0, start + step.window.1);
             let actions: u32 = match &step.action {
                 Action::Purchases { market, vendor, buyers, orders, usd } => {
@@ -27,7 +28,7 @@ impl Sim<'_> {
                         let buyer = members[self.e.index(members.len())];
                         let usd = self.e.log_uniform(usd.0, usd.1).round().max(1.0);
                         self.orders.push(Order {
-                            step: i as u32,
+                            step: Some(k),
                             market: *market,
                             vendor: Some(*vendor),
                             buyer,
@@ -54,20 +55,20 @@ impl Sim<'_> {
             };
             self.steps[i].actions = actions;
             let profile = self.entity_profile(step.holder);
-            self.steps[i].lot = Some(self.e.new_wallet(step.holder, NONE, profile));
-            for (k, t) in self.e.times_in(a, b, actions as usize).into_iter().enumerate() {
-                self.e.schedule(t, Ev::Story { step: i as u32, action: k as u32 });
+            self.steps[i].lot = Some(self.e.new_wallet(step.holder, None, profile));
+            for (n, t) in self.e.times_in(a, b, actions as usize).into_iter().enumerate() {
+                self.e.schedule(t, Ev::Story { step: k, action: n as u32 });
             }
         }
     }
 
-    fn defer(&mut self, step: u32, action: u32) {
-        self.steps[step as usize].deferrals += 1;
+    fn defer(&mut self, step: StepIdx, action: u32) {
+        self.steps[step].deferrals += 1;
         let later = self.e.now + self.e.between(3600, 3 * 3600);
         self.e.schedule(later, Ev::Story { step, action });
     }
 
-    fn sources(&self, step: usize) -> Vec<WalletId> {
+    fn sources(&self, step: StepIdx) -> Vec<WalletId> {
         self.e.sc.story[step]
             .action
             .sources()
@@ -76,7 +77,7 @@ impl Sim<'_> {
             .collect()
     }
 
-    fn available(&mut self, step: usize) -> u64 {
+    fn available(&mut self, step: StepIdx) -> u64 {
         match sat::sum(self.sources(step).iter().map(|&w| self.e.spendable(w))) {
             Some(v) => v,
             None => {
@@ -87,7 +88,7 @@ impl Sim<'_> {
     }
 
     /// Takes coins out of a step's sources: all of them, or enough for `value` and its fee.
-    fn gather(&mut self, step: usize, value: Option<u64>) -> Vec<Utxo> {
+    fn gather(&mut self, step: StepIdx, value: Option<u64>) -> Vec<Utxo> {
         let mut coins = Vec::new();
         // Past all the money there is means: everything.
         let mut left = value.map(|v| sat::add(v, 60_000).unwrap_or(MAX_MONEY));
@@ -107,7 +108,7 @@ impl Sim<'_> {
     }
 
     /// Fixes how much a step moves, when its first action runs.
-    fn target(&mut self, step: usize) -> Result<Option<u64>, GenerateError> {
+    fn target(&mut self, step: StepIdx) -> Result<Option<u64>, GenerateError> {
         let sc = self.e.sc;
         let avail = self.available(step);
         let t = match sc.story[step].action.amount() {
@@ -153,7 +154,7 @@ impl Sim<'_> {
     /// with the sources. Returns the transaction.
     fn send_from_sources(
         &mut self,
-        step: usize,
+        step: StepIdx,
         value: Option<u64>,
         to: (WalletId, AddrIdx),
     ) -> Result<TxIdx, GenerateError> {
@@ -165,20 +166,20 @@ impl Sim<'_> {
                 inputs: Inputs::Given(coins),
                 pays: vec![],
                 rest: Rest::To { wallet: to.0, addr: to.1, flow: true },
-                purpose: Purpose::Story(step as u32),
+                purpose: Purpose::Story(step),
             },
             Some(v) => Spec {
                 from,
                 inputs: Inputs::Given(coins),
                 pays: vec![Pay { wallet: to.0, addr: to.1, value: v, flow: true }],
                 rest: Rest::Change { flow: true },
-                purpose: Purpose::Story(step as u32),
+                purpose: Purpose::Story(step),
             },
         };
         self.e.transact(spec).map_err(|s| self.short(step, s.have, s.need))
     }
 
-    fn short(&self, step: usize, have: u64, need: u64) -> GenerateError {
+    fn short(&self, step: StepIdx, have: u64, need: u64) -> GenerateError {
         let st = &self.e.sc.story[step];
         self.e.fail(
             st.loc,
@@ -192,7 +193,7 @@ impl Sim<'_> {
     }
 
     /// Sweeps a wallet of the step into a fresh address of another (or the same) wallet.
-    fn hop(&mut self, step: usize, from: WalletId, to: WalletId) -> Result<TxIdx, GenerateError> {
+    fn hop(&mut self, step: StepIdx, from: WalletId, to: WalletId) -> Result<TxIdx, GenerateError> {
         let coins = self.e.take_all(from);
         let addr = self.e.fresh_addr(to, AddrRole::Hop);
         let spec = Spec {
@@ -200,7 +201,7 @@ impl Sim<'_> {
             inputs: Inputs::Given(coins),
             pays: vec![],
             rest: Rest::To { wallet: to, addr, flow: true },
-            purpose: Purpose::Story(step as u32),
+            purpose: Purpose::Story(step),
         };
         self.e.transact(spec).map_err(|s| self.short(step, s.have, s.need))
     }
@@ -211,14 +212,14 @@ impl Sim<'_> {
         r.outputs().find(|&o| self.e.chain.outputs[o].addr() == Some(addr))
     }
 
-    fn cash_out(&mut self, step: usize, service: EntityIdx, tx: TxIdx, addr: AddrIdx) {
+    fn cash_out(&mut self, step: StepIdx, service: EntityIdx, tx: TxIdx, addr: AddrIdx) {
         let Some(out) = self.output_to(tx, addr) else {
             return;
         };
         let value = self.e.chain.outputs[out].value;
         let now = self.e.now;
         self.e.truth.cashouts.push(CashOut {
-            step: step as u32,
+            step,
             holder: self.e.sc.story[step].holder,
             service,
             output: out,
@@ -228,9 +229,9 @@ impl Sim<'_> {
         });
     }
 
-    pub fn story_action(&mut self, step: u32, action: u32) -> Result<(), GenerateError> {
+    pub fn story_action(&mut self, step: StepIdx, action: u32) -> Result<(), GenerateError> {
         let sc = self.e.sc;
-        let i = step as usize;
+        let i = step;
         let st = &sc.story[i];
         // Wait for the steps whose funds this one moves, and for this step's earlier actions
         // (one that had to wait must not be overtaken by the next).
@@ -313,7 +314,7 @@ impl Sim<'_> {
                 if action == 0 {
                     let t = self.target(i)?;
                     let profile = self.entity_profile(st.holder);
-                    let branches: Vec<WalletId> = (0..w).map(|_| self.e.new_wallet(holder, NONE, profile)).collect();
+                    let branches: Vec<WalletId> = (0..w).map(|_| self.e.new_wallet(holder, None, profile)).collect();
                     self.fan_out(i, t, w, &branches)?;
                     self.steps[i].branches = branches;
                 } else if action <= width * hops {
@@ -344,7 +345,7 @@ impl Sim<'_> {
                     let coins = self.e.take_all(lot);
                     let value = value_of(&coins).unwrap_or(MAX_MONEY);
                     let x = to[self.e.index(to.len())];
-                    let acct = self.account(x, holder, NONE);
+                    let acct = self.account(x, holder, None);
                     let fresh = self.e.chance(0.5);
                     let dep = self.deposit_addr(acct, fresh);
                     let deposits = self.exchange(x).deposits;
@@ -372,7 +373,7 @@ impl Sim<'_> {
                 let tx = self.send_from_sources(i, t, (deposits, addr))?;
                 let out = self.output_to(tx, addr).expect("the deposit is an output of its transaction");
                 let deposited = self.e.chain.outputs[out].value;
-                self.mixer_accept(*mixer, step, lot, deposited);
+                self.mixer_accept(*mixer, Some(step), lot, deposited);
             }
             Action::CoinJoin { coordinator, .. } => {
                 let t = self.target(i)?;
@@ -397,7 +398,7 @@ impl Sim<'_> {
                     let total = t.unwrap_or(self.available(i));
                     self.steps[i].parts = self.e.split(total, *deposits as usize, 100_000);
                 }
-                let acct = self.account(x, holder, NONE);
+                let acct = self.account(x, holder, None);
                 let addr = self.deposit_addr(acct, true);
                 let wallet = self.exchange(x).deposits;
                 let tx = self.deliver(i, action, (wallet, addr))?;
@@ -431,7 +432,7 @@ impl Sim<'_> {
     }
 
     /// One part of a cash-out; the last part of an all-in cash-out sweeps what is left.
-    fn deliver(&mut self, i: usize, action: u32, to: (WalletId, AddrIdx)) -> Result<TxIdx, GenerateError> {
+    fn deliver(&mut self, i: StepIdx, action: u32, to: (WalletId, AddrIdx)) -> Result<TxIdx, GenerateError> {
         let last = action + 1 == self.steps[i].actions;
         let value = if last && self.steps[i].target.is_none() {
             None
@@ -445,7 +446,7 @@ impl Sim<'_> {
     /// One transaction from the step's sources into `n` outputs, one per wallet given.
     fn fan_out(
         &mut self,
-        i: usize,
+        i: StepIdx,
         target: Option<u64>,
         n: usize,
         wallets: &[WalletId],
@@ -469,7 +470,7 @@ impl Sim<'_> {
         for (w, a, v) in fixed {
             pays.push(Pay { wallet: w, addr: a, value: v, flow: true });
         }
-        let spec = Spec { from, inputs: Inputs::Given(coins), pays, rest, purpose: Purpose::Story(i as u32) };
+        let spec = Spec { from, inputs: Inputs::Given(coins), pays, rest, purpose: Purpose::Story(i) };
         self.e.transact(spec).map_err(|s| self.short(i, s.have, s.need))
     }
 

@@ -1,7 +1,7 @@
 //! Every shipped scenario, in fast mode: the chain follows Bitcoin's rules and tells its story.
 
 use offramp_core::ledger::check::check_chain;
-use offramp_core::ledger::{AddrIdx, NONE, OutputRecord, estimate_vsize};
+use offramp_core::ledger::{AddrIdx, OutputRecord, estimate_vsize};
 use offramp_core::truth::Purpose;
 
 use crate::common::*;
@@ -64,8 +64,8 @@ fn cash_outs_land_on_deposit_addresses_of_the_vendors_own_account() {
             let out = &w.chain.outputs[c.output];
             let owner = &w.truth.addresses[out.addr().unwrap()];
             assert_eq!(owner.entity, c.service, "a cash-out pays an address of the service");
-            if owner.account != NONE {
-                let acct = &w.truth.accounts[owner.account as usize];
+            if let Some(account) = owner.account {
+                let acct = &w.truth.accounts[account];
                 assert_eq!(acct.holder, c.holder, "the deposit address belongs to the launderer's account");
             }
         }

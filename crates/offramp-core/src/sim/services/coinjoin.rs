@@ -4,7 +4,7 @@
 use std::cmp::Reverse;
 
 use super::*;
-use crate::ledger::{DUST, NONE, estimate_weight, output_weight};
+use crate::ledger::{DUST, estimate_weight, output_weight};
 use crate::scenario::{AddrRole, ScriptType};
 use crate::sim::engine::{Pay, Utxo, WalletId, value_of};
 use crate::sim::sat::{self, MAX_MONEY};
@@ -60,7 +60,7 @@ impl Sim<'_> {
         let mut outs: Vec<Pay> = Vec::new();
         let mut total_fee = 0u64;
         let mut coord = 0u64;
-        let mut story_step = NONE;
+        let mut story_step = None;
         let mut add = |sim: &mut Self, taken: Vec<Utxo>, dest: WalletId, flow: bool, many: bool| -> bool {
             let Some(sum) = value_of(&taken) else {
                 sim.e.out_of_range("the coins of a CoinJoin participant");
@@ -105,14 +105,14 @@ impl Sim<'_> {
         for (step, taken, dest) in story {
             let stake = value_of(&taken).unwrap_or(MAX_MONEY);
             if !add(self, taken, dest, true, true) {
-                let st = &sc.story[step as usize];
+                let st = &sc.story[step];
                 return Err(self.e.fail(
                     st.loc,
                     format!("step \"{}\" brings {:.8} BTC to a CoinJoin of {:.8} BTC denominations: not enough for one output and its fees", st.id, stake as f64 / 1e8, denom as f64 / 1e8),
                 ));
             }
-            story_step = step;
-            self.steps[step as usize].pending -= 1;
+            story_step = Some(step);
+            self.steps[step].pending -= 1;
         }
         // One round is one transaction: users beyond what a standard transaction holds wait,
         // still registered, for the next round.
@@ -148,8 +148,7 @@ impl Sim<'_> {
         // Equal outputs first, then by value: the usual coordinator ordering.
         outs.sort_by_key(|p| (Reverse(p.value == denom), Reverse(p.value), p.addr));
         coins.sort_by_key(|u| u.out);
-        let purpose =
-            if story_step != NONE { Purpose::Story(story_step) } else { Purpose::Service(Operation::CoinJoinRound) };
+        let purpose = story_step.map_or(Purpose::Service(Operation::CoinJoinRound), Purpose::Story);
         self.e.record(&coins, &outs, 1, 0, 0xffff_ffff, total_fee, purpose);
         Ok(())
     }

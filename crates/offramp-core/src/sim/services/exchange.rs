@@ -5,7 +5,7 @@ use super::*;
 use crate::scenario::AddrRole;
 use crate::sim::engine::{Inputs, Pay, Rest, Spec};
 use crate::sim::sat;
-use crate::truth::{Operation, Purpose};
+use crate::truth::{AccountIdx, Operation, Purpose};
 
 /// Most payments in one withdrawal batch.
 const BATCH_OUTPUTS: usize = 100;
@@ -26,16 +26,16 @@ impl Sim<'_> {
     }
 
     /// A deposit address of an exchange account: the last one issued, or a fresh one.
-    pub fn deposit_addr(&mut self, account: u32, fresh: bool) -> AddrIdx {
-        let acct = &self.e.truth.accounts[account as usize];
+    pub fn deposit_addr(&mut self, account: AccountIdx, fresh: bool) -> AddrIdx {
+        let acct = &self.e.truth.accounts[account];
         if !fresh && let Some(&a) = acct.addresses.last() {
             return a;
         }
         let service = acct.service;
         let deposits = self.exchange(service).deposits;
         let kind = self.e.profile_of(deposits).script;
-        let a = self.e.fresh_addr_of(deposits, AddrRole::Deposit, kind, account);
-        self.e.truth.accounts[account as usize].addresses.push(a);
+        let a = self.e.fresh_addr_of(deposits, AddrRole::Deposit, kind, Some(account));
+        self.e.truth.accounts[account].addresses.push(a);
         a
     }
 

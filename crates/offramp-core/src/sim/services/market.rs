@@ -2,7 +2,6 @@
 //! the daily payouts to the vendors outside the story.
 
 use super::*;
-use crate::ledger::NONE;
 use crate::scenario::AddrRole;
 use crate::sim::engine::{Inputs, Pay, Rest, Spec};
 use crate::sim::sat::{self, MAX_MONEY};
@@ -57,7 +56,7 @@ impl Sim<'_> {
             _ => None,
         };
         let time = self.e.now + self.e.between(6 * 3600, 40 * 3600);
-        self.orders.push(Order { step: NONE, market: m, vendor: None, buyer, funded_by, time, usd, paid: false });
+        self.orders.push(Order { step: None, market: m, vendor: None, buyer, funded_by, time, usd, paid: false });
         let o = self.orders.len() as u32 - 1;
         self.e.schedule(self.e.now, Ev::Funding { order: o });
         self.e.schedule(time, Ev::Order { order: o });
@@ -140,7 +139,7 @@ impl Sim<'_> {
                     rest: Rest::Change { flow: false },
                     purpose: Purpose::Service(Operation::OtcSale),
                 };
-                if self.e.transact(spec).is_err() && ord.step != NONE {
+                if self.e.transact(spec).is_err() && ord.step.is_some() {
                     let ent = &self.e.sc.entities[funder];
                     return Err(self.e.fail(
                         ent.loc,
@@ -164,8 +163,8 @@ impl Sim<'_> {
         };
         let deposits = self.market(ord.market).deposits;
         let addr = self.e.fresh_addr(deposits, AddrRole::Deposit);
-        let story = ord.step != NONE;
-        let purpose = if story { Purpose::Story(ord.step) } else { Purpose::Background(Activity::MarketOrder) };
+        let story = ord.step.is_some();
+        let purpose = ord.step.map_or(Purpose::Background(Activity::MarketOrder), Purpose::Story);
         let spec = Spec {
             from: ord.buyer,
             inputs: Inputs::Select,
@@ -179,10 +178,10 @@ impl Sim<'_> {
                 self.e.schedule(self.e.now + 3600, Ev::Order { order: o });
                 return Ok(());
             }
-            if !story {
+            let Some(step) = ord.step else {
                 return Ok(());
-            }
-            let step = &sc.story[ord.step as usize];
+            };
+            let step = &sc.story[step];
             return Err(self.e.fail(
                 step.loc,
                 format!(
@@ -198,8 +197,8 @@ impl Sim<'_> {
         let share = self.e.sats(value as f64 * (1.0 - mk.commission), "a vendor's share of an order");
         let release = self.e.now + mk.escrow;
         self.market_mut(ord.market).escrow.push((release, ord.vendor, share));
-        if story {
-            self.steps[ord.step as usize].done += 1;
+        if let Some(step) = ord.step {
+            self.steps[step].done += 1;
         }
         Ok(())
     }

@@ -2,8 +2,7 @@
 //! pool in parts, after the mixer's delay and less its fee.
 
 use super::*;
-use crate::ledger::NONE;
-use crate::scenario::AddrRole;
+use crate::scenario::{AddrRole, StepIdx};
 use crate::sim::engine::{Inputs, Pay, Rest, Spec, WalletId};
 use crate::truth::{Operation, Purpose};
 
@@ -22,7 +21,7 @@ impl Sim<'_> {
     }
 
     /// Takes a customer's coins into a mixer and promises payouts after the mixer's delay.
-    pub fn mixer_accept(&mut self, mixer: EntityIdx, step: u32, dest: WalletId, deposited: u64) {
+    pub fn mixer_accept(&mut self, mixer: EntityIdx, step: Option<StepIdx>, dest: WalletId, deposited: u64) {
         let EntityKind::Mixer(m) = &self.e.sc.entities[mixer].kind else {
             return;
         };
@@ -35,8 +34,8 @@ impl Sim<'_> {
             let at = self.e.now + self.e.between(delay.0, delay.1);
             self.e.schedule(at, Ev::MixerPayout { job, part: k as u32 });
         }
-        if step != NONE {
-            self.steps[step as usize].pending += parts.len() as u32;
+        if let Some(step) = step {
+            self.steps[step].pending += parts.len() as u32;
         }
         self.mix_jobs.push(MixJob { mixer, step, dest, parts });
     }
@@ -47,14 +46,14 @@ impl Sim<'_> {
             return Ok(());
         };
         let pool = r.pool;
-        let story = j.step != NONE;
+        let story = j.step.is_some();
         let addr = if story {
             self.e.fresh_addr(j.dest, AddrRole::Mixed)
         } else {
             self.e.receive_addr(j.dest, AddrRole::Receive)
         };
         let change = self.e.fresh_addr(pool, AddrRole::Pool);
-        let purpose = if story { Purpose::Story(j.step) } else { Purpose::Service(Operation::MixerPayout) };
+        let purpose = j.step.map_or(Purpose::Service(Operation::MixerPayout), Purpose::Story);
         let spec = Spec {
             from: pool,
             inputs: Inputs::Select,
@@ -71,8 +70,8 @@ impl Sim<'_> {
                 .e
                 .fail(ent.loc, format!("mixer \"{}\" ran out of coins in its pool; raise pool_btc", ent.id)));
         }
-        if story {
-            self.steps[j.step as usize].pending -= 1;
+        if let Some(step) = j.step {
+            self.steps[step].pending -= 1;
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use super::engine::{Inputs, Rest, Spec, WalletId};
 use super::*;
 use crate::ledger::AddrIdx;
 use crate::scenario::Identity;
-use crate::truth::{Account, Purpose};
+use crate::truth::{Account, AccountIdx, Purpose};
 
 mod coinjoin;
 mod exchange;
@@ -33,7 +33,7 @@ impl Sim<'_> {
     }
 
     /// The account of a customer at a service, opened (with its KYC file) on first use.
-    pub fn account(&mut self, service: EntityIdx, holder: EntityIdx, member: u32) -> u32 {
+    pub fn account(&mut self, service: EntityIdx, holder: EntityIdx, member: Option<u32>) -> AccountIdx {
         if let Some(a) = self.accounts.get(&(service, holder, member)) {
             return *a;
         }
@@ -74,7 +74,7 @@ impl Sim<'_> {
             opened,
             addresses: Vec::new(),
         });
-        let idx = n as u32;
+        let idx = AccountIdx::new(n);
         self.accounts.insert((service, holder, member), idx);
         idx
     }

@@ -2,7 +2,6 @@
 //! own exchange account (their P2P sales to buyers are in `market`, funding orders).
 
 use super::*;
-use crate::ledger::NONE;
 use crate::sim::engine::{Inputs, Pay, Rest, Spec};
 use crate::truth::{Operation, Purpose};
 
@@ -21,7 +20,7 @@ impl Sim<'_> {
         if value < 1_000_000 {
             return;
         }
-        let acct = self.account(x, o, NONE);
+        let acct = self.account(x, o, None);
         let addr = self.deposit_addr(acct, false);
         let deposits = self.exchange(x).deposits;
         let spec = Spec {
