@@ -189,9 +189,9 @@ pub struct Engine<'s> {
     pub now: i64,
     events: BinaryHeap<Reverse<(i64, u64, Ev)>>,
     seq: u64,
-    /// The block being filled: its index in `chain.blocks`, weight so far, fees so far, and
-    /// the wallet its coinbase pays.
-    block: usize,
+    /// The block being filled: its index in `chain.blocks` (none before the first), weight so
+    /// far, fees so far, and the wallet its coinbase pays.
+    block: Option<usize>,
     block_weight: u64,
     block_fees: u64,
     block_miner: Option<WalletId>,
@@ -217,7 +217,7 @@ impl<'s> Engine<'s> {
             now: 0,
             events: BinaryHeap::new(),
             seq: 0,
-            block: usize::MAX,
+            block: None,
             block_weight: 0,
             block_fees: 0,
             block_miner: None,
@@ -656,7 +656,7 @@ impl<'s> Engine<'s> {
         }
         if self.block_weight + weight > MAX_BLOCK_WEIGHT - COINBASE_RESERVE_WEIGHT {
             self.close_block();
-            let t = i64::from(self.chain.blocks[self.block].time) + self.block_interval();
+            let t = self.block_time() + self.block_interval();
             let miner = self.block_miner.expect("a transaction goes into an open block");
             self.open_block(t, miner);
         }
@@ -702,12 +702,12 @@ impl<'s> Engine<'s> {
     // ----- blocks -----
 
     pub fn height(&self) -> u32 {
-        self.chain.blocks.get(self.block).map_or(0, |b| b.height)
+        self.block.map_or(0, |k| self.chain.blocks[k].height)
     }
 
     /// The time of the block being filled.
     pub fn block_time(&self) -> i64 {
-        self.chain.blocks.get(self.block).map_or(i64::MIN, |b| i64::from(b.time))
+        self.block.map_or(i64::MIN, |k| i64::from(self.chain.blocks[k].time))
     }
 
     /// Seconds to the next block: exponential around ten minutes, as mining gives them.
@@ -729,7 +729,7 @@ impl<'s> Engine<'s> {
             hash: bitcoin::BlockHash::from_raw_hash(bitcoin::hashes::Hash::all_zeros()),
             raw: Vec::new(),
         });
-        self.block = self.chain.blocks.len() - 1;
+        self.block = Some(self.chain.blocks.len() - 1);
         self.block_weight = 0;
         self.block_fees = 0;
         self.block_miner = Some(miner);
@@ -763,7 +763,7 @@ impl<'s> Engine<'s> {
 
     /// Closes the block being filled: the coinbase gets the subsidy and the fees.
     pub fn close_block(&mut self) {
-        let Some(b) = self.chain.blocks.get_mut(self.block) else {
+        let Some(b) = self.block.map(|k| &mut self.chain.blocks[k]) else {
             return;
         };
         b.n_tx = (self.chain.txs.len() - b.first_tx.index()) as u32;
