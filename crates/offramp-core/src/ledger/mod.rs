@@ -9,6 +9,7 @@
 pub mod blockfile;
 pub mod check;
 pub mod keys;
+mod rawtx;
 pub mod seal;
 pub mod table;
 pub mod values;

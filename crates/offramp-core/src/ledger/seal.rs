@@ -12,13 +12,15 @@ use bitcoin::sighash::{EcdsaSighashType, Prevouts, SighashCache, TapSighashType}
 use bitcoin::transaction::Version;
 use std::ops::Range;
 
+use bitcoin::consensus::Encodable;
 use bitcoin::{
     Amount, Block, BlockHash, CompactTarget, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxMerkleNode, TxOut,
-    Txid, Witness, absolute::LockTime,
+    Txid, Witness, WitnessMerkleNode, Wtxid, absolute::LockTime,
 };
 use rayon::prelude::*;
 
 use super::keys::{KeySource, SignedKey, hash_payload, splitmix_fill};
+use super::rawtx::{self, RawBlock};
 use super::{AddrInfo, Chain, NONE};
 use crate::vocab::ScriptType;
 
@@ -76,7 +78,7 @@ pub fn seal_into(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>
     let mut sizes = vec![[0u32; 3]; n_tx];
     let mut sealed: Vec<(BlockHash, Vec<u8>)> = vec![(BlockHash::all_zeros(), Vec::new()); n_blocks];
     let windows: Vec<Range<usize>> = (0..n_blocks).step_by(WINDOW).map(|s| s..(s + WINDOW).min(n_blocks)).collect();
-    let mut carry: Option<(Range<usize>, Vec<Vec<Transaction>>)> = None;
+    let mut carry: Option<(Range<usize>, Built)> = None;
     let mut prev_hash = genesis_block(c.network.bitcoin()).block_hash();
     let mut stage_times = (std::time::Duration::ZERO, std::time::Duration::ZERO);
     let ctx = Ctx { chain: c, keys, secp: &secp, pubkeys: &pubkeys, signed_keys: &signed_keys };
@@ -151,13 +153,20 @@ impl Ctx<'_> {
         tx_done: &[Txid],
         tx_next: &mut [Txid],
         cb_done: &[Txid],
-    ) -> Vec<Vec<Transaction>> {
+    ) -> Built {
         let c = self.chain;
         let first_height = c.blocks[0].height;
-        let mut out = Vec::with_capacity(blocks.len());
+        let mut txs_out = Vec::new();
+        let mut raw_out = Vec::new();
         for b in blocks {
             let (first, n) = (c.blocks[b].first_tx as usize, c.blocks[b].n_tx as usize);
-            let mut txdata = Vec::with_capacity(n);
+            let mut txdata = Vec::with_capacity(if c.signed { n } else { 0 });
+            let mut raw = RawBlock { body: Vec::new(), ends: Vec::new(), sizes: Vec::new() };
+            if !c.signed {
+                raw.body.reserve(c.txs[first + 1..first + n].iter().map(|r| r.n_inputs as usize * 150 + 100).sum());
+                raw.ends.reserve(n);
+                raw.sizes.reserve(n);
+            }
             for t in first + 1..first + n {
                 let txid_of = |p: usize| -> Txid {
                     let r = &c.txs[p];
@@ -170,16 +179,22 @@ impl Ctx<'_> {
                         tx_next[p - split_tx]
                     }
                 };
-                let mut tx = build_unsigned(c, self.keys, self.pubkeys, t, &txid_of);
-                if c.signed {
-                    sign_legacy(c, self.keys, self.secp, self.pubkeys, t, &mut tx);
+                if !c.signed {
+                    let (txid, segwit, size) = rawtx::encode(c, self.keys, t, &txid_of, &mut raw.body);
+                    tx_next[t - split_tx] = txid;
+                    raw.ends.push((u32::try_from(raw.body.len()).expect("a block under 4 GB"), segwit));
+                    raw.sizes.push(size);
+                    continue;
                 }
+                let mut tx = build_unsigned(c, self.keys, self.pubkeys, t, &txid_of);
+                sign_legacy(c, self.keys, self.secp, self.pubkeys, t, &mut tx);
                 tx_next[t - split_tx] = tx.compute_txid();
                 txdata.push(tx);
             }
-            out.push(txdata);
+            txs_out.push(txdata);
+            raw_out.push(raw);
         }
-        out
+        if c.signed { Built::Txs(txs_out) } else { Built::Raw(raw_out) }
     }
 
     /// Stage two: witnesses, coinbase and witness commitment, merkle root, header, bytes.
@@ -187,7 +202,7 @@ impl Ctx<'_> {
     fn finish_window(
         &self,
         blocks: Range<usize>,
-        txdata: Vec<Vec<Transaction>>,
+        built: Built,
         tx_done: &[Txid],
         cb_next: &mut [Txid],
         cb_split: usize,
@@ -196,6 +211,42 @@ impl Ctx<'_> {
         prev_hash: &mut BlockHash,
     ) {
         let c = self.chain;
+        let txdata = match built {
+            Built::Txs(txdata) => txdata,
+            Built::Raw(raw) => {
+                for (b, raw) in blocks.zip(raw) {
+                    let first = c.blocks[b].first_tx as usize;
+                    let height = c.blocks[b].height;
+                    let wtxids = (0..raw.ends.len()).map(|k| raw.wtxid(k, tx_done[first + 1 + k]));
+                    let wtxids = std::iter::once(Wtxid::all_zeros()).chain(wtxids).map(|h| h.to_raw_hash());
+                    let witness_root = bitcoin::merkle_tree::calculate_root(wtxids)
+                        .map(WitnessMerkleNode::from_raw_hash)
+                        .expect("a block has a coinbase");
+                    let commitment = Block::compute_witness_commitment(&witness_root, &[0u8; 32]);
+                    let coinbase = build_coinbase(c, first, height, Some(commitment.to_byte_array()));
+                    let cb_txid = coinbase.compute_txid();
+                    cb_next[b - cb_split] = cb_txid;
+                    let n = raw.sizes.len() + 1;
+                    let hashes = std::iter::once(cb_txid).chain(tx_done[first + 1..first + n].iter().copied());
+                    let merkle_root = bitcoin::merkle_tree::calculate_root(hashes.map(|h| h.to_raw_hash()))
+                        .map(TxMerkleNode::from_raw_hash)
+                        .expect("a block has a coinbase");
+                    let header = self.header(b, *prev_hash, merkle_root);
+                    let weight = coinbase.weight().to_wu();
+                    sizes[first] = [coinbase.total_size() as u32, weight.div_ceil(4) as u32, weight as u32];
+                    sizes[first + 1..first + n].copy_from_slice(&raw.sizes);
+                    let coinbase = encode::serialize(&coinbase);
+                    let mut bytes = Vec::with_capacity(80 + 9 + coinbase.len() + raw.body.len());
+                    bytes.extend_from_slice(&encode::serialize(&header));
+                    encode::VarInt(n as u64).consensus_encode(&mut bytes).expect("writing to memory");
+                    bytes.extend_from_slice(&coinbase);
+                    bytes.extend_from_slice(&raw.body);
+                    *prev_hash = header.block_hash();
+                    sealed[b] = (*prev_hash, bytes);
+                }
+                return;
+            }
+        };
         for (b, mut txs) in blocks.zip(txdata) {
             let first = c.blocks[b].first_tx as usize;
             if c.signed {
@@ -205,30 +256,17 @@ impl Ctx<'_> {
             }
             let height = c.blocks[b].height;
             txs.insert(0, build_coinbase(c, first, height, None));
-            let mut block = Block {
-                header: Header {
-                    version: BlockVersion::from_consensus(0x2000_0000),
-                    prev_blockhash: *prev_hash,
-                    merkle_root: TxMerkleNode::all_zeros(),
-                    time: c.blocks[b].time,
-                    bits: CompactTarget::from_consensus(BITS),
-                    nonce: 0,
-                },
-                txdata: txs,
-            };
+            let mut block = Block { header: self.header(b, *prev_hash, TxMerkleNode::all_zeros()), txdata: txs };
             let witness_root = block.witness_root().expect("a block has a coinbase");
             let commitment = Block::compute_witness_commitment(&witness_root, &[0u8; 32]);
             block.txdata[0] = build_coinbase(c, first, height, Some(commitment.to_byte_array()));
             let cb_txid = block.txdata[0].compute_txid();
             cb_next[b - cb_split] = cb_txid;
             let hashes = std::iter::once(cb_txid).chain(tx_done[first + 1..first + block.txdata.len()].iter().copied());
-            block.header.merkle_root = bitcoin::merkle_tree::calculate_root(hashes.map(|h| h.to_raw_hash()))
+            let merkle_root = bitcoin::merkle_tree::calculate_root(hashes.map(|h| h.to_raw_hash()))
                 .map(TxMerkleNode::from_raw_hash)
                 .expect("a block has a coinbase");
-            let target = block.header.target();
-            while block.header.validate_pow(target).is_err() {
-                block.header.nonce += 1;
-            }
+            block.header = self.header(b, *prev_hash, merkle_root);
             for (k, tx) in block.txdata.iter().enumerate() {
                 let weight = tx.weight().to_wu();
                 sizes[first + k] = [tx.total_size() as u32, weight.div_ceil(4) as u32, weight as u32];
@@ -239,9 +277,35 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// Block `b`'s header after `prev`, with the first nonce that meets the target.
+    fn header(&self, b: usize, prev: BlockHash, merkle_root: TxMerkleNode) -> Header {
+        let mut header = Header {
+            version: BlockVersion::from_consensus(0x2000_0000),
+            prev_blockhash: prev,
+            merkle_root,
+            time: self.chain.blocks[b].time,
+            bits: CompactTarget::from_consensus(BITS),
+            nonce: 0,
+        };
+        let target = header.target();
+        while header.validate_pow(target).is_err() {
+            header.nonce += 1;
+        }
+        header
+    }
+}
+
+/// What the first stage hands the second, per block of a window: in signed mode the
+/// transactions, whose SegWit signatures are still to come; in fast mode their bytes.
+enum Built {
+    Txs(Vec<Vec<Transaction>>),
+    Raw(Vec<RawBlock>),
+}
+
 /// A deterministic stand-in for a DER signature: 72 bytes with the sighash byte, the size
 /// wallets budget for.
-fn placeholder_ecdsa(seed: u64) -> [u8; 72] {
+pub(super) fn placeholder_ecdsa(seed: u64) -> [u8; 72] {
     let mut s = [0u8; 72];
     s[..5].copy_from_slice(&[0x30, 0x45, 0x02, 0x21, 0x00]);
     splitmix_fill(&mut s[5..37], seed);
@@ -269,7 +333,7 @@ fn redeem_script(pk: &[u8; 33]) -> ScriptBuf {
 
 /// The transaction with its outputs, and inputs carrying everything but real signatures:
 /// in fast mode placeholder signatures, in signed mode empty slots to be signed.
-fn build_unsigned(
+pub(super) fn build_unsigned(
     chain: &Chain,
     keys: &KeySource,
     pubkeys: &[[u8; 33]],
