@@ -293,7 +293,7 @@ impl AddressText {
                 let mut lens = Vec::with_capacity(chunk.len());
                 for a in chunk {
                     let before = text.len();
-                    text.push_str(&chain.address_string(a));
+                    chain.addresses[a as usize].write_address(chain.network, &mut text).expect("writing to a string");
                     lens.push((text.len() - before) as u32);
                 }
                 (text, lens)
