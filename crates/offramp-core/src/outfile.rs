@@ -150,13 +150,7 @@ fn open_direct(path: &Path) -> Option<File> {
     if std::env::var_os("OFFRAMP_NO_DIRECT_IO").is_some() {
         return None;
     }
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .custom_flags(libc::O_DIRECT)
-        .open(path)
-        .ok()
+    std::fs::OpenOptions::new().write(true).create(true).truncate(true).custom_flags(libc::O_DIRECT).open(path).ok()
 }
 
 #[cfg(not(target_os = "linux"))]

@@ -5,6 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::{Board, NodeRef};
 
+/// Boards from this many nodes spread a force step's repulsion over the cores.
+const PARALLEL_FROM: usize = 2048;
+
 /// The length an edge settles at, in board units.
 pub const IDEAL_EDGE: f32 = 60.0;
 
@@ -51,8 +54,10 @@ impl Board {
         let pos: Vec<[f32; 2]> = view.nodes.iter().map(|n| n.pos).collect();
         let cell_of = |p: [f32; 2]| ((p[0] / cell).floor() as i32, (p[1] / cell).floor() as i32);
         let grid = Grid::new(pos.iter().map(|p| cell_of(*p)).collect());
-        let mut disp = vec![[0f32; 2]; n];
-        for i in 0..n {
+        // Each node's push from its neighbours, in parallel: every node's sum is its own and
+        // added up in the same order, so the layout is the same on any number of cores.
+        let repulse = |i: usize| -> [f32; 2] {
+            let mut disp = [0f32; 2];
             let (cx, cy) = grid.cells[i];
             for dx in -1..=1 {
                 for dy in -1..=1 {
@@ -74,12 +79,19 @@ impl Board {
                             continue;
                         }
                         let f = k * k / d2;
-                        disp[i][0] += d[0] * f;
-                        disp[i][1] += d[1] * f;
+                        disp[0] += d[0] * f;
+                        disp[1] += d[1] * f;
                     }
                 }
             }
-        }
+            disp
+        };
+        let mut disp: Vec<[f32; 2]> = if n >= PARALLEL_FROM {
+            use rayon::prelude::*;
+            (0..n).into_par_iter().with_min_len(1024).map(repulse).collect()
+        } else {
+            (0..n).map(repulse).collect()
+        };
         for e in &view.edges {
             let (a, b) = (e.from as usize, e.to as usize);
             let d = [pos[a][0] - pos[b][0], pos[a][1] - pos[b][1]];

@@ -11,6 +11,7 @@ pub mod blockfile;
 pub mod check;
 pub mod ids;
 pub mod keys;
+mod rawtx;
 pub mod seal;
 pub mod table;
 pub mod values;
@@ -78,6 +79,29 @@ impl AddrInfo {
         let mut p = [0u8; 32];
         p[..payload.len()].copy_from_slice(payload);
         Some(AddrInfo::new(kind, p))
+    }
+
+    /// The address as a person would copy it (bech32, base58) on `network`, written to `out`
+    /// without building its script first: the tables of a large world write millions.
+    pub fn write_address(&self, network: Network, out: &mut impl std::fmt::Write) -> std::fmt::Result {
+        use bitcoin::{KnownHrp, NetworkKind, WitnessProgram, WitnessVersion};
+        let net = network.bitcoin();
+        let h20 = || <[u8; 20]>::try_from(&self.payload[..20]).expect("20 bytes");
+        let address = match self.kind() {
+            ScriptType::P2PKH => Address::p2pkh(bitcoin::PubkeyHash::from_byte_array(h20()), NetworkKind::from(net)),
+            ScriptType::P2SH_P2WPKH => {
+                Address::p2sh_from_hash(bitcoin::ScriptHash::from_byte_array(h20()), NetworkKind::from(net))
+            }
+            ScriptType::P2WPKH => Address::from_witness_program(
+                WitnessProgram::new(WitnessVersion::V0, &h20()).expect("20-byte v0 program"),
+                KnownHrp::from(net),
+            ),
+            ScriptType::P2TR => Address::from_witness_program(
+                WitnessProgram::new(WitnessVersion::V1, &self.payload).expect("32-byte v1 program"),
+                KnownHrp::from(net),
+            ),
+        };
+        write!(out, "{address}")
     }
 
     /// The output script paying to this address.
@@ -326,11 +350,9 @@ impl Chain {
 
     /// The address as a person would copy it (bech32, base58) on this chain's network.
     pub fn address_string(&self, addr: AddrIdx) -> String {
-        let info = &self.addresses[addr];
-        match Address::from_script(&info.script_pubkey(), self.network.bitcoin()) {
-            Ok(a) => a.to_string(),
-            Err(_) => String::from("?"),
-        }
+        let mut s = String::with_capacity(64);
+        self.addresses[addr].write_address(self.network, &mut s).expect("writing to a string");
+        s
     }
 
     /// The transaction that holds output `out`, and its position among that transaction's outputs.

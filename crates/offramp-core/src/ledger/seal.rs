@@ -12,13 +12,15 @@ use bitcoin::sighash::{EcdsaSighashType, Prevouts, SighashCache, TapSighashType}
 use bitcoin::transaction::Version;
 use std::ops::Range;
 
+use bitcoin::consensus::Encodable;
 use bitcoin::{
     Amount, Block, BlockHash, CompactTarget, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxMerkleNode, TxOut,
-    Txid, Witness, absolute::LockTime,
+    Txid, Witness, WitnessMerkleNode, Wtxid, absolute::LockTime,
 };
 use rayon::prelude::*;
 
 use super::keys::{KeySource, SignedKey, hash_payload, splitmix_fill};
+use super::rawtx::{self, RawBlock};
 use super::{AddrIdx, AddrInfo, Chain, InputRecord, OutputRecord, TxIdx};
 use crate::vocab::ScriptType;
 
@@ -80,7 +82,7 @@ pub fn seal_into(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>
     let mut sizes = vec![[0u32; 3]; n_tx];
     let mut sealed: Vec<(BlockHash, Vec<u8>)> = vec![(BlockHash::all_zeros(), Vec::new()); n_blocks];
     let windows: Vec<Range<usize>> = (0..n_blocks).step_by(WINDOW).map(|s| s..(s + WINDOW).min(n_blocks)).collect();
-    let mut carry: Option<(Range<usize>, Vec<Vec<Transaction>>)> = None;
+    let mut carry: Option<(Range<usize>, Built)> = None;
     let mut prev_hash = genesis_block(c.network.bitcoin()).block_hash();
     let mut stage_times = (std::time::Duration::ZERO, std::time::Duration::ZERO);
     let ctx = Ctx { chain: c, keys, secp: &secp, pubkeys: &pubkeys, signed_keys: &signed_keys };
@@ -155,13 +157,22 @@ impl Ctx<'_> {
         tx_done: &[Txid],
         tx_next: &mut [Txid],
         cb_done: &[Txid],
-    ) -> Vec<Vec<Transaction>> {
+    ) -> Built {
         let c = self.chain;
         let first_height = c.blocks[0].height;
-        let mut out = Vec::with_capacity(blocks.len());
+        let mut txs_out = Vec::new();
+        let mut raw_out = Vec::new();
         for b in blocks {
-            let mut txdata = Vec::with_capacity(c.blocks[b].n_tx as usize);
-            for t in c.blocks[b].txs().skip(1) {
+            let txs = c.blocks[b].txs();
+            let n = txs.len();
+            let mut txdata = Vec::with_capacity(if c.signed { n } else { 0 });
+            let mut raw = RawBlock { body: Vec::new(), ends: Vec::new(), sizes: Vec::new() };
+            if !c.signed {
+                raw.body.reserve(txs.clone().skip(1).map(|t| c.txs[t].n_inputs as usize * 150 + 100).sum());
+                raw.ends.reserve(n);
+                raw.sizes.reserve(n);
+            }
+            for t in txs.skip(1) {
                 let txid_of = |p: TxIdx| -> Txid {
                     let r = &c.txs[p];
                     if r.is_coinbase(&c.inputs) {
@@ -173,16 +184,22 @@ impl Ctx<'_> {
                         tx_next[p.index() - split_tx]
                     }
                 };
-                let mut tx = build_unsigned(c, self.keys, self.pubkeys, t, &txid_of);
-                if c.signed {
-                    sign_legacy(c, self.keys, self.secp, self.pubkeys, t, &mut tx);
+                if !c.signed {
+                    let (txid, segwit, size) = rawtx::encode(c, self.keys, t, &txid_of, &mut raw.body);
+                    tx_next[t.index() - split_tx] = txid;
+                    raw.ends.push((u32::try_from(raw.body.len()).expect("a block under 4 GB"), segwit));
+                    raw.sizes.push(size);
+                    continue;
                 }
+                let mut tx = build_unsigned(c, self.keys, self.pubkeys, t, &txid_of);
+                sign_legacy(c, self.keys, self.secp, self.pubkeys, t, &mut tx);
                 tx_next[t.index() - split_tx] = tx.compute_txid();
                 txdata.push(tx);
             }
-            out.push(txdata);
+            txs_out.push(txdata);
+            raw_out.push(raw);
         }
-        out
+        if c.signed { Built::Txs(txs_out) } else { Built::Raw(raw_out) }
     }
 
     /// Stage two: witnesses, coinbase and witness commitment, merkle root, header, bytes.
@@ -190,7 +207,7 @@ impl Ctx<'_> {
     fn finish_window(
         &self,
         blocks: Range<usize>,
-        txdata: Vec<Vec<Transaction>>,
+        built: Built,
         tx_done: &[Txid],
         cb_next: &mut [Txid],
         cb_split: usize,
@@ -199,6 +216,43 @@ impl Ctx<'_> {
         prev_hash: &mut BlockHash,
     ) {
         let c = self.chain;
+        let txdata = match built {
+            Built::Txs(txdata) => txdata,
+            Built::Raw(raw) => {
+                for (b, raw) in blocks.zip(raw) {
+                    let first = c.blocks[b].first_tx;
+                    let f = first.index();
+                    let height = c.blocks[b].height;
+                    let wtxids = (0..raw.ends.len()).map(|k| raw.wtxid(k, tx_done[f + 1 + k]));
+                    let wtxids = std::iter::once(Wtxid::all_zeros()).chain(wtxids).map(|h| h.to_raw_hash());
+                    let witness_root = bitcoin::merkle_tree::calculate_root(wtxids)
+                        .map(WitnessMerkleNode::from_raw_hash)
+                        .expect("a block has a coinbase");
+                    let commitment = Block::compute_witness_commitment(&witness_root, &[0u8; 32]);
+                    let coinbase = build_coinbase(c, first, height, Some(commitment.to_byte_array()));
+                    let cb_txid = coinbase.compute_txid();
+                    cb_next[b - cb_split] = cb_txid;
+                    let n = raw.sizes.len() + 1;
+                    let hashes = std::iter::once(cb_txid).chain(tx_done[f + 1..f + n].iter().copied());
+                    let merkle_root = bitcoin::merkle_tree::calculate_root(hashes.map(|h| h.to_raw_hash()))
+                        .map(TxMerkleNode::from_raw_hash)
+                        .expect("a block has a coinbase");
+                    let header = self.header(b, *prev_hash, merkle_root);
+                    let weight = coinbase.weight().to_wu();
+                    sizes[f] = [coinbase.total_size() as u32, weight.div_ceil(4) as u32, weight as u32];
+                    sizes[f + 1..f + n].copy_from_slice(&raw.sizes);
+                    let coinbase = encode::serialize(&coinbase);
+                    let mut bytes = Vec::with_capacity(80 + 9 + coinbase.len() + raw.body.len());
+                    bytes.extend_from_slice(&encode::serialize(&header));
+                    encode::VarInt(n as u64).consensus_encode(&mut bytes).expect("writing to memory");
+                    bytes.extend_from_slice(&coinbase);
+                    bytes.extend_from_slice(&raw.body);
+                    *prev_hash = header.block_hash();
+                    sealed[b] = (*prev_hash, bytes);
+                }
+                return;
+            }
+        };
         for (b, mut txs) in blocks.zip(txdata) {
             let first = c.blocks[b].first_tx;
             if c.signed {
@@ -208,17 +262,7 @@ impl Ctx<'_> {
             }
             let height = c.blocks[b].height;
             txs.insert(0, build_coinbase(c, first, height, None));
-            let mut block = Block {
-                header: Header {
-                    version: BlockVersion::from_consensus(0x2000_0000),
-                    prev_blockhash: *prev_hash,
-                    merkle_root: TxMerkleNode::all_zeros(),
-                    time: c.blocks[b].time,
-                    bits: CompactTarget::from_consensus(BITS),
-                    nonce: 0,
-                },
-                txdata: txs,
-            };
+            let mut block = Block { header: self.header(b, *prev_hash, TxMerkleNode::all_zeros()), txdata: txs };
             let witness_root = block.witness_root().expect("a block has a coinbase");
             let commitment = Block::compute_witness_commitment(&witness_root, &[0u8; 32]);
             block.txdata[0] = build_coinbase(c, first, height, Some(commitment.to_byte_array()));
@@ -226,13 +270,10 @@ impl Ctx<'_> {
             cb_next[b - cb_split] = cb_txid;
             let hashes = std::iter::once(cb_txid)
                 .chain(tx_done[first.index() + 1..first.index() + block.txdata.len()].iter().copied());
-            block.header.merkle_root = bitcoin::merkle_tree::calculate_root(hashes.map(|h| h.to_raw_hash()))
+            let merkle_root = bitcoin::merkle_tree::calculate_root(hashes.map(|h| h.to_raw_hash()))
                 .map(TxMerkleNode::from_raw_hash)
                 .expect("a block has a coinbase");
-            let target = block.header.target();
-            while block.header.validate_pow(target).is_err() {
-                block.header.nonce += 1;
-            }
+            block.header = self.header(b, *prev_hash, merkle_root);
             for (k, tx) in block.txdata.iter().enumerate() {
                 let weight = tx.weight().to_wu();
                 sizes[first.index() + k] = [tx.total_size() as u32, weight.div_ceil(4) as u32, weight as u32];
@@ -243,9 +284,35 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// Block `b`'s header after `prev`, with the first nonce that meets the target.
+    fn header(&self, b: usize, prev: BlockHash, merkle_root: TxMerkleNode) -> Header {
+        let mut header = Header {
+            version: BlockVersion::from_consensus(0x2000_0000),
+            prev_blockhash: prev,
+            merkle_root,
+            time: self.chain.blocks[b].time,
+            bits: CompactTarget::from_consensus(BITS),
+            nonce: 0,
+        };
+        let target = header.target();
+        while header.validate_pow(target).is_err() {
+            header.nonce += 1;
+        }
+        header
+    }
+}
+
+/// What the first stage hands the second, per block of a window: in signed mode the
+/// transactions, whose SegWit signatures are still to come; in fast mode their bytes.
+enum Built {
+    Txs(Vec<Vec<Transaction>>),
+    Raw(Vec<RawBlock>),
+}
+
 /// A deterministic stand-in for a DER signature: 72 bytes with the sighash byte, the size
 /// wallets budget for.
-fn placeholder_ecdsa(seed: u64) -> [u8; 72] {
+pub(super) fn placeholder_ecdsa(seed: u64) -> [u8; 72] {
     let mut s = [0u8; 72];
     s[..5].copy_from_slice(&[0x30, 0x45, 0x02, 0x21, 0x00]);
     splitmix_fill(&mut s[5..37], seed);
@@ -273,7 +340,7 @@ fn redeem_script(pk: &[u8; 33]) -> ScriptBuf {
 
 /// The transaction with its outputs, and inputs carrying everything but real signatures:
 /// in fast mode placeholder signatures, in signed mode empty slots to be signed.
-fn build_unsigned(
+pub(super) fn build_unsigned(
     chain: &Chain,
     keys: &KeySource,
     pubkeys: &[[u8; 33]],
@@ -329,7 +396,7 @@ fn build_unsigned(
 }
 
 /// The address an output pays: every output does but a coinbase's witness commitment.
-fn paid_addr(o: &OutputRecord) -> AddrIdx {
+pub(super) fn paid_addr(o: &OutputRecord) -> AddrIdx {
     o.addr().expect("only a coinbase has an output without an address")
 }
 
