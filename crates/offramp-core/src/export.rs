@@ -693,7 +693,7 @@ struct AddressRow<'a> {
     address: &'a str,
     entity: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    member: Option<u32>,
+    member: Option<crate::truth::MemberIdx>,
     role: crate::vocab::AddrRole,
     #[serde(skip_serializing_if = "Option::is_none")]
     account: Option<&'a str>,

@@ -2,6 +2,8 @@
 //! to every objective. It never reaches a trainee's screen; the app and the forensics tools
 //! work on [`crate::ledger::Chain`] and [`crate::intel::Intel`] alone.
 
+use std::num::NonZeroU32;
+
 use serde::Serialize;
 
 use crate::ledger::{AddrIdx, OutIdx, TxIdx};
@@ -39,7 +41,7 @@ impl std::ops::Index<EntityIdx> for Vec<TruthEntity> {
 pub struct AddrTruth {
     pub entity: EntityIdx,
     /// The member of a population (a buyer, a user), if the owner is a population.
-    pub member: Option<u32>,
+    pub member: Option<MemberIdx>,
     pub role: AddrRole,
     /// For a deposit address of a service: the customer's account.
     pub account: Option<AccountIdx>,
@@ -113,20 +115,54 @@ pub enum Operation {
     PoolPayout,
 }
 
+/// `k + 1`, for the ids below that keep their place one up so that an `Option` of them is four
+/// bytes, as the u32 with a "none" value they replace was: an address's truth stays 16 bytes.
+fn one_up(k: usize, what: &str) -> NonZeroU32 {
+    u32::try_from(k)
+        .ok()
+        .and_then(|k| k.checked_add(1))
+        .and_then(NonZeroU32::new)
+        .unwrap_or_else(|| panic!("fewer than 2^32 - 1 {what}"))
+}
+
+/// A member of a population (a buyer, a user): its place among the population's members.
+/// Written out as that place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(transparent)]
+pub struct MemberIdx(NonZeroU32);
+
+impl MemberIdx {
+    /// The member at place `k` of its population.
+    pub fn new(k: usize) -> MemberIdx {
+        MemberIdx(one_up(k, "members"))
+    }
+
+    /// Its place among the population's members.
+    pub fn index(self) -> usize {
+        self.0.get() as usize - 1
+    }
+}
+
+impl Serialize for MemberIdx {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u32(self.0.get() - 1)
+    }
+}
+
 /// An account: its place in [`Truth::accounts`], which it indexes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(transparent)]
-pub struct AccountIdx(u32);
+pub struct AccountIdx(NonZeroU32);
 
 impl AccountIdx {
     /// The account at place `k` of the accounts.
     pub fn new(k: usize) -> AccountIdx {
-        AccountIdx(u32::try_from(k).expect("fewer than 2^32 accounts"))
+        AccountIdx(one_up(k, "accounts"))
     }
 
     /// Its place in [`Truth::accounts`].
     pub fn index(self) -> usize {
-        self.0 as usize
+        self.0.get() as usize - 1
     }
 }
 
@@ -159,7 +195,7 @@ pub struct Account {
     pub holder: EntityIdx,
     /// The member of the holder population, if the holder is one.
     #[serde(skip)]
-    pub member: Option<u32>,
+    pub member: Option<MemberIdx>,
     pub account_id: String,
     /// Only where the service asks for KYC.
     pub identity: Option<Identity>,
@@ -205,5 +241,25 @@ impl Truth {
     /// Addresses owned by an entity, in creation order.
     pub fn addresses_of(&self, entity: EntityIdx) -> impl Iterator<Item = AddrIdx> + '_ {
         self.addresses.iter().enumerate().filter(move |(_, a)| a.entity == entity).map(|(i, _)| AddrIdx::new(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_typed_ids_cost_no_memory_per_address_or_transaction() {
+        // One per address and one per transaction of worlds of millions: as with bare u32s.
+        assert_eq!(size_of::<AddrTruth>(), 16);
+        assert_eq!(size_of::<Purpose>(), 8);
+        assert_eq!((size_of::<Option<MemberIdx>>(), size_of::<Option<AccountIdx>>()), (4, 4));
+    }
+
+    #[test]
+    fn a_member_is_written_as_its_place() {
+        assert_eq!(serde_json::to_string(&MemberIdx::new(0)).unwrap(), "0");
+        assert_eq!((MemberIdx::new(7).index(), AccountIdx::new(3).index()), (7, 3));
+        assert!(MemberIdx::new(1) < MemberIdx::new(2));
     }
 }

@@ -12,7 +12,7 @@ use super::coinjoin;
 use super::index::Explorer;
 use crate::ledger::{AddrIdx, OutputRecord};
 use crate::scenario::{Action, EntityIdx, EntityKind};
-use crate::truth::{Operation, Purpose};
+use crate::truth::{MemberIdx, Operation, Purpose};
 use crate::world::World;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -141,8 +141,8 @@ pub fn report(world: &World, ex: &Explorer) -> Report {
     let cluster_score = |name: &str, cl: &Clusters| {
         let mut clusters = 0;
         let (mut pure, mut clustered) = (0usize, 0usize);
-        let mut best_of_owner: HashMap<(EntityIdx, Option<u32>), usize> = HashMap::new();
-        let mut size_of_owner: HashMap<(EntityIdx, Option<u32>), usize> = HashMap::new();
+        let mut best_of_owner: HashMap<(EntityIdx, Option<MemberIdx>), usize> = HashMap::new();
+        let mut size_of_owner: HashMap<(EntityIdx, Option<MemberIdx>), usize> = HashMap::new();
         for a in c.addresses.ids() {
             if used[a.index()] {
                 *size_of_owner.entry(owner(a)).or_default() += 1;
@@ -151,7 +151,7 @@ pub fn report(world: &World, ex: &Explorer) -> Report {
                 continue;
             }
             let members: Vec<AddrIdx> = cl.members(a).iter().copied().filter(|&m| used[m.index()]).collect();
-            let mut by_owner: HashMap<(EntityIdx, Option<u32>), usize> = HashMap::new();
+            let mut by_owner: HashMap<(EntityIdx, Option<MemberIdx>), usize> = HashMap::new();
             for &m in &members {
                 *by_owner.entry(owner(m)).or_default() += 1;
             }

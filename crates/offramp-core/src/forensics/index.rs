@@ -14,6 +14,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::intel::Tag;
+use crate::ledger::ids::OptIdx;
 use crate::ledger::{AddrIdx, Chain, IdRange, InputRecord, Table, TxIdx};
 use crate::time::format_instant;
 use crate::vocab::{Category, Network, ScriptType};
@@ -214,13 +215,14 @@ impl Lookup {
     pub(super) fn build(chain: &Chain) -> Lookup {
         let n_addr = chain.addresses.len();
         // Count, then fill, the distinct transactions of each address (chain order).
-        let mut last: Vec<Option<TxIdx>> = vec![None; n_addr];
+        // The last transaction that touched each address (four bytes each: an OptIdx).
+        let mut last: Vec<OptIdx<TxIdx>> = vec![None.into(); n_addr];
         let mut count = vec![0u32; n_addr + 1];
-        let touch = |t: TxIdx, a: Option<AddrIdx>, last: &mut [Option<TxIdx>], f: &mut dyn FnMut(AddrIdx)| {
+        let touch = |t: TxIdx, a: Option<AddrIdx>, last: &mut [OptIdx<TxIdx>], f: &mut dyn FnMut(AddrIdx)| {
             if let Some(a) = a
-                && last[a.index()] != Some(t)
+                && last[a.index()].get() != Some(t)
             {
-                last[a.index()] = Some(t);
+                last[a.index()] = Some(t).into();
                 f(a);
             }
         };
@@ -238,7 +240,7 @@ impl Lookup {
         let addr_start = count;
         let mut fill = addr_start.clone();
         let mut addr_txs = vec![TxIdx::new(0); *addr_start.last().unwrap_or(&0) as usize];
-        last.iter_mut().for_each(|x| *x = None);
+        last.iter_mut().for_each(|x| *x = None.into());
         for (t, r) in chain.txs.iter_ids() {
             let mut put = |a: AddrIdx| {
                 addr_txs[fill[a.index()] as usize] = t;

@@ -54,36 +54,37 @@ impl std::ops::Index<EntityIdx> for Vec<Entity> {
         &self[k.index()]
     }
 }
-/// A step of the story: its place in [`Scenario::story`], which it indexes. Written out as
-/// that number (in the truth).
+/// A step of the story: its place in [`Scenario::story`], which it indexes. A u32 like the
+/// other record numbers (a transaction's purpose names its step), written out as that number
+/// (in the truth).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 #[repr(transparent)]
-pub struct StepIdx(usize);
+pub struct StepIdx(u32);
 
 impl StepIdx {
     /// The step at place `k` of the story.
     pub fn new(k: usize) -> StepIdx {
-        StepIdx(k)
+        StepIdx(u32::try_from(k).expect("fewer than 2^32 steps"))
     }
 
     /// Its place in [`Scenario::story`] (and in anything kept per step).
     pub fn index(self) -> usize {
-        self.0
+        self.0 as usize
     }
 }
 
 impl std::ops::Index<StepIdx> for [Step] {
     type Output = Step;
     fn index(&self, k: StepIdx) -> &Step {
-        &self[k.0]
+        &self[k.index()]
     }
 }
 
 impl std::ops::Index<StepIdx> for Vec<Step> {
     type Output = Step;
     fn index(&self, k: StepIdx) -> &Step {
-        &self[k.0]
+        &self[k.index()]
     }
 }
 

@@ -20,7 +20,7 @@ use crate::ledger::{
 use crate::scenario::{
     AddrRole, Change, ChangePosition, CoinSelection, EntityIdx, Fee, Locktime, Profile, Scenario, ScriptType, StepIdx,
 };
-use crate::truth::{AccountIdx, AddrTruth, Purpose, Truth};
+use crate::truth::{AccountIdx, AddrTruth, MemberIdx, Purpose, Truth};
 
 /// A wallet of the simulator: its place in [`Engine::wallets`]. Only the simulator hands
 /// them out ([`Engine::new_wallet`]); the ground truth names entities and members, never
@@ -81,7 +81,7 @@ pub struct Utxo {
 pub struct Wallet {
     pub entity: EntityIdx,
     /// The member of a population, for a member's wallet.
-    pub member: Option<u32>,
+    pub member: Option<MemberIdx>,
     pub profile: u32,
     pub utxos: Vec<Utxo>,
     /// Receiving addresses handed out so far (for address reuse).
@@ -335,7 +335,7 @@ impl<'s> Engine<'s> {
         self.profiles.len() as u32 - 1
     }
 
-    pub fn new_wallet(&mut self, entity: EntityIdx, member: Option<u32>, profile: u32) -> WalletId {
+    pub fn new_wallet(&mut self, entity: EntityIdx, member: Option<MemberIdx>, profile: u32) -> WalletId {
         self.wallets.push(Wallet {
             entity,
             member,

@@ -235,7 +235,7 @@ pub struct Sim<'s> {
     pub steps: Vec<StepState>,
     pub mix_jobs: Vec<MixJob>,
     /// (service, holder entity, member) → account.
-    pub accounts: HashMap<(EntityIdx, EntityIdx, Option<u32>), crate::truth::AccountIdx>,
+    pub accounts: HashMap<(EntityIdx, EntityIdx, Option<crate::truth::MemberIdx>), crate::truth::AccountIdx>,
     pub keys_rng: ChaCha8Rng,
     pub end: i64,
     /// The profile each scenario entity's own wallets use (the first of a population's).

@@ -5,7 +5,7 @@ use super::engine::{Inputs, Pay, Rest, Spec, WalletId};
 use super::*;
 use crate::scenario::{AddrRole, Category, PREHISTORY_MAX_BLOCKS, Profile, ScriptType};
 use crate::scenario::{personal_profile, service_profile};
-use crate::truth::{Purpose, TruthEntity};
+use crate::truth::{MemberIdx, Purpose, TruthEntity};
 
 impl Sim<'_> {
     fn implicit_entity(&mut self, id: String, name: String, kind: &str, category: Category) -> EntityIdx {
@@ -89,7 +89,7 @@ impl Sim<'_> {
                         );
                         let vp = self.e.add_profile(personal_profile());
                         for k in 0..20 {
-                            other_vendors.push(self.e.new_wallet(v, Some(k), vp));
+                            other_vendors.push(self.e.new_wallet(v, Some(MemberIdx::new(k as usize)), vp));
                         }
                     }
                     Rt::Market(MarketRt {
@@ -153,7 +153,7 @@ impl Sim<'_> {
                     let p = self.e.add_profile(m.profile.clone());
                     self.entity_profiles.push(p);
                     for k in 0..m.pools {
-                        let w = self.e.new_wallet(iu, Some(k), p);
+                        let w = self.e.new_wallet(iu, Some(MemberIdx::new(k as usize)), p);
                         let a = self.e.fresh_addr(w, AddrRole::Coinbase);
                         self.e.wallets[w].receive.push(a);
                         let share = self.e.uniform(1.0, 10.0);
@@ -167,7 +167,7 @@ impl Sim<'_> {
                     let mut members = Vec::with_capacity(u.count as usize);
                     for k in 0..u.count {
                         let p = self.pick_profile(first, n);
-                        let w = self.e.new_wallet(iu, Some(k), p);
+                        let w = self.e.new_wallet(iu, Some(MemberIdx::new(k as usize)), p);
                         members.push(w);
                         let draw = self.e.log_uniform(u.balance_sat.0 as f64, u.balance_sat.1 as f64);
                         let total = self.e.sats(draw, "a user's balance");
@@ -191,7 +191,7 @@ impl Sim<'_> {
                     };
                     for k in 0..b.count {
                         let p = self.pick_profile(first, n);
-                        let w = self.e.new_wallet(iu, Some(k), p);
+                        let w = self.e.new_wallet(iu, Some(MemberIdx::new(k as usize)), p);
                         members.push(w);
                         if budget > 0 {
                             let a = self.e.receive_addr(w, AddrRole::Receive);
@@ -215,7 +215,7 @@ impl Sim<'_> {
             let m = self.implicit_entity("miners".into(), "Mining pools".into(), "Miners", Category::Mining);
             let p = self.e.add_profile(service_profile(ScriptType::P2WPKH));
             for k in 0..3 {
-                let w = self.e.new_wallet(m, Some(k), p);
+                let w = self.e.new_wallet(m, Some(MemberIdx::new(k as usize)), p);
                 let a = self.e.fresh_addr(w, AddrRole::Coinbase);
                 self.e.wallets[w].receive.push(a);
                 self.pools.push((w, [5.0, 3.0, 2.0][k as usize]));

@@ -11,7 +11,7 @@ use super::engine::{Inputs, Rest, Spec, WalletId};
 use super::*;
 use crate::ledger::AddrIdx;
 use crate::scenario::Identity;
-use crate::truth::{Account, AccountIdx, Purpose};
+use crate::truth::{Account, AccountIdx, MemberIdx, Purpose};
 
 mod coinjoin;
 mod exchange;
@@ -33,7 +33,7 @@ impl Sim<'_> {
     }
 
     /// The account of a customer at a service, opened (with its KYC file) on first use.
-    pub fn account(&mut self, service: EntityIdx, holder: EntityIdx, member: Option<u32>) -> AccountIdx {
+    pub fn account(&mut self, service: EntityIdx, holder: EntityIdx, member: Option<MemberIdx>) -> AccountIdx {
         if let Some(a) = self.accounts.get(&(service, holder, member)) {
             return *a;
         }
