@@ -447,32 +447,34 @@ fn write_all(
     }
     progress(Phase::Writing, 1, 3);
     // The files are independent: write them side by side.
-    type Job<'a> = Box<dyn FnOnce() -> Result<Vec<PathBuf>, ExportError> + Send + 'a>;
+    type Job<'a> = Box<dyn FnOnce() -> Result<(), ExportError> + Send + 'a>;
     let addrs = &addrs;
-    let jobs: Vec<Job<'_>> = vec![
-        Box::new(|| {
-            if !write_blocks {
-                return Ok(vec![]);
-            }
-            blockfile::write_blocks(&blocks_dir, chain.network, &chain.blocks, blockfile::MAX_BLOCKFILE_SIZE)
-                .map_err(io_err(&blocks_dir))
-        }),
-        Box::new(|| write_transactions(world, &dir.join("transactions.csv")).map(|_| vec![])),
-        Box::new(|| write_inputs(world, addrs, &dir.join("inputs.csv")).map(|_| vec![])),
-        Box::new(|| write_outputs(world, addrs, &dir.join("outputs.csv")).map(|_| vec![])),
-        Box::new(|| write_json(&dir.join("intel.json"), &world.intel).map(|_| vec![])),
-        Box::new(|| write_truth(world, addrs, &dir.join("truth.json")).map(|_| vec![])),
-        Box::new(|| {
-            crate::forensics::store::write_for(dir, chain, stamps.clone())
-                .map(|()| vec![])
-                .map_err(io_err(&dir.join(INDEX)))
-        }),
+    let jobs: Vec<(&str, Job<'_>)> = vec![
+        (
+            "blocks",
+            Box::new(|| {
+                if write_blocks {
+                    blockfile::write_blocks(&blocks_dir, chain.network, &chain.blocks, blockfile::MAX_BLOCKFILE_SIZE)
+                        .map_err(io_err(&blocks_dir))?;
+                }
+                Ok(())
+            }),
+        ),
+        ("transactions.csv", Box::new(|| write_transactions(world, &dir.join("transactions.csv")))),
+        ("inputs.csv", Box::new(|| write_inputs(world, addrs, &dir.join("inputs.csv")))),
+        ("outputs.csv", Box::new(|| write_outputs(world, addrs, &dir.join("outputs.csv")))),
+        ("intel.json", Box::new(|| write_json(&dir.join("intel.json"), &world.intel))),
+        ("truth.json", Box::new(|| write_truth(world, addrs, &dir.join("truth.json")))),
+        (
+            INDEX,
+            Box::new(|| {
+                crate::forensics::store::write_for(dir, chain, stamps.clone()).map_err(io_err(&dir.join(INDEX)))
+            }),
+        ),
     ];
-    let names = ["blocks", "transactions.csv", "inputs.csv", "outputs.csv", "intel.json", "truth.json", INDEX];
-    let results: Vec<Result<Vec<PathBuf>, ExportError>> = jobs
+    let results: Vec<Result<(), ExportError>> = jobs
         .into_par_iter()
-        .zip(names)
-        .map(|(job, name)| {
+        .map(|(name, job)| {
             let t = std::time::Instant::now();
             let r = job();
             if timing {

@@ -50,11 +50,6 @@ impl OutFile {
         Ok(OutFile { file, buf, start, len: 0, written: 0, direct, finished: false })
     }
 
-    /// Whether chunks go past the page cache (for tests and figures).
-    pub fn is_direct(&self) -> bool {
-        self.direct
-    }
-
     /// Writes `buf[from..to]` at the end of the file: directly while that works, else, from
     /// wherever a refused direct write left the file, through the page cache.
     fn put(&mut self, mut from: usize, to: usize) -> io::Result<()> {

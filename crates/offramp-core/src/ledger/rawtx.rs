@@ -27,6 +27,20 @@ pub(super) struct RawBlock {
 }
 
 impl RawBlock {
+    /// Signed mode's transactions (signatures and all) as a block body.
+    pub fn from_txs(txs: &[bitcoin::Transaction]) -> RawBlock {
+        use bitcoin::consensus::Encodable;
+        let mut raw =
+            RawBlock { body: Vec::new(), ends: Vec::with_capacity(txs.len()), sizes: Vec::with_capacity(txs.len()) };
+        for tx in txs {
+            tx.consensus_encode(&mut raw.body).expect("writing to memory");
+            let segwit = tx.input.iter().any(|i| !i.witness.is_empty());
+            raw.ends.push((u32::try_from(raw.body.len()).expect("a block under 4 GB"), segwit));
+            raw.sizes.push(super::seal::sizes_of(tx));
+        }
+        raw
+    }
+
     /// The wtxid of the `k`th transaction, whose txid is `txid`.
     pub fn wtxid(&self, k: usize, txid: Txid) -> Wtxid {
         let (end, segwit) = self.ends[k];

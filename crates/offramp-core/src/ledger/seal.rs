@@ -216,72 +216,57 @@ impl Ctx<'_> {
         prev_hash: &mut BlockHash,
     ) {
         let c = self.chain;
-        let txdata = match built {
-            Built::Txs(txdata) => txdata,
-            Built::Raw(raw) => {
-                for (b, raw) in blocks.zip(raw) {
+        let raws: Vec<RawBlock> = match built {
+            Built::Raw(raws) => raws,
+            Built::Txs(txdata) => blocks
+                .clone()
+                .zip(txdata)
+                .map(|(b, mut txs)| {
                     let first = c.blocks[b].first_tx;
-                    let f = first.index();
-                    let height = c.blocks[b].height;
-                    let wtxids = (0..raw.ends.len()).map(|k| raw.wtxid(k, tx_done[f + 1 + k]));
-                    let wtxids = std::iter::once(Wtxid::all_zeros()).chain(wtxids).map(|h| h.to_raw_hash());
-                    let witness_root = bitcoin::merkle_tree::calculate_root(wtxids)
-                        .map(WitnessMerkleNode::from_raw_hash)
-                        .expect("a block has a coinbase");
-                    let commitment = Block::compute_witness_commitment(&witness_root, &[0u8; 32]);
-                    let coinbase = build_coinbase(c, first, height, Some(commitment.to_byte_array()));
-                    let cb_txid = coinbase.compute_txid();
-                    cb_next[b - cb_split] = cb_txid;
-                    let n = raw.sizes.len() + 1;
-                    let hashes = std::iter::once(cb_txid).chain(tx_done[f + 1..f + n].iter().copied());
-                    let merkle_root = bitcoin::merkle_tree::calculate_root(hashes.map(|h| h.to_raw_hash()))
-                        .map(TxMerkleNode::from_raw_hash)
-                        .expect("a block has a coinbase");
-                    let header = self.header(b, *prev_hash, merkle_root);
-                    let weight = coinbase.weight().to_wu();
-                    sizes[f] = [coinbase.total_size() as u32, weight.div_ceil(4) as u32, weight as u32];
-                    sizes[f + 1..f + n].copy_from_slice(&raw.sizes);
-                    let coinbase = encode::serialize(&coinbase);
-                    let mut bytes = Vec::with_capacity(80 + 9 + coinbase.len() + raw.body.len());
-                    bytes.extend_from_slice(&encode::serialize(&header));
-                    encode::VarInt(n as u64).consensus_encode(&mut bytes).expect("writing to memory");
-                    bytes.extend_from_slice(&coinbase);
-                    bytes.extend_from_slice(&raw.body);
-                    *prev_hash = header.block_hash();
-                    sealed[b] = (*prev_hash, bytes);
-                }
-                return;
-            }
+                    txs.par_iter_mut().enumerate().for_each(|(k, tx)| {
+                        sign_segwit(c, self.keys, self.secp, self.signed_keys, TxIdx::new(first.index() + 1 + k), tx);
+                    });
+                    RawBlock::from_txs(&txs)
+                })
+                .collect(),
         };
-        for (b, mut txs) in blocks.zip(txdata) {
+        for (b, raw) in blocks.zip(raws) {
             let first = c.blocks[b].first_tx;
-            if c.signed {
-                txs.par_iter_mut().enumerate().for_each(|(k, tx)| {
-                    sign_segwit(c, self.keys, self.secp, self.signed_keys, TxIdx::new(first.index() + 1 + k), tx);
-                });
-            }
+            let f = first.index();
             let height = c.blocks[b].height;
-            txs.insert(0, build_coinbase(c, first, height, None));
-            let mut block = Block { header: self.header(b, *prev_hash, TxMerkleNode::all_zeros()), txdata: txs };
-            let witness_root = block.witness_root().expect("a block has a coinbase");
+            let wtxids = (0..raw.ends.len()).map(|k| raw.wtxid(k, tx_done[f + 1 + k]));
+            let wtxids = std::iter::once(Wtxid::all_zeros()).chain(wtxids).map(|h| h.to_raw_hash());
+            let witness_root = bitcoin::merkle_tree::calculate_root(wtxids)
+                .map(WitnessMerkleNode::from_raw_hash)
+                .expect("a block has a coinbase");
             let commitment = Block::compute_witness_commitment(&witness_root, &[0u8; 32]);
-            block.txdata[0] = build_coinbase(c, first, height, Some(commitment.to_byte_array()));
-            let cb_txid = block.txdata[0].compute_txid();
+            let coinbase = build_coinbase(c, first, height, Some(commitment.to_byte_array()));
+            let cb_txid = coinbase.compute_txid();
             cb_next[b - cb_split] = cb_txid;
-            let hashes = std::iter::once(cb_txid)
-                .chain(tx_done[first.index() + 1..first.index() + block.txdata.len()].iter().copied());
+            let n = raw.sizes.len() + 1;
+            let hashes = std::iter::once(cb_txid).chain(tx_done[f + 1..f + n].iter().copied());
             let merkle_root = bitcoin::merkle_tree::calculate_root(hashes.map(|h| h.to_raw_hash()))
                 .map(TxMerkleNode::from_raw_hash)
                 .expect("a block has a coinbase");
-            block.header = self.header(b, *prev_hash, merkle_root);
-            for (k, tx) in block.txdata.iter().enumerate() {
-                let weight = tx.weight().to_wu();
-                sizes[first.index() + k] = [tx.total_size() as u32, weight.div_ceil(4) as u32, weight as u32];
-            }
-            *prev_hash = block.block_hash();
-            sealed[b] = (*prev_hash, encode::serialize(&block));
+            let header = self.header(b, *prev_hash, merkle_root);
+            sizes[f] = sizes_of(&coinbase);
+            sizes[f + 1..f + n].copy_from_slice(&raw.sizes);
+            let coinbase = encode::serialize(&coinbase);
+            let mut bytes = Vec::with_capacity(80 + 9 + coinbase.len() + raw.body.len());
+            bytes.extend_from_slice(&encode::serialize(&header));
+            encode::VarInt(n as u64).consensus_encode(&mut bytes).expect("writing to memory");
+            bytes.extend_from_slice(&coinbase);
+            bytes.extend_from_slice(&raw.body);
+            *prev_hash = header.block_hash();
+            sealed[b] = (*prev_hash, bytes);
         }
     }
+}
+
+/// A transaction's [size, vsize, weight].
+pub(super) fn sizes_of(tx: &Transaction) -> [u32; 3] {
+    let weight = tx.weight().to_wu();
+    [tx.total_size() as u32, weight.div_ceil(4) as u32, weight as u32]
 }
 
 impl Ctx<'_> {
@@ -304,7 +289,8 @@ impl Ctx<'_> {
 }
 
 /// What the first stage hands the second, per block of a window: in signed mode the
-/// transactions, whose SegWit signatures are still to come; in fast mode their bytes.
+/// transactions, whose SegWit signatures are still to come; in fast mode their bytes. The
+/// second stage finishes both as bytes ([`RawBlock`]).
 enum Built {
     Txs(Vec<Vec<Transaction>>),
     Raw(Vec<RawBlock>),
