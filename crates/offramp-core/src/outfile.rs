@@ -197,6 +197,24 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// A buffer one byte off its alignment makes the kernel refuse the first direct write
+    /// (EINVAL): what was written still arrives whole, through the page cache.
+    #[test]
+    fn a_refused_direct_write_goes_on_the_ordinary_way_and_loses_nothing() {
+        let dir = std::env::temp_dir().join(format!("offramp-outfile-refused-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f");
+        let data: Vec<u8> = (0..3 * CHUNK + 777).map(|i| (i * 13 % 256) as u8).collect();
+        let mut f = OutFile::create(&path).unwrap();
+        f.start += 1;
+        for piece in data.chunks(100_003) {
+            f.write_all(piece).unwrap();
+        }
+        f.finish().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), data);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn a_file_dropped_unfinished_still_holds_everything_written() {
         let dir = std::env::temp_dir().join(format!("offramp-outfile-drop-{}", std::process::id()));
