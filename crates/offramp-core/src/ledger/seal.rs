@@ -37,7 +37,9 @@ pub type SealProgress<'a> = &'a mut dyn FnMut(u64, u64);
 const WINDOW: usize = 32;
 
 /// Where sealed blocks go as they are finished, in chain order: (hash, bytes).
-pub type BlockSink<'a> = &'a mut dyn FnMut(BlockHash, Vec<u8>);
+pub type BlockSink<'a> = &'a mut BlockSinkFn<'a>;
+/// What a [`BlockSink`] calls: Send, so that the streaming sealer's thread can call it.
+pub type BlockSinkFn<'a> = dyn FnMut(BlockHash, Vec<u8>) + Send + 'a;
 
 /// Fills addresses, txids, sizes, block hashes and raw blocks.
 pub fn seal(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>) {
@@ -75,26 +77,106 @@ pub fn seal_into(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>
     }
     // 2. The pipeline, over windows of blocks.
     let c: &Chain = chain;
-    let n_tx = c.txs.len();
     let n_blocks = c.blocks.len();
-    let mut txids = vec![Txid::all_zeros(); n_tx];
-    let mut cb_txids = vec![Txid::all_zeros(); n_blocks];
-    let mut sizes = vec![[0u32; 3]; n_tx];
-    let mut sealed: Vec<(BlockHash, Vec<u8>)> = vec![(BlockHash::all_zeros(), Vec::new()); n_blocks];
-    let windows: Vec<Range<usize>> = (0..n_blocks).step_by(WINDOW).map(|s| s..(s + WINDOW).min(n_blocks)).collect();
-    let mut carry: Option<(Range<usize>, Built)> = None;
-    let mut prev_hash = genesis_block(c.network.bitcoin()).block_hash();
-    let mut stage_times = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    let mut pipe = Pipeline::new(c);
     let ctx = Ctx { chain: c, keys, secp: &secp, pubkeys: &pubkeys, signed_keys: &signed_keys };
+    let windows: Vec<Range<usize>> = (0..n_blocks).step_by(WINDOW).map(|s| s..(s + WINDOW).min(n_blocks)).collect();
     for w in 0..=windows.len() {
-        let next = windows.get(w).cloned();
+        pipe.step(&ctx, windows.get(w).cloned(), sink.as_deref_mut());
+        progress(windows.get(w.saturating_sub(1)).map_or(0, |r| r.end) as u64, n_blocks as u64);
+    }
+    if timing {
+        pipe.report(t0);
+    }
+    // 3. Back into the tables.
+    let sealed = pipe.sealed(chain);
+    sealed.apply(chain, keys);
+}
+
+/// What sealing found out about a chain: its txids, sizes and block hashes (and the blocks'
+/// bytes where nobody took them), to be written back into its tables.
+pub struct Sealed {
+    txids: Vec<Txid>,
+    sizes: Vec<[u32; 3]>,
+    blocks: Vec<(BlockHash, Vec<u8>)>,
+    /// Address payloads, when the sealer derived them ([`seal_streamed`]).
+    payloads: Vec<[u8; 32]>,
+    streamed: bool,
+}
+
+impl Sealed {
+    /// Writes it all into the tables of the chain it was sealed from. A streaming sealer
+    /// derived the payloads of the addresses it was sent; those made after the last block
+    /// closed (never on chain) are derived here, from the same `keys`.
+    pub fn apply(self, chain: &mut Chain, keys: &KeySource) {
+        if self.streamed {
+            let n = self.payloads.len();
+            for (a, p) in chain.addresses.iter_mut().zip(self.payloads) {
+                a.payload = p;
+            }
+            for (i, a) in chain.addresses.iter_mut().enumerate().skip(n) {
+                a.payload = keys.fast_payload(a.kind(), AddrIdx::new(i));
+            }
+        }
+        for (r, (txid, [size, vsize, weight])) in chain.txs.iter_mut().zip(self.txids.into_iter().zip(self.sizes)) {
+            (r.size, r.vsize, r.weight) = (size, vsize, weight);
+            r.txid_raw = txid.to_byte_array();
+        }
+        for (block, (hash, raw)) in chain.blocks.iter_mut().zip(self.blocks) {
+            (block.hash, block.raw) = (hash, raw);
+        }
+    }
+}
+
+/// The two-stage pipeline's state between windows: what is known of the blocks so far.
+struct Pipeline {
+    txids: Vec<Txid>,
+    cb_txids: Vec<Txid>,
+    sizes: Vec<[u32; 3]>,
+    sealed: Vec<(BlockHash, Vec<u8>)>,
+    carry: Option<(Range<usize>, Built)>,
+    prev_hash: BlockHash,
+    times: (std::time::Duration, std::time::Duration),
+}
+
+impl Pipeline {
+    fn new(chain: &Chain) -> Pipeline {
+        let mut p = Pipeline {
+            txids: Vec::new(),
+            cb_txids: Vec::new(),
+            sizes: Vec::new(),
+            sealed: Vec::new(),
+            carry: None,
+            prev_hash: genesis_block(chain.network.bitcoin()).block_hash(),
+            times: Default::default(),
+        };
+        p.grow(chain);
+        p
+    }
+
+    /// Makes room for the blocks and transactions the chain has now.
+    fn grow(&mut self, chain: &Chain) {
+        self.txids.resize(chain.txs.len(), Txid::all_zeros());
+        self.sizes.resize(chain.txs.len(), [0; 3]);
+        self.cb_txids.resize(chain.blocks.len(), Txid::all_zeros());
+        self.sealed.resize(chain.blocks.len(), (BlockHash::all_zeros(), Vec::new()));
+    }
+
+    /// Builds the window `next` (if any) while the window before it is finished; the
+    /// finished blocks go to `sink` (if any). `next` must follow the last window built, and
+    /// every block up to its end must be in `ctx.chain`.
+    fn step(&mut self, ctx: &Ctx<'_>, next: Option<Range<usize>>, sink: Option<&mut BlockSinkFn<'_>>) {
+        let c = ctx.chain;
+        let n_tx = c.txs.len();
+        let n_blocks = c.blocks.len();
         let split_tx = next.as_ref().map_or(n_tx, |r| c.blocks[r.start].first_tx.index());
-        let cb_split = carry.as_ref().map_or(next.as_ref().map_or(n_blocks, |r| r.start), |(r, _)| r.start);
-        let (tx_done, tx_next) = txids.split_at_mut(split_tx);
-        let (cb_done, cb_next) = cb_txids.split_at_mut(cb_split);
+        let cb_split = self.carry.as_ref().map_or(next.as_ref().map_or(n_blocks, |r| r.start), |(r, _)| r.start);
+        let (tx_done, tx_next) = self.txids.split_at_mut(split_tx);
+        let (cb_done, cb_next) = self.cb_txids.split_at_mut(cb_split);
         let (tx_done, cb_done) = (&*tx_done, &*cb_done);
-        let finishing = carry.take();
+        let finishing = self.carry.take();
         let finished = finishing.as_ref().map(|(r, _)| r.clone());
+        let (sizes, sealed, prev_hash) = (&mut self.sizes, &mut self.sealed, &mut self.prev_hash);
         let ((built, d1), d2) = rayon::join(
             || {
                 let t = std::time::Instant::now();
@@ -103,40 +185,105 @@ pub fn seal_into(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>
             || {
                 let t = std::time::Instant::now();
                 if let Some((r, txdata)) = finishing {
-                    ctx.finish_window(r, txdata, tx_done, cb_next, cb_split, &mut sizes, &mut sealed, &mut prev_hash);
+                    ctx.finish_window(r, txdata, tx_done, cb_next, cb_split, sizes, sealed, prev_hash);
                 }
                 t.elapsed()
             },
         );
-        stage_times.0 += d1;
-        stage_times.1 += d2;
-        if let (Some(sink), Some(r)) = (sink.as_mut(), finished) {
-            for (hash, raw) in &mut sealed[r] {
+        self.times.0 += d1;
+        self.times.1 += d2;
+        if let (Some(sink), Some(r)) = (sink, finished) {
+            for (hash, raw) in &mut self.sealed[r] {
                 sink(*hash, std::mem::take(raw));
             }
         }
-        carry = next.zip(built);
-        progress(windows.get(w.saturating_sub(1)).map_or(0, |r| r.end) as u64, n_blocks as u64);
+        self.carry = next.zip(built);
     }
-    if timing {
+
+    fn report(&self, t0: std::time::Instant) {
         eprintln!(
             "timing: pipeline {:.2}s (building {:.2}s, finishing {:.2}s)",
             t0.elapsed().as_secs_f64(),
-            stage_times.0.as_secs_f64(),
-            stage_times.1.as_secs_f64()
+            self.times.0.as_secs_f64(),
+            self.times.1.as_secs_f64()
         );
     }
-    // 3. Back into the tables.
-    for (t, r) in chain.txs.iter_mut().enumerate() {
-        let [size, vsize, weight] = sizes[t];
-        (r.size, r.vsize, r.weight) = (size, vsize, weight);
-        r.txid_raw = txids[t].to_byte_array();
+
+    /// What was found about `chain`'s blocks, each coinbase's txid in its place (the
+    /// pipeline keeps them apart: a window's children read them there).
+    fn sealed(self, chain: &Chain) -> Sealed {
+        let mut txids = self.txids;
+        for (block, cb) in chain.blocks.iter().zip(&self.cb_txids) {
+            txids[block.first_tx.index()] = *cb;
+        }
+        Sealed { txids, sizes: self.sizes, blocks: self.sealed, payloads: Vec::new(), streamed: false }
     }
-    for (b, (hash, raw)) in sealed.into_iter().enumerate() {
-        let block = &mut chain.blocks[b];
-        chain.txs[block.first_tx].txid_raw = cb_txids[b].to_byte_array();
-        (block.hash, block.raw) = (hash, raw);
+}
+
+/// One block the simulation has closed, with the records it added since the block before:
+/// what the streaming sealer needs to seal it. The chain is append-only but for outputs'
+/// `spent_by`, which sealing never reads.
+pub struct Closed {
+    pub block: super::BlockRecord,
+    pub txs: Vec<super::TxRecord>,
+    pub inputs: Vec<InputRecord>,
+    pub outputs: Vec<OutputRecord>,
+    /// The types of the addresses made since.
+    pub addresses: Vec<ScriptType>,
+}
+
+/// Fast mode's sealing fed block by block while the simulation runs: it keeps its own copy of
+/// the records sealing reads (the simulation goes on appending to its tables meanwhile) and
+/// seals each window of blocks once the simulation has closed it, so that the simulation's
+/// single thread and the sealing pipeline share the cores. Blocks go to `sink` as they are
+/// finished; [`Sealed::apply`] then writes what was found into the simulation's chain. The
+/// result is the same as [`seal_into`]'s on the finished chain (a test compares the files).
+pub fn seal_streamed(
+    closed: std::sync::mpsc::Receiver<Closed>,
+    network: crate::vocab::Network,
+    keys: &KeySource,
+    mut sink: Option<BlockSink<'_>>,
+) -> Sealed {
+    let t0 = std::time::Instant::now();
+    let secp = Secp256k1::new();
+    let mut chain = Chain::new(network, false);
+    let mut pipe = Pipeline::new(&chain);
+    let mut next_start = 0usize;
+    let mut open = true;
+    loop {
+        while open && chain.blocks.len() < next_start + WINDOW {
+            match closed.recv() {
+                Ok(c) => {
+                    for kind in c.addresses {
+                        let id = chain.addresses.next_id();
+                        chain.addresses.push(AddrInfo::new(kind, keys.fast_payload(kind, id)));
+                    }
+                    chain.txs.vec_mut().extend(c.txs);
+                    chain.inputs.vec_mut().extend(c.inputs);
+                    chain.outputs.vec_mut().extend(c.outputs);
+                    chain.blocks.push(c.block);
+                }
+                Err(_) => open = false,
+            }
+        }
+        let next = (chain.blocks.len() > next_start).then(|| next_start..(next_start + WINDOW).min(chain.blocks.len()));
+        if next.is_none() && pipe.carry.is_none() {
+            break;
+        }
+        pipe.grow(&chain);
+        let ctx = Ctx { chain: &chain, keys, secp: &secp, pubkeys: &[], signed_keys: &[] };
+        pipe.step(&ctx, next.clone(), sink.as_deref_mut());
+        if let Some(r) = next {
+            next_start = r.end;
+        }
     }
+    if std::env::var_os("OFFRAMP_TIMING").is_some() {
+        pipe.report(t0);
+    }
+    let mut sealed = pipe.sealed(&chain);
+    sealed.payloads = chain.addresses.iter().map(|a| a.payload).collect();
+    sealed.streamed = true;
+    sealed
 }
 
 /// What both pipeline stages read.

@@ -13,6 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use super::GenerateError;
 use super::price::PriceSeries;
 use super::sat::{self, MAX_MONEY};
+use crate::ledger::seal::Closed;
 use crate::ledger::{
     AddrIdx, AddrInfo, BlockRecord, COINBASE_RESERVE_WEIGHT, Chain, DUST, InputRecord, MAX_BLOCK_WEIGHT, OutIdx,
     OutputRecord, TxIdx, TxRecord, estimate_weight, input_weight, output_weight,
@@ -202,6 +203,10 @@ pub struct Engine<'s> {
     /// left the range of money ([`Engine::out_of_range`]), a transaction heavier than a block.
     /// The first reason is kept.
     pub trouble: Option<String>,
+    /// Where closed blocks go to be sealed while the simulation runs (fast mode's
+    /// [`crate::ledger::seal::seal_streamed`]), and how much of each table went already.
+    pub closed: Option<std::sync::mpsc::SyncSender<Closed>>,
+    sent: [usize; 5],
 }
 
 impl<'s> Engine<'s> {
@@ -224,6 +229,8 @@ impl<'s> Engine<'s> {
             scratch_order: Vec::new(),
             scratch_chosen: Vec::new(),
             trouble: None,
+            closed: None,
+            sent: [0; 5],
         }
     }
 
@@ -777,6 +784,26 @@ impl<'s> Engine<'s> {
         {
             self.credit(miner, Utxo { out, value, addr, mature: height + COINBASE_MATURITY });
         }
+        self.send_closed();
+    }
+
+    /// Hands the blocks closed since the last call, and the records they added, to the
+    /// streaming sealer (if there is one). A sealer that stopped is not an error here: what it
+    /// got is checked when it is joined.
+    fn send_closed(&mut self) {
+        let Some(to) = &self.closed else { return };
+        let c = &self.chain;
+        let [blocks, txs, inputs, outputs, addresses] = self.sent;
+        let Some(k) = self.block.filter(|&k| k == blocks) else { return };
+        let msg = Closed {
+            block: c.blocks[k].clone(),
+            txs: c.txs.as_slice()[txs..].to_vec(),
+            inputs: c.inputs.as_slice()[inputs..].to_vec(),
+            outputs: c.outputs.as_slice()[outputs..].to_vec(),
+            addresses: c.addresses.as_slice()[addresses..].iter().map(AddrInfo::kind).collect(),
+        };
+        self.sent = [k + 1, c.txs.len(), c.inputs.len(), c.outputs.len(), c.addresses.len()];
+        let _ = to.send(msg);
     }
 
     /// Mines every block due before `t`, so that a transaction made at `t` goes into a block

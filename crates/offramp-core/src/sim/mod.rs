@@ -302,37 +302,75 @@ pub fn generate_into(
     };
     sim.e.truth.step_txs = vec![Vec::new(); sc.story.len()];
     let t0 = std::time::Instant::now();
-    sim.setup()?;
-    if let Some(why) = sim.e.trouble.take() {
-        return Err(sim.trouble(sim.place_of(Ev::PoolPayouts(0)), &why));
-    }
-    // The pre-history funded every population at once: the entities are what to shrink.
-    let largest = sc.entities.iter().enumerate().max_by_key(|(_, e)| match &e.kind {
-        EntityKind::Users(u) => u.count,
-        EntityKind::Buyers(b) => b.count,
-        _ => 0,
-    });
-    if let Some((_, e)) = largest
-        && let Some(why) = sim.too_big()
-    {
-        return Err(sim.trouble((e.loc, format!("{} \"{}\"", e.kind.word(), e.id)), &why));
-    }
-    sim.schedule_all();
-    sim.run(progress)?;
-    if std::env::var_os("OFFRAMP_TIMING").is_some() {
-        eprintln!("timing: simulation {:.2}s", t0.elapsed().as_secs_f64());
-    }
+    let keys = KeySource::new(&sc.meta.id, seed);
+    let mut blocks_later = None;
+    // In fast mode with somewhere for the blocks to go, sealing runs beside the simulation,
+    // fed each block as it closes; otherwise it follows it.
+    let sealed = match blocks {
+        Some(sink) if !opts.signed => {
+            let (to, from) = std::sync::mpsc::sync_channel(64);
+            sim.e.closed = Some(to);
+            let (network, keys) = (sc.meta.network, &keys);
+            let (simulated, sealed) = std::thread::scope(|s| {
+                let sealer = s.spawn(move || seal::seal_streamed(from, network, keys, Some(sink)));
+                let simulated = sim.simulate(progress, t0);
+                // The sealer finishes what it was sent once nothing more can come.
+                sim.e.closed = None;
+                (simulated, sealer.join())
+            });
+            simulated?;
+            Some(sealed.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+        }
+        sink => {
+            sim.simulate(progress, t0)?;
+            blocks_later = sink;
+            None
+        }
+    };
     let Sim { e, .. } = sim;
     let Engine { mut chain, mut truth, prices, .. } = e;
     check_values(&chain).map_err(|problem| GenerateError::Invalid { file: sc.file.clone(), problem })?;
-    let keys = KeySource::new(&sc.meta.id, seed);
-    seal::seal_into(&mut chain, &keys, &mut |done, all| progress(Phase::Sealing, done, all), blocks);
+    match sealed {
+        Some(sealed) => {
+            sealed.apply(&mut chain, &keys);
+            let n = chain.blocks.len() as u64;
+            progress(Phase::Sealing, n, n);
+        }
+        None => seal::seal_into(&mut chain, &keys, &mut |done, all| progress(Phase::Sealing, done, all), blocks_later),
+    }
     let intel = resolve::intel(sc, &chain, &truth, &prices, seed)?;
     truth.answers = resolve::answers(sc, &chain, &truth)?;
     Ok(World::new(sc.clone(), seed, chain, prices, intel, truth))
 }
 
 impl Sim<'_> {
+    /// Sets the world up and runs the simulation to its end.
+    fn simulate(&mut self, progress: Progress<'_>, t0: std::time::Instant) -> Result<(), GenerateError> {
+        let sim = self;
+        let sc = sim.e.sc;
+        sim.setup()?;
+        if let Some(why) = sim.e.trouble.take() {
+            return Err(sim.trouble(sim.place_of(Ev::PoolPayouts(0)), &why));
+        }
+        // The pre-history funded every population at once: the entities are what to shrink.
+        let largest = sc.entities.iter().enumerate().max_by_key(|(_, e)| match &e.kind {
+            EntityKind::Users(u) => u.count,
+            EntityKind::Buyers(b) => b.count,
+            _ => 0,
+        });
+        if let Some((_, e)) = largest
+            && let Some(why) = sim.too_big()
+        {
+            return Err(sim.trouble((e.loc, format!("{} \"{}\"", e.kind.word(), e.id)), &why));
+        }
+        sim.schedule_all();
+        sim.run(progress)?;
+        if std::env::var_os("OFFRAMP_TIMING").is_some() {
+            eprintln!("timing: simulation {:.2}s", t0.elapsed().as_secs_f64());
+        }
+        Ok(())
+    }
+
     /// Schedules the services' recurring work, the story and the background.
     fn schedule_all(&mut self) {
         let sc = self.e.sc;

@@ -71,3 +71,23 @@ fn a_chain_that_creates_money_is_caught_by_the_value_check() {
     assert_eq!((e.height, e.position), (last.height, 0));
     assert!(e.problem.contains("the coinbase claims"), "{e}");
 }
+
+#[test]
+fn a_generation_that_fails_while_its_blocks_are_streamed_leaves_nothing_behind() {
+    // The pre-history's blocks are sealed and written while the simulation goes on; the
+    // story's amounts then come to nothing. The error is the one `generate` gives, and
+    // neither the directory nor its staging copy is left.
+    let mut sc = load(&scenarios_dir().join("beginner-careless-vendor.ron"));
+    sc.meta.price = PricePath::RandomWalk { start: 0.004, daily_volatility: 0.025, min: 0.002, max: 0.006 };
+    let expected = generation_error(&sc);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("world");
+    let e = offramp_core::export::generate_to(&sc, &Options::default(), &out, &mut |_, _, _| {})
+        .map(|(w, _)| w.chain.txs.len())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, expected);
+    assert!(!out.exists());
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
