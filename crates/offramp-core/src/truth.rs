@@ -10,6 +10,12 @@ use crate::ledger::{AddrIdx, OutIdx, TxIdx};
 use crate::scenario::{EntityIdx, Identity, StepIdx};
 use crate::vocab::{AddrRole, Category};
 
+// The truth's tables, one entry per entity, address, transaction and account.
+indexed_by!(EntityIdx => TruthEntity);
+indexed_by!(AddrIdx => AddrTruth);
+indexed_by!(TxIdx => Purpose);
+indexed_by!(AccountIdx => Account);
+
 /// An entity of the world: every scenario entity, in the scenario's order, then the ones
 /// Offramp adds (the pre-history treasury, default miners, a market's other vendors).
 #[derive(Debug, Clone, Serialize)]
@@ -22,20 +28,6 @@ pub struct TruthEntity {
     pub implicit: bool,
 }
 
-impl std::ops::Index<EntityIdx> for [TruthEntity] {
-    type Output = TruthEntity;
-    fn index(&self, k: EntityIdx) -> &TruthEntity {
-        &self[k.index()]
-    }
-}
-
-impl std::ops::Index<EntityIdx> for Vec<TruthEntity> {
-    type Output = TruthEntity;
-    fn index(&self, k: EntityIdx) -> &TruthEntity {
-        &self[k.index()]
-    }
-}
-
 /// Who owns an address and what it is for.
 #[derive(Debug, Clone, Copy)]
 pub struct AddrTruth {
@@ -45,20 +37,6 @@ pub struct AddrTruth {
     pub role: AddrRole,
     /// For a deposit address of a service: the customer's account.
     pub account: Option<AccountIdx>,
-}
-
-impl std::ops::Index<AddrIdx> for [AddrTruth] {
-    type Output = AddrTruth;
-    fn index(&self, a: AddrIdx) -> &AddrTruth {
-        &self[a.index()]
-    }
-}
-
-impl std::ops::Index<AddrIdx> for Vec<AddrTruth> {
-    type Output = AddrTruth;
-    fn index(&self, a: AddrIdx) -> &AddrTruth {
-        &self[a.index()]
-    }
 }
 
 /// Why a transaction exists.
@@ -74,20 +52,6 @@ pub enum Purpose {
     Background(Activity),
     /// A service running its business.
     Service(Operation),
-}
-
-impl std::ops::Index<TxIdx> for [Purpose] {
-    type Output = Purpose;
-    fn index(&self, t: TxIdx) -> &Purpose {
-        &self[t.index()]
-    }
-}
-
-impl std::ops::Index<TxIdx> for Vec<Purpose> {
-    type Output = Purpose;
-    fn index(&self, t: TxIdx) -> &Purpose {
-        &self[t.index()]
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -163,26 +127,6 @@ impl AccountIdx {
     /// Its place in [`Truth::accounts`].
     pub fn index(self) -> usize {
         self.0.get() as usize - 1
-    }
-}
-
-impl std::ops::Index<AccountIdx> for [Account] {
-    type Output = Account;
-    fn index(&self, k: AccountIdx) -> &Account {
-        &self[k.index()]
-    }
-}
-
-impl std::ops::Index<AccountIdx> for Vec<Account> {
-    type Output = Account;
-    fn index(&self, k: AccountIdx) -> &Account {
-        &self[k.index()]
-    }
-}
-
-impl std::ops::IndexMut<AccountIdx> for Vec<Account> {
-    fn index_mut(&mut self, k: AccountIdx) -> &mut Account {
-        &mut self[k.index()]
     }
 }
 

@@ -41,19 +41,6 @@ impl EntityIdx {
     }
 }
 
-impl std::ops::Index<EntityIdx> for [Entity] {
-    type Output = Entity;
-    fn index(&self, k: EntityIdx) -> &Entity {
-        &self[k.index()]
-    }
-}
-
-impl std::ops::Index<EntityIdx> for Vec<Entity> {
-    type Output = Entity;
-    fn index(&self, k: EntityIdx) -> &Entity {
-        &self[k.index()]
-    }
-}
 /// A step of the story: its place in [`Scenario::story`], which it indexes. A u32 like the
 /// other record numbers (a transaction's purpose names its step), written out as that number
 /// (in the truth).
@@ -74,19 +61,8 @@ impl StepIdx {
     }
 }
 
-impl std::ops::Index<StepIdx> for [Step] {
-    type Output = Step;
-    fn index(&self, k: StepIdx) -> &Step {
-        &self[k.index()]
-    }
-}
-
-impl std::ops::Index<StepIdx> for Vec<Step> {
-    type Output = Step;
-    fn index(&self, k: StepIdx) -> &Step {
-        &self[k.index()]
-    }
-}
+indexed_by!(EntityIdx => Entity);
+indexed_by!(StepIdx => Step);
 
 /// The most blocks the pre-history mines to fund the world before the story starts; what
 /// their subsidies add up to ([`Network::mintable`]) is all the money a world can have.

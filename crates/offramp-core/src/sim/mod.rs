@@ -205,22 +205,11 @@ pub struct StepState {
     pub deferrals: u32,
 }
 
+indexed_by!(StepIdx => StepState);
+
 impl StepState {
     pub fn complete(&self) -> bool {
         self.done >= self.actions && self.pending == 0
-    }
-}
-
-impl std::ops::Index<StepIdx> for Vec<StepState> {
-    type Output = StepState;
-    fn index(&self, k: StepIdx) -> &StepState {
-        &self[k.index()]
-    }
-}
-
-impl std::ops::IndexMut<StepIdx> for Vec<StepState> {
-    fn index_mut(&mut self, k: StepIdx) -> &mut StepState {
-        &mut self[k.index()]
     }
 }
 
