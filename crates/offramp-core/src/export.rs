@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::forensics::store::INDEX;
-use crate::ledger::{AddrIdx, OutputRecord, TxIdx, blockfile};
+use crate::ledger::{AddrIdx, InIdx, OutIdx, OutputRecord, TxIdx, blockfile};
 use crate::outfile::OutFile;
 use crate::scenario::EntityIdx;
 use crate::sim::{Phase, Progress};
@@ -541,28 +541,42 @@ fn write_transactions(world: &World, path: &Path) -> Result<(), ExportError> {
     finish(w, path, r)
 }
 
+/// Rows gathered this many at a time: each table row reads records scattered over a
+/// gigabyte (the output an input spends, that output's transaction, its address's text),
+/// and reading a batch's records one kind at a time lets the processor wait for many of
+/// those cache misses at once instead of one after another.
+const GATHER: usize = 256;
+
 fn write_inputs(world: &World, addrs: &AddressText, path: &Path) -> Result<(), ExportError> {
     let chain = &world.chain;
     let mut w = create(path)?;
     let r = (|| -> io::Result<()> {
         let mut rows = Rows::new(&mut w);
         rows.str("txid,input_index,prev_txid,prev_vout,address,value_sat,sequence").end()?;
-        for r in &chain.txs {
-            for (k, i) in chain.inputs[r.inputs()].iter().enumerate() {
-                rows.txid(&r.txid_raw).comma().num(k as u64).comma();
-                match i.prev() {
-                    // A coinbase's input spends the null outpoint (vout 0xffffffff).
-                    None => {
-                        rows.txid(&[0; 32]).comma().num(u32::MAX.into()).comma().comma().num(0).comma();
-                    }
-                    Some(p) => {
-                        let (ptx, vout) = chain.outpoint(p);
-                        let o = &chain.outputs[p];
-                        rows.txid(&chain.txs[ptx].txid_raw).comma().num(vout.into()).comma();
-                        rows.str(addrs.paid_by(o)).comma().num(o.value).comma();
-                    }
+        let mut spent: Vec<Option<(OutIdx, OutputRecord)>> = Vec::with_capacity(GATHER);
+        let mut prev_tx: Vec<(&[u8; 32], u32)> = Vec::with_capacity(GATHER);
+        let mut paid: Vec<&str> = Vec::with_capacity(GATHER);
+        for (first, batch) in (0..).step_by(GATHER).zip(chain.inputs.as_slice().chunks(GATHER)) {
+            spent.clear();
+            spent.extend(batch.iter().map(|i| i.prev().map(|p| (p, chain.outputs[p]))));
+            prev_tx.clear();
+            prev_tx.extend(spent.iter().map(|s| match s {
+                Some((p, o)) => {
+                    let t = &chain.txs[o.tx];
+                    (&t.txid_raw, t.vout(*p))
                 }
-                rows.num(i.sequence.into()).end()?;
+                None => (&[0; 32], u32::MAX),
+            }));
+            paid.clear();
+            paid.extend(spent.iter().map(|s| s.as_ref().map_or("", |(_, o)| addrs.paid_by(o))));
+            for (k, i) in batch.iter().enumerate() {
+                let t = &chain.txs[i.tx];
+                let number = t.input_number(InIdx::new(first + k));
+                let (prev_txid, vout) = prev_tx[k];
+                rows.txid(&t.txid_raw).comma().num(number.into()).comma();
+                // A coinbase's input spends the null outpoint (vout 0xffffffff).
+                rows.txid(prev_txid).comma().num(vout.into()).comma().str(paid[k]).comma();
+                rows.num(spent[k].map_or(0, |(_, o)| o.value)).comma().num(i.sequence.into()).end()?;
             }
         }
         rows.flush()
@@ -576,19 +590,33 @@ fn write_outputs(world: &World, addrs: &AddressText, path: &Path) -> Result<(), 
     let r = (|| -> io::Result<()> {
         let mut rows = Rows::new(&mut w);
         rows.str("txid,vout,address,value_sat,script_type,spent_by_txid,spent_by_input").end()?;
-        for r in &chain.txs {
-            for (k, o) in chain.outputs[r.outputs()].iter().enumerate() {
+        let mut spender: Vec<Option<(InIdx, TxIdx)>> = Vec::with_capacity(GATHER);
+        let mut spender_tx: Vec<Option<(&[u8; 32], u32)>> = Vec::with_capacity(GATHER);
+        let mut paid: Vec<(&str, &str)> = Vec::with_capacity(GATHER);
+        for (first, batch) in (0..).step_by(GATHER).zip(chain.outputs.as_slice().chunks(GATHER)) {
+            spender.clear();
+            spender.extend(batch.iter().map(|o| o.spent_by().map(|sp| (sp, chain.inputs[sp].tx))));
+            spender_tx.clear();
+            spender_tx.extend(spender.iter().map(|s| {
+                s.map(|(sp, stx)| {
+                    let t = &chain.txs[stx];
+                    (&t.txid_raw, t.input_number(sp))
+                })
+            }));
+            paid.clear();
+            paid.extend(batch.iter().map(|o| {
                 let kind = o.addr().map_or("nulldata", |a| chain.addresses[a].kind().name());
-                rows.txid(&r.txid_raw).comma().num(k as u64).comma().str(addrs.paid_by(o)).comma();
-                rows.num(o.value).comma().str(kind).comma();
-                match o.spent_by() {
-                    None => {
-                        rows.comma();
-                    }
-                    Some(sp) => {
-                        let (stx, idx) = chain.inpoint(sp);
-                        rows.txid(&chain.txs[stx].txid_raw).comma().num(idx.into());
-                    }
+                (addrs.paid_by(o), kind)
+            }));
+            for (k, o) in batch.iter().enumerate() {
+                let t = &chain.txs[o.tx];
+                let (address, kind) = paid[k];
+                rows.txid(&t.txid_raw).comma().num(t.vout(OutIdx::new(first + k)).into()).comma();
+                rows.str(address).comma().num(o.value).comma().str(kind).comma();
+                if let Some((txid, number)) = spender_tx[k] {
+                    rows.txid(txid).comma().num(number.into());
+                } else {
+                    rows.comma();
                 }
                 rows.end()?;
             }
@@ -644,6 +672,8 @@ fn write_truth(world: &World, addrs: &AddressText, path: &Path) -> Result<(), Ex
             .collect();
         writeln!(w, "  \"cashouts\": {},", indent(&serde_json::to_string_pretty(&cashouts).map_err(json)?))?;
         writeln!(w, "  \"addresses\": [")?;
+        // One record per line, each serialized into the same buffer (no string per row).
+        let mut line = Vec::with_capacity(256);
         for (i, a) in t.addresses.iter().enumerate() {
             let row = AddressRow {
                 address: addrs.get(AddrIdx::new(i)),
@@ -652,8 +682,7 @@ fn write_truth(world: &World, addrs: &AddressText, path: &Path) -> Result<(), Ex
                 role: a.role,
                 account: a.account.map(|k| t.accounts[k].account_id.as_str()),
             };
-            let sep = if i + 1 < t.addresses.len() { "," } else { "" };
-            writeln!(w, "    {}{sep}", serde_json::to_string(&row).map_err(json)?)?;
+            record_line(&mut w, &mut line, &row, i + 1 < t.addresses.len())?;
         }
         writeln!(w, "  ],")?;
         writeln!(w, "  \"transactions\": [")?;
@@ -669,14 +698,22 @@ fn write_truth(world: &World, addrs: &AddressText, path: &Path) -> Result<(), Ex
                     },
                 },
             };
-            let sep = if i + 1 < t.purposes.len() { "," } else { "" };
-            writeln!(w, "    {}{sep}", serde_json::to_string(&row).map_err(json)?)?;
+            record_line(&mut w, &mut line, &row, i + 1 < t.purposes.len())?;
         }
         writeln!(w, "  ]")?;
         writeln!(w, "}}")?;
         Ok(())
     })();
     finish(w, path, r)
+}
+
+/// Writes `row` as one line of a JSON array four spaces in, with a comma unless it is the last.
+fn record_line(w: &mut OutFile, line: &mut Vec<u8>, row: &impl Serialize, more: bool) -> io::Result<()> {
+    line.clear();
+    line.extend_from_slice(b"    ");
+    serde_json::to_writer(&mut *line, row).map_err(io::Error::other)?;
+    line.extend_from_slice(if more { b",\n" } else { b"\n" });
+    w.write_all(line)
 }
 
 /// Indents every line but the first by two spaces, to nest pretty JSON one level down.

@@ -7,6 +7,7 @@
 //! [`crate::truth`]. [`values`] checks that the tables conserve value before a world leaves
 //! the generator.
 
+pub mod addrtext;
 pub mod blockfile;
 pub mod check;
 pub mod ids;
@@ -19,7 +20,7 @@ pub mod values;
 use std::ops::{Index, IndexMut};
 
 use bitcoin::hashes::Hash;
-use bitcoin::{Address, BlockHash, ScriptBuf, Txid};
+use bitcoin::{BlockHash, ScriptBuf, Txid};
 use bytemuck::{Pod, Zeroable};
 
 pub use ids::{AddrIdx, Id, IdRange, InIdx, OutIdx, TxIdx};
@@ -82,26 +83,9 @@ impl AddrInfo {
     }
 
     /// The address as a person would copy it (bech32, base58) on `network`, written to `out`
-    /// without building its script first: the tables of a large world write millions.
+    /// without building its script first: the tables of a large world write millions ([`addrtext`]).
     pub fn write_address(&self, network: Network, out: &mut impl std::fmt::Write) -> std::fmt::Result {
-        use bitcoin::{KnownHrp, NetworkKind, WitnessProgram, WitnessVersion};
-        let net = network.bitcoin();
-        let h20 = || <[u8; 20]>::try_from(&self.payload[..20]).expect("20 bytes");
-        let address = match self.kind() {
-            ScriptType::P2PKH => Address::p2pkh(bitcoin::PubkeyHash::from_byte_array(h20()), NetworkKind::from(net)),
-            ScriptType::P2SH_P2WPKH => {
-                Address::p2sh_from_hash(bitcoin::ScriptHash::from_byte_array(h20()), NetworkKind::from(net))
-            }
-            ScriptType::P2WPKH => Address::from_witness_program(
-                WitnessProgram::new(WitnessVersion::V0, &h20()).expect("20-byte v0 program"),
-                KnownHrp::from(net),
-            ),
-            ScriptType::P2TR => Address::from_witness_program(
-                WitnessProgram::new(WitnessVersion::V1, &self.payload).expect("32-byte v1 program"),
-                KnownHrp::from(net),
-            ),
-        };
-        write!(out, "{address}")
+        out.write_str(addrtext::write(network, self.kind(), &self.payload, &mut [0; addrtext::MAX_LEN]))
     }
 
     /// The output script paying to this address.
