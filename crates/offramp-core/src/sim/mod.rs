@@ -226,6 +226,8 @@ pub struct Sim<'s> {
     /// (service, holder entity, member) → account.
     pub accounts: HashMap<(EntityIdx, EntityIdx, Option<crate::truth::MemberIdx>), crate::truth::AccountIdx>,
     pub keys_rng: ChaCha8Rng,
+    /// The world's seed (the scenario's own, or a variant's).
+    pub seed: u64,
     pub end: i64,
     /// The profile each scenario entity's own wallets use (the first of a population's).
     pub entity_profiles: Vec<u32>,
@@ -285,6 +287,7 @@ pub fn generate_into(
         mix_jobs: Vec::new(),
         accounts: HashMap::new(),
         keys_rng: ChaCha8Rng::seed_from_u64(seed ^ 0x4b59_435f_4944_454e),
+        seed,
         end: sc.end(),
         entity_profiles: Vec::new(),
         limits: *limits,

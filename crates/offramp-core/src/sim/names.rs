@@ -272,6 +272,81 @@ pub fn complete(rng: &mut ChaCha8Rng, given: &Identity, jurisdiction: &str) -> I
     }
 }
 
+/// Given and family names of the people a variant makes up, for nationalities that
+/// [`REGIONS`] (the names drawn by jurisdiction) does not cover. Family names agree with the
+/// given names (the Slavic lists are one gender), so that no made-up name reads wrong.
+struct People {
+    codes: &'static [&'static str],
+    first: &'static [&'static str],
+    last: &'static [&'static str],
+}
+
+const PEOPLE: &[People] = &[
+    People {
+        codes: &["CZ", "SK"],
+        first: &["Marek", "Tomáš", "Jakub", "Petr", "Lukáš", "Martin", "Ondřej", "Jiří", "Pavel", "Filip"],
+        last: &["Novák", "Svoboda", "Dvořák", "Černý", "Procházka", "Kučera", "Veselý", "Horák", "Němec", "Král"],
+    },
+    People {
+        codes: &["PL"],
+        first: &["Piotr", "Krzysztof", "Tomasz", "Paweł", "Michał", "Marcin", "Adam", "Łukasz", "Kamil", "Jakub"],
+        last: &["Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamiński", "Lewandowski", "Zieliński"],
+    },
+    People {
+        codes: &["UA"],
+        first: &["Oleksandr", "Andriy", "Serhiy", "Mykola", "Taras", "Bohdan", "Yuriy", "Vasyl", "Ihor", "Denys"],
+        last: &["Shevchenko", "Bondarenko", "Kovalenko", "Tkachenko", "Kravchenko", "Melnyk", "Boyko", "Moroz"],
+    },
+    People {
+        codes: &["ES", "MX", "CO"],
+        first: &["Javier", "Lucía", "Carlos", "Marta", "Alejandro", "Paula", "Daniel", "Elena", "Pablo", "Sara"],
+        last: &["García", "Fernández", "González", "Rodríguez", "López", "Martínez", "Sánchez", "Pérez", "Gómez"],
+    },
+    People {
+        codes: &["IT"],
+        first: &["Marco", "Giulia", "Luca", "Chiara", "Matteo", "Francesca", "Andrea", "Sara", "Davide", "Elena"],
+        last: &["Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci", "Marino"],
+    },
+    People {
+        codes: &["NL"],
+        first: &["Daan", "Sanne", "Bram", "Lotte", "Thijs", "Eva", "Lars", "Femke", "Ruben", "Anouk"],
+        last: &["de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Visser", "Smit", "Meijer"],
+    },
+];
+
+/// The given and family names a person of `nationality` is drawn from.
+fn people(nationality: &str) -> (&'static [&'static str], &'static [&'static str]) {
+    let code = country(nationality).map(|c| c.code);
+    if let Some(p) = PEOPLE.iter().find(|p| code.is_some_and(|c| p.codes.contains(&c))) {
+        return (p.first, p.last);
+    }
+    let r = REGIONS
+        .iter()
+        .find(|r| code.is_some_and(|c| r.codes.contains(&c)) || r.nationality.eq_ignore_ascii_case(nationality.trim()))
+        .unwrap_or(&REGIONS[3]);
+    (r.first, r.last)
+}
+
+/// The person a variant puts in place of an authored identity: the same nationality (so the
+/// story still reads true), a made-up name and papers. Drawn from the seed and the holder
+/// alone, so that one person is the same at every exchange where they hold an account; never
+/// the authored name, so that a trainee on another seed cannot copy the answer of the
+/// scenario's own world.
+pub fn variant(seed: u64, holder: usize, given: &Identity, jurisdiction: &str) -> Identity {
+    let mut rng =
+        ChaCha8Rng::seed_from_u64(seed ^ 0x5641_5249_414e_5453 ^ (holder as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let nationality = given.nationality.clone().unwrap_or_else(|| region(jurisdiction).nationality.to_string());
+    let (first, last) = people(&nationality);
+    let name = loop {
+        let name = format!("{} {}", first[rng.random_range(0..first.len())], last[rng.random_range(0..last.len())]);
+        if !name.eq_ignore_ascii_case(given.name.trim()) {
+            break name;
+        }
+    };
+    let (document, bank_account) = papers(Some(&nationality), rng.random());
+    Identity { name, nationality: Some(nationality), document: Some(document), bank_account: Some(bank_account) }
+}
+
 /// An account number in a service's style, e.g. `CB-0041237`.
 pub fn account_id(service_name: &str, n: usize) -> String {
     let prefix: String =
@@ -474,5 +549,30 @@ mod tests {
             let stem = local.trim_end_matches(|c: char| c.is_ascii_digit());
             assert_eq!(stem, base, "{name} gave {e}");
         }
+    }
+
+    #[test]
+    fn a_variant_makes_up_a_person_of_the_same_nationality_and_keeps_them_across_exchanges() {
+        let given = Identity {
+            name: "Marek Novák".into(),
+            nationality: Some("Czech".into()),
+            document: None,
+            bank_account: None,
+        };
+        let mut names = std::collections::BTreeSet::new();
+        for seed in 0..40 {
+            let a = variant(seed, 3, &given, "EU");
+            assert_ne!(a.name, given.name);
+            assert_eq!(a.nationality.as_deref(), Some("Czech"));
+            assert!(PEOPLE[0].last.iter().any(|l| a.name.ends_with(l)), "{}", a.name);
+            assert!(a.document.as_deref().is_some_and(|d| d.ends_with("(Czechia)")), "{:?}", a.document);
+            // The same person wherever they hold an account.
+            assert_eq!(variant(seed, 3, &given, "SC"), a);
+            names.insert(a.name);
+        }
+        assert!(names.len() > 15, "40 seeds gave only {} names", names.len());
+        // Another holder on the same seed is somebody else (most of the time).
+        let others = (0..40).filter(|&s| variant(s, 4, &given, "EU").name != variant(s, 3, &given, "EU").name).count();
+        assert!(others > 30);
     }
 }

@@ -47,7 +47,10 @@ impl Sim<'_> {
             EntityKind::Otc(o) => o.identity.as_ref(),
             _ => None,
         });
+        // The people the scenario names are those of its own world; a world of another seed
+        // (a trainee's variant) makes up its own, so that classmates cannot copy the name.
         let person = match authored {
+            Some(id) if self.seed != sc.meta.seed => names::variant(self.seed, holder.index(), id, &jurisdiction),
             Some(id) => names::complete(&mut self.keys_rng, id, &jurisdiction),
             None => names::identity(&mut self.keys_rng, &jurisdiction),
         };
