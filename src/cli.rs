@@ -1,5 +1,5 @@
 //! The command line: `validate`, `generate`, `score`, `solve`, `legal`, `inspect`,
-//! `heuristics-report` and `list`. Output goes through one writer, so that a reader that
+//! `heuristics-report`, `list`, and the instructor's `class-key` and `grade` (in `class`). Output goes through one writer, so that a reader that
 //! closes early (`offramp ... | head`) ends a command quietly, as it ends any Unix tool.
 
 use std::ffi::OsString;
@@ -18,6 +18,7 @@ use offramp_core::{export, legal, score};
 
 use crate::library::SHIPPED;
 
+mod class;
 mod inspect;
 use inspect::inspect;
 
@@ -39,18 +40,28 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Generate a scenario's ledger, intel and truth into a directory.
+    /// Generate a scenario's ledger and intel into a directory (the trainee's data), and its
+    /// key (the truth) into a file of its own with --key.
     Generate {
         file: PathBuf,
         /// Seed (the scenario's own when absent).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "trainee")]
         seed: Option<u64>,
+        /// The trainee's name: their variant with --class-key, their practice world without.
+        #[arg(long)]
+        trainee: Option<String>,
+        /// The class key (a file that holds it, or the key itself), with --trainee.
+        #[arg(long, requires = "trainee")]
+        class_key: Option<String>,
         /// Real keys and signatures instead of placeholder witnesses.
         #[arg(long)]
         signed: bool,
         /// Output directory (created, or replaced if it holds an earlier Offramp output).
         #[arg(long)]
         out: PathBuf,
+        /// Where to write the key (truth.json): never inside the output directory.
+        #[arg(long)]
+        key: Option<PathBuf>,
     },
     /// Score a trainee's case file against the scenario's truth.
     Score {
@@ -58,7 +69,35 @@ enum Command {
         case: PathBuf,
         #[arg(long)]
         seed: Option<u64>,
+        /// The class key: checks that the case is its trainee's variant, and its seal.
+        #[arg(long, conflicts_with = "seed")]
+        class_key: Option<String>,
         /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a class key: the instructor's secret that gives each trainee their own variant.
+    ClassKey {
+        /// Keep it in this file (created readable by you only, never overwritten).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Score a class's case files, each against its trainee's world; write a gradebook.
+    Grade {
+        scenario: PathBuf,
+        /// Case files, or folders of them (their *.ron files).
+        #[arg(required = true)]
+        cases: Vec<PathBuf>,
+        /// The class key: each case is scored on its trainee's variant and its seal checked.
+        #[arg(long)]
+        class_key: Option<String>,
+        /// Write the gradebook as CSV (one row per graded case).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Write a printable report as HTML (a page per trainee).
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Print the gradebook as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -100,11 +139,15 @@ enum Command {
     /// Open the app straight into a scenario.
     Play {
         file: PathBuf,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "class_key")]
         seed: Option<u64>,
-        /// The trainee's name, for the case file.
+        /// The trainee's name, for the case file; without --seed it also chooses the world
+        /// (the class variant with --class-key, a practice world of the name's own without).
         #[arg(long, default_value = "")]
         trainee: String,
+        /// The class key, with --trainee.
+        #[arg(long)]
+        class_key: Option<String>,
         /// Render the investigation screen to this PNG and exit (the case file is not touched).
         #[arg(long)]
         screenshot: Option<PathBuf>,
@@ -230,15 +273,23 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     let Some(command) = cli.command else { return crate::app::run(None) };
     let command = match run_app(command) {
         Ok(code) => return code,
-        Err(command) => command,
+        Err(command) => *command,
     };
     // The command line's own commands write through one lock on standard output, taken here
     // and not before: the app's threads may print.
     let out = &mut io::stdout().lock();
     let result = match command {
         Command::Validate { files } => validate(out, &files),
-        Command::Generate { file, seed, signed, out: dest } => generate(out, &file, seed, signed, &dest),
-        Command::Score { scenario, case, seed, json } => score_case(out, &scenario, &case, seed, json),
+        Command::Generate { file, seed, trainee, class_key, signed, out: dest, key } => {
+            generate(out, &file, Variant { seed, trainee, class_key }, signed, &dest, key.as_deref())
+        }
+        Command::Score { scenario, case, seed, class_key, json } => {
+            score_case(out, &scenario, &case, seed, class_key.as_deref(), json)
+        }
+        Command::ClassKey { out: dest } => class::class_key(out, dest.as_deref()),
+        Command::Grade { scenario, cases, class_key, csv, html, json } => {
+            class::grade(out, &scenario, &cases, class_key.as_deref(), csv.as_deref(), html.as_deref(), json)
+        }
         Command::Solve { scenario, seed, out: dest } => solve(out, &scenario, seed, dest.as_deref()),
         Command::Legal { scenario, exchange, address, seed } => {
             legal_request(out, &scenario, &exchange, &address, seed)
@@ -267,7 +318,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
 
 /// Runs the commands that open the app and returns their exit code, or gives any other
 /// command back.
-fn run_app(command: Command) -> Result<i32, Command> {
+fn run_app(command: Command) -> Result<i32, Box<Command>> {
     let load = |file: &Path| {
         Scenario::load(file).inspect_err(|d| {
             let _ = writeln!(io::stderr(), "{d}");
@@ -282,20 +333,29 @@ fn run_app(command: Command) -> Result<i32, Command> {
             ),
             Err(_) => 1,
         },
-        Command::Play { file, seed, trainee, screenshot: Some(path), offscreen } => match load(&file) {
-            Ok(scenario) => crate::app::run_auto(
-                crate::app::loading::Request { scenario, seed, trainee },
-                crate::app::auto::Auto::Screenshot { path },
-                offscreen,
-            ),
-            Err(_) => 1,
-        },
-        Command::Play { file, seed, trainee, screenshot: None, .. } => match load(&file) {
-            Ok(scenario) => crate::app::run(Some(crate::app::loading::Request { scenario, seed, trainee })),
-            // The app opens on the library with the errors shown.
-            Err(d) => crate::app::run_with_notice(d.to_string()),
-        },
-        other => return Err(other),
+        Command::Play { file, seed, trainee, class_key, screenshot, offscreen } => {
+            let scenario = match load(&file) {
+                Ok(scenario) => scenario,
+                Err(_) if screenshot.is_some() => return Ok(1),
+                // The app opens on the library with the errors shown.
+                Err(d) => return Ok(crate::app::run_with_notice(d.to_string())),
+            };
+            let seed = match class::read_key(class_key.as_deref())
+                .and_then(|k| class::seed_for(&scenario, seed, Some(&trainee), k.as_ref()))
+            {
+                Ok(seed) => seed,
+                Err(e) => {
+                    let _ = writeln!(io::stderr(), "{}", say(&e));
+                    return Ok(1);
+                }
+            };
+            let request = crate::app::loading::Request { scenario, seed, trainee };
+            match screenshot {
+                Some(path) => crate::app::run_auto(request, crate::app::auto::Auto::Screenshot { path }, offscreen),
+                None => crate::app::run(Some(request)),
+            }
+        }
+        other => return Err(Box::new(other)),
     })
 }
 
@@ -354,7 +414,10 @@ fn list(out: &mut dyn Write) -> Outcome {
             Err(e) => writeln!(out, "  {name:<34} (invalid: {e})")?,
         }
     }
-    writeln!(out, "\n  offramp generate scenarios/FILE --out DIR     the ledger, intel.json and truth.json")?;
+    writeln!(
+        out,
+        "\n  offramp generate scenarios/FILE --out DIR [--key FILE]   the ledger and intel; the truth with --key"
+    )?;
     writeln!(out, "  offramp score scenarios/FILE CASE             score a trainee's case file")?;
     writeln!(out, "  offramp --help                                every command")?;
     Ok(())
@@ -445,12 +508,22 @@ fn world_of(sc: &Scenario, seed: Option<u64>, signed: bool) -> anyhow::Result<Wo
     Ok(sim::generate(sc, &Options { seed, signed }, &mut |p, d, t| rep.update(p, d, t))?)
 }
 
-fn generate(out: &mut dyn Write, file: &Path, seed: Option<u64>, signed: bool, dest: &Path) -> Outcome {
+/// How `generate` chooses its world: a seed, or a trainee's name (and class key).
+struct Variant {
+    seed: Option<u64>,
+    trainee: Option<String>,
+    class_key: Option<String>,
+}
+
+fn generate(out: &mut dyn Write, file: &Path, v: Variant, signed: bool, dest: &Path, key: Option<&Path>) -> Outcome {
     let t0 = Instant::now();
     let sc = load(file)?;
+    let class_key = class::read_key(v.class_key.as_deref())?;
+    let seed = class::seed_for(&sc, v.seed, v.trainee.as_deref(), class_key.as_ref())?;
     let mut rep = Reporter::new();
     // Block files are written while the blocks are sealed; the directory is checked first.
-    let (w, m) = match export::generate_to(&sc, &Options { seed, signed }, dest, &mut |p, d, t| rep.update(p, d, t)) {
+    let opts = Options { seed, signed };
+    let (w, m) = match export::generate_to(&sc, &opts, dest, key, &mut |p, d, t| rep.update(p, d, t)) {
         Ok(done) => done,
         Err(export::GenerateToError::Generate(e)) => return Err(e.into()),
         Err(export::GenerateToError::Export(e)) => return Err(e.into()),
@@ -469,13 +542,47 @@ fn generate(out: &mut dyn Write, file: &Path, seed: Option<u64>, signed: bool, d
         dest.display(),
         t0.elapsed().as_secs_f64()
     )?;
+    if let Some(k) = key {
+        writeln!(out, "key (the truth; keep it from the trainee): {}", k.display())?;
+    }
     Ok(())
 }
 
-fn score_case(out: &mut dyn Write, scenario: &Path, case: &Path, seed: Option<u64>, json: bool) -> Outcome {
+fn score_case(
+    out: &mut dyn Write,
+    scenario: &Path,
+    case: &Path,
+    seed: Option<u64>,
+    class_key: Option<&str>,
+    json: bool,
+) -> Outcome {
     let sc = load(scenario)?;
+    let class_key = class::read_key(class_key)?;
     // The case file is read and checked against the scenario before the world is generated.
     let c = Case::load(case, &sc)?;
+    let played = c.seed.unwrap_or(sc.meta.seed);
+    if let Some(k) = &class_key {
+        // In a class, a case is scored on its trainee's own variant, and only if it is sealed
+        // as it was submitted.
+        if c.trainee.trim().is_empty() {
+            anyhow::bail!("{}: the case names no trainee, so whose variant it is cannot be told", case.display());
+        }
+        let theirs = k.seed(&sc.meta.id, &c.trainee);
+        if theirs != played {
+            anyhow::bail!(
+                "{}: played on seed {played}, but {}'s variant is seed {theirs}: another trainee's world, another class's, or an edited name",
+                case.display(),
+                c.trainee.trim()
+            );
+        }
+        let seal = k.seal_key(&sc.meta.id, played, &c.trainee);
+        let note = match &c.seal {
+            None => "not sealed (not submitted from a class pack)",
+            Some(_) if seal.verify(&c) => "sealed: unchanged since submission",
+            Some(_) => "SEAL BROKEN: answers, hints, requests or time were edited after submission",
+        };
+        writeln!(io::stderr(), "{}: {note}", case.display())?;
+    }
     let w = world_of(&sc, seed.or(c.seed), false)?;
     let report = score::score(&w, &c);
     if json {

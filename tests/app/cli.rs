@@ -80,9 +80,11 @@ fn generate_writes_the_same_bytes_twice_and_says_what_it_made() {
     }
     let (ta, tb) = (read_tree(&a), read_tree(&b));
     let names: Vec<&str> = ta.iter().map(|f| f.0.as_str()).collect();
-    for f in ["/transactions.csv", "/inputs.csv", "/outputs.csv", "/intel.json", "/truth.json", "blocks/blk00000.dat"] {
+    for f in ["/transactions.csv", "/inputs.csv", "/outputs.csv", "/intel.json", "blocks/blk00000.dat"] {
         assert!(names.contains(&f), "{f} missing from {names:?}");
     }
+    // The key is not part of what a trainee gets.
+    assert!(!names.iter().any(|n| n.contains("truth")), "{names:?}");
     assert!(ta == tb, "two runs with the same seed differ");
 }
 

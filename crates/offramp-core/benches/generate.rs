@@ -19,7 +19,7 @@ fn child_stream(txs: u64) {
     let sc = Scenario::parse(&scenario(txs), "bench.ron").unwrap_or_else(|e| panic!("{e}"));
     let dir = std::env::temp_dir().join(format!("offramp-bench-{}", std::process::id()));
     let t0 = Instant::now();
-    let (w, _) = offramp_core::export::generate_to(&sc, &Options::default(), &dir, &mut |_, _, _| {})
+    let (w, _) = offramp_core::export::generate_to(&sc, &Options::default(), &dir, None, &mut |_, _, _| {})
         .unwrap_or_else(|e| panic!("{e}"));
     let total = t0.elapsed();
     let _ = std::fs::remove_dir_all(&dir);

@@ -48,6 +48,10 @@ pub struct Case {
     /// own library. Informative only: an instructor scores the answers again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<(f64, f64)>,
+    /// The seal set on submission in a class (see [`crate::class::SealKey`]): shows the
+    /// instructor that what is scored was not edited afterwards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<String>,
 }
 
 /// A hint the trainee unlocked: objective id and the hint's position (from 0).
@@ -143,6 +147,36 @@ impl Case {
             d.sort();
             Err(d)
         }
+    }
+
+    /// Parses a case for grading: what is wrong with it is said, and left out of it, rather
+    /// than refusing the whole file, so that the rest can be scored. An answer to no objective
+    /// or of the wrong kind, and a hint that does not exist, are dropped; each problem comes
+    /// back located.
+    ///
+    /// # Errors
+    /// Only what leaves nothing to score: a file that is not a case (syntax or types), or the
+    /// case of another scenario.
+    pub fn parse_lenient(text: &str, file: &str, scenario: &Scenario) -> Result<(Case, Diagnostics), Diagnostics> {
+        let mut case = Case::parse_unchecked(text, file)?;
+        if case.scenario != scenario.meta.id {
+            let p = Locator::new(text).find(&[Seg::Field("scenario")]);
+            return Err(Diagnostics(vec![Diagnostic {
+                file: file.to_string(),
+                line: p.line,
+                col: p.col,
+                message: format!("this case is for scenario \"{}\", not \"{}\"", case.scenario, scenario.meta.id),
+            }]));
+        }
+        let problems = match Case::parse(text, file, scenario) {
+            Ok(_) => return Ok((case, Diagnostics(Vec::new()))),
+            Err(d) => d,
+        };
+        case.answers
+            .retain(|id, given| scenario.objectives.iter().any(|o| &o.id == id && o.answer.kind() == given.kind()));
+        case.hints
+            .retain(|h| scenario.objectives.iter().any(|o| o.id == h.objective && (h.hint as usize) < o.hints.len()));
+        Ok((case, problems))
     }
 
     /// Parses a case without checking it against a scenario.

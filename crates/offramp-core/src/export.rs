@@ -24,6 +24,7 @@ pub const MANIFEST: &str = "manifest.json";
 /// output from a `manifest.json` of another program.
 pub const FORMAT: &str = "offramp-world";
 /// The tables an output holds beside `blocks/` and the manifest.
+/// (`truth.json` is among them because outputs before `--key` held the key too.)
 const TABLES: [&str; 5] = ["transactions.csv", "inputs.csv", "outputs.csv", "intel.json", "truth.json"];
 /// No manifest Offramp writes comes near this size; a larger one is not read.
 const MAX_MANIFEST_BYTES: u64 = 4 << 20;
@@ -44,7 +45,15 @@ pub enum ExportError {
     /// are not in it to write again.
     #[error("{path}: this world's blocks were written while it was generated; generate it again to write it elsewhere")]
     BlocksWritten { path: String },
+    /// The key was asked for a place where a trainee would find it, or where it would
+    /// overwrite a file that is not an earlier key.
+    #[error("{path}: {why}")]
+    Key { path: String, why: String },
 }
+
+/// What the first line of every key (`truth.json`) says, so that Offramp knows its own key
+/// from someone else's file before replacing it.
+pub const KEY_FORMAT: &str = "offramp-key";
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> ExportError + '_ {
     move |source| ExportError::Io { path: path.display().to_string(), source }
@@ -77,10 +86,24 @@ pub struct Manifest {
 /// # Errors
 /// An [`ExportError`]; `dir` is then as it was before.
 pub fn export(world: &World, dir: &Path, progress: Progress<'_>) -> Result<Manifest, ExportError> {
+    export_with_key(world, dir, None, progress)
+}
+
+/// [`export`], and the key (the world's truth) to the file `key` when given: never into
+/// `dir`, which is what a trainee gets (see [`check_key_place`]).
+///
+/// # Errors
+/// An [`ExportError`]; `dir` and `key` are then as they were before.
+pub fn export_with_key(
+    world: &World,
+    dir: &Path,
+    key: Option<&Path>,
+    progress: Progress<'_>,
+) -> Result<Manifest, ExportError> {
     if world.chain.blocks.iter().any(|b| b.raw.is_empty()) {
         return Err(ExportError::BlocksWritten { path: dir.display().to_string() });
     }
-    staged(dir, |staging| write_all(world, staging, None, progress))
+    staged(dir, key, |staging, key| write_all(world, staging, None, key, progress))
 }
 
 /// Why [`generate_to`] failed.
@@ -103,10 +126,11 @@ pub fn generate_to(
     sc: &crate::scenario::Scenario,
     opts: &crate::sim::Options,
     dir: &Path,
+    key: Option<&Path>,
     progress: Progress<'_>,
 ) -> Result<(World, Manifest), GenerateToError> {
     let mut world = None;
-    let manifest = staged(dir, |staging| -> Result<Manifest, GenerateToError> {
+    let manifest = staged(dir, key, |staging, key| -> Result<Manifest, GenerateToError> {
         let blocks_dir = staging.join("blocks");
         fs::create_dir(&blocks_dir).map_err(io_err(&blocks_dir))?;
         let stream = blockfile::BlockStream::start(&blocks_dir, sc.meta.network, blockfile::MAX_BLOCKFILE_SIZE);
@@ -115,17 +139,74 @@ pub fn generate_to(
         let generated = crate::sim::generate_into(sc, opts, &limits, &mut *progress, Some(&mut send));
         let stamps = stream.finish().map_err(io_err(&blocks_dir));
         let w = generated?;
-        let m = write_all(&w, staging, Some(stamps?), progress)?;
+        let m = write_all(&w, staging, Some(stamps?), key, progress)?;
         world = Some(w);
         Ok(m)
     })?;
     Ok((world.expect("written"), manifest))
 }
 
+/// Checks, before anything is generated, that the key may go to `key`: not inside `dir` (or
+/// where `dir` is), not a directory, and, if a file is there, an earlier Offramp key.
+///
+/// # Errors
+/// [`ExportError::Key`] saying why.
+pub fn check_key_place(dir: &Path, key: &Path) -> Result<(), ExportError> {
+    let fail = |why: &str| Err(ExportError::Key { path: key.display().to_string(), why: why.to_string() });
+    // Compare where the two really are: symbolic links resolved where the paths exist.
+    let real = |p: &Path| -> PathBuf {
+        use std::path::Component;
+        let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let parts: Vec<Component<'_>> = abs.components().collect();
+        let mut k = parts.len();
+        while k > 0 && !parts[..k].iter().collect::<PathBuf>().exists() {
+            k -= 1;
+        }
+        let existing: PathBuf = parts[..k].iter().collect();
+        let mut out = fs::canonicalize(&existing).unwrap_or(existing);
+        // What does not exist yet cannot be a link: its `..` are taken as written.
+        for part in &parts[k..] {
+            match part {
+                Component::ParentDir => {
+                    out.pop();
+                }
+                Component::Normal(n) => out.push(n),
+                _ => {}
+            }
+        }
+        out
+    };
+    let (dir, key_at) = (real(dir), real(key));
+    if key_at.starts_with(&dir) {
+        return fail(
+            "the key would sit inside the trainee's output directory; write it somewhere the trainee does not get (e.g. --key ~/keys/NAME.truth.json)",
+        );
+    }
+    if key.is_dir() {
+        return fail("is a directory; --key takes the path of a file");
+    }
+    if key.exists() {
+        let mut head = [0u8; 256];
+        let n = fs::File::open(key).and_then(|mut f| io::Read::read(&mut f, &mut head)).unwrap_or(0);
+        let text = String::from_utf8_lossy(&head[..n]);
+        if !text.contains(&format!("\"format\": \"{KEY_FORMAT}\"")) {
+            return fail("exists and is not an earlier Offramp key, so it is left as it is (choose another file name)");
+        }
+    }
+    Ok(())
+}
+
 /// Writes through `write` into a staging directory beside `dir` and swaps it into place;
 /// an existing `dir` is checked first ([`check_replaceable`]) and kept until the new one is in.
-fn staged<E: From<ExportError>>(dir: &Path, write: impl FnOnce(&Path) -> Result<Manifest, E>) -> Result<Manifest, E> {
+fn staged<E: From<ExportError>>(
+    dir: &Path,
+    key: Option<&Path>,
+    write: impl FnOnce(&Path, Option<&Path>) -> Result<Manifest, E>,
+) -> Result<Manifest, E> {
     let target = dir.to_path_buf();
+    if let Some(key) = key {
+        check_key_place(dir, key)?;
+    }
     if target.exists() {
         if !target.is_dir() {
             return Err(ExportError::NotADirectory { path: target.display().to_string() }.into());
@@ -143,10 +224,32 @@ fn staged<E: From<ExportError>>(dir: &Path, write: impl FnOnce(&Path) -> Result<
         fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
     }
     fs::create_dir(&staging).map_err(io_err(&staging))?;
-    let manifest = match write(&staging) {
+    // The key is written beside its place under a temporary name and renamed last.
+    let key_staging = match key {
+        Some(k) => {
+            let kname = k.file_name().map_or_else(|| "key".into(), |n| n.to_string_lossy().into_owned());
+            let kparent = match k.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            if let Err(e) = fs::create_dir_all(&kparent) {
+                let _ = fs::remove_dir_all(&staging);
+                return Err(io_err(&kparent)(e).into());
+            }
+            Some(kparent.join(format!(".{kname}.offramp-staging-{}", std::process::id())))
+        }
+        None => None,
+    };
+    let drop_key = || {
+        if let Some(k) = &key_staging {
+            let _ = fs::remove_file(k);
+        }
+    };
+    let manifest = match write(&staging, key_staging.as_deref()) {
         Ok(m) => m,
         Err(e) => {
             let _ = fs::remove_dir_all(&staging);
+            drop_key();
             return Err(e);
         }
     };
@@ -156,6 +259,7 @@ fn staged<E: From<ExportError>>(dir: &Path, write: impl FnOnce(&Path) -> Result<
         && let Err(e) = fs::rename(&target, &old)
     {
         let _ = fs::remove_dir_all(&staging);
+        drop_key();
         return Err(io_err(&target)(e).into());
     }
     if let Err(e) = fs::rename(&staging, &target) {
@@ -163,10 +267,17 @@ fn staged<E: From<ExportError>>(dir: &Path, write: impl FnOnce(&Path) -> Result<
             let _ = fs::rename(&old, &target);
         }
         let _ = fs::remove_dir_all(&staging);
+        drop_key();
         return Err(io_err(&target)(e).into());
     }
     if old.exists() {
         let _ = fs::remove_dir_all(&old);
+    }
+    if let (Some(from), Some(to)) = (&key_staging, key)
+        && let Err(e) = fs::rename(from, to)
+    {
+        drop_key();
+        return Err(io_err(to)(e).into());
     }
     Ok(manifest)
 }
@@ -425,6 +536,7 @@ fn write_all(
     world: &World,
     dir: &Path,
     streamed: Option<Vec<blockfile::FileStamp>>,
+    key: Option<&Path>,
     progress: Progress<'_>,
 ) -> Result<Manifest, ExportError> {
     let chain = &world.chain;
@@ -464,7 +576,6 @@ fn write_all(
         ("inputs.csv", Box::new(|| write_inputs(world, addrs, &dir.join("inputs.csv")))),
         ("outputs.csv", Box::new(|| write_outputs(world, addrs, &dir.join("outputs.csv")))),
         ("intel.json", Box::new(|| write_json(&dir.join("intel.json"), &world.intel))),
-        ("truth.json", Box::new(|| write_truth(world, addrs, &dir.join("truth.json")))),
         (
             INDEX,
             Box::new(|| {
@@ -472,6 +583,10 @@ fn write_all(
             }),
         ),
     ];
+    let mut jobs = jobs;
+    if let Some(key) = key {
+        jobs.push(("key", Box::new(move || write_truth(world, addrs, key))));
+    }
     let results: Vec<Result<(), ExportError>> = jobs
         .into_par_iter()
         .map(|(name, job)| {
@@ -488,8 +603,7 @@ fn write_all(
     }
     progress(Phase::Writing, 2, 3);
     let mut files: Vec<String> = stamps.iter().map(|s| format!("blocks/{}", s.name)).collect();
-    files
-        .extend(["transactions.csv", "inputs.csv", "outputs.csv", "intel.json", "truth.json", INDEX].map(String::from));
+    files.extend(["transactions.csv", "inputs.csv", "outputs.csv", "intel.json", INDEX].map(String::from));
     let manifest = Manifest {
         format: FORMAT.to_string(),
         offramp: env!("CARGO_PKG_VERSION").to_string(),
@@ -638,6 +752,7 @@ fn write_truth(world: &World, addrs: &AddressText, path: &Path) -> Result<(), Ex
     let json = |e: serde_json::Error| io::Error::other(e);
     let r = (|| -> io::Result<()> {
         writeln!(w, "{{")?;
+        writeln!(w, "  \"format\": \"{KEY_FORMAT}\",")?;
         writeln!(w, "  \"scenario\": {},", serde_json::to_string(&sc.meta.id).map_err(json)?)?;
         writeln!(w, "  \"seed\": {},", world.seed)?;
         writeln!(w, "  \"signed\": {},", chain.signed)?;

@@ -36,10 +36,12 @@ macro_rules! indexed_by {
 pub mod answer;
 pub mod board;
 pub mod case;
+pub mod class;
 pub mod diag;
 pub mod export;
 pub mod forensics;
 pub mod format;
+pub mod grade;
 pub mod intel;
 pub mod ledger;
 pub mod legal;

@@ -267,7 +267,8 @@ impl Lookup {
             .iter_ids()
             .map(|(i, a)| (u64::from_be_bytes(address_key(a.kind(), &a.payload)[..8].try_into().expect("8 bytes")), i))
             .collect();
-        keyed.sort_unstable_by(|x, y| x.0.cmp(&y.0).then_with(|| addr_key(x.1).cmp(&addr_key(y.1))).then(x.1.cmp(&y.1)));
+        keyed
+            .sort_unstable_by(|x, y| x.0.cmp(&y.0).then_with(|| addr_key(x.1).cmp(&addr_key(y.1))).then(x.1.cmp(&y.1)));
         let by_payload: Vec<AddrIdx> = keyed.into_iter().map(|(_, i)| i).collect();
         let txid = |i: TxIdx| chain.txs[i].txid();
         let mut keyed: Vec<(u64, TxIdx)> = chain

@@ -189,7 +189,11 @@ mod tests {
             }
             for net in nets {
                 for kind in kinds {
-                    assert_eq!(write(net, kind, &payload, &mut buf), reference(net, kind, &payload), "{net:?} {kind:?}");
+                    assert_eq!(
+                        write(net, kind, &payload, &mut buf),
+                        reference(net, kind, &payload),
+                        "{net:?} {kind:?}"
+                    );
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! Same scenario and seed: byte-identical output. Another seed: another world, same story.
 
-use offramp_core::export::export;
+use offramp_core::export::{export, export_with_key};
 
 use crate::common::*;
 
@@ -26,10 +26,12 @@ fn same_seed_gives_byte_identical_files() {
     let sc = load(&scenarios_dir().join("beginner-careless-vendor.ron"));
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    export(&generate(&sc, None, false), &a, &mut |_, _, _| {}).unwrap();
-    export(&generate(&sc, None, false), &b, &mut |_, _, _| {}).unwrap();
+    let (ka, kb) = (tmp.path().join("a.truth.json"), tmp.path().join("b.truth.json"));
+    export_with_key(&generate(&sc, None, false), &a, Some(&ka), &mut |_, _, _| {}).unwrap();
+    export_with_key(&generate(&sc, None, false), &b, Some(&kb), &mut |_, _, _| {}).unwrap();
+    assert!(std::fs::read(&ka).unwrap() == std::fs::read(&kb).unwrap(), "the keys differ between two runs");
     let (fa, fb) = (dir_bytes(&a), dir_bytes(&b));
-    assert_eq!(fa.len(), 8, "{:?}", fa.iter().map(|f| &f.0).collect::<Vec<_>>());
+    assert_eq!(fa.len(), 7, "{:?}", fa.iter().map(|f| &f.0).collect::<Vec<_>>());
     for ((na, ba), (nb, bb)) in fa.iter().zip(&fb) {
         assert_eq!(na, nb);
         assert!(ba == bb, "{na} differs between two runs");
@@ -49,7 +51,7 @@ fn generating_straight_into_a_directory_writes_byte_for_byte_what_export_writes(
         let sc = load(&scenarios_dir().join(name));
         let (a, b) = (tmp.path().join(format!("a-{name}-{signed}")), tmp.path().join(format!("b-{name}-{signed}")));
         export(&generate(&sc, None, signed), &a, &mut |_, _, _| {}).unwrap();
-        let (w, manifest) = generate_to(&sc, &Options { seed: None, signed }, &b, &mut |_, _, _| {}).unwrap();
+        let (w, manifest) = generate_to(&sc, &Options { seed: None, signed }, &b, None, &mut |_, _, _| {}).unwrap();
         let (fa, fb) = (dir_bytes(&a), dir_bytes(&b));
         assert_eq!(fa.iter().map(|f| &f.0).collect::<Vec<_>>(), fb.iter().map(|f| &f.0).collect::<Vec<_>>());
         for ((n, x), (_, y)) in fa.iter().zip(&fb) {

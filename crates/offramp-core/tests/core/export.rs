@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use offramp_core::export::{ExportError, FORMAT, MANIFEST, export};
+use offramp_core::export::{ExportError, FORMAT, MANIFEST, export, export_with_key};
 use offramp_core::ledger::TxIdx;
 
 use crate::common::*;
@@ -12,7 +12,8 @@ fn export_writes_every_file_with_headers() {
     let w = generate(&mini(), None, false);
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("world");
-    let m = export(&w, &out, &mut |_, _, _| {}).unwrap();
+    let key = tmp.path().join("keys/mini.truth.json");
+    let m = export_with_key(&w, &out, Some(&key), &mut |_, _, _| {}).unwrap();
     assert_eq!(m.transactions, w.chain.txs.len());
     for (file, header) in [
         ("transactions.csv", "txid,block_height,block_hash,block_time,position,"),
@@ -37,9 +38,60 @@ fn export_writes_every_file_with_headers() {
     assert_eq!(intel["scenario"]["id"], "mini");
     let text = std::fs::read_to_string(out.join("intel.json")).unwrap();
     assert!(!text.contains("\"answers\""), "intel.json holds no answers");
-    let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("truth.json")).unwrap()).unwrap();
+    // The key is where --key said, never beside the trainee's data.
+    assert!(!out.join("truth.json").exists());
+    assert!(!m.files.iter().any(|f| f.contains("truth")), "{:?}", m.files);
+    let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(&key).unwrap()).unwrap();
+    assert_eq!(truth["format"], "offramp-key");
     assert_eq!(truth["answers"][0]["objective"], "deposits");
     assert_eq!(truth["addresses"].as_array().unwrap().len(), w.chain.addresses.len());
+    // Without --key there is no key at all.
+    let plain = tmp.path().join("plain");
+    export(&w, &plain, &mut |_, _, _| {}).unwrap();
+    assert!(!plain.join("truth.json").exists());
+}
+
+#[test]
+fn the_key_never_goes_inside_the_output_nor_over_someone_elses_file() {
+    let w = generate(&mini(), None, false);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("world");
+    for inside in [
+        out.join("truth.json"),
+        out.join("sub/k.json"),
+        out.join("./../world/k.json"),
+        tmp.path().join("new/../world/k.json"),
+    ] {
+        let e = export_with_key(&w, &out, Some(&inside), &mut |_, _, _| {}).unwrap_err().to_string();
+        assert!(e.contains("inside the trainee's output directory"), "{e}");
+        assert!(!out.exists(), "nothing written");
+    }
+    // Through a symbolic link to the output directory, too.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&out, tmp.path().join("alias")).unwrap();
+        std::fs::create_dir(&out).unwrap();
+        let e = export_with_key(&w, &out, Some(&tmp.path().join("alias/k.json")), &mut |_, _, _| {}).unwrap_err();
+        assert!(e.to_string().contains("inside"), "{e}");
+        std::fs::remove_dir(&out).unwrap();
+    }
+    let notes = tmp.path().join("notes.json");
+    std::fs::write(&notes, b"{\"mine\": true}").unwrap();
+    let e = export_with_key(&w, &out, Some(&notes), &mut |_, _, _| {}).unwrap_err().to_string();
+    assert!(e.contains("not an earlier Offramp key"), "{e}");
+    assert_eq!(std::fs::read(&notes).unwrap(), b"{\"mine\": true}");
+    let e = export_with_key(&w, &out, Some(tmp.path()), &mut |_, _, _| {}).unwrap_err().to_string();
+    assert!(e.contains("is a directory"), "{e}");
+    // An earlier key is replaced, and no temporary file stays behind.
+    let key = tmp.path().join("k.json");
+    export_with_key(&w, &out, Some(&key), &mut |_, _, _| {}).unwrap();
+    let w2 = generate(&mini(), Some(99), false);
+    export_with_key(&w2, &out, Some(&key), &mut |_, _, _| {}).unwrap();
+    let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(&key).unwrap()).unwrap();
+    assert_eq!(truth["seed"], 99);
+    let names: Vec<String> =
+        std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| !n.contains("staging")), "{names:?}");
 }
 
 #[test]

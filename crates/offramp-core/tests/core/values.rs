@@ -82,7 +82,7 @@ fn a_generation_that_fails_while_its_blocks_are_streamed_leaves_nothing_behind()
     let expected = generation_error(&sc);
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("world");
-    let e = offramp_core::export::generate_to(&sc, &Options::default(), &out, &mut |_, _, _| {})
+    let e = offramp_core::export::generate_to(&sc, &Options::default(), &out, None, &mut |_, _, _| {})
         .map(|(w, _)| w.chain.txs.len())
         .unwrap_err()
         .to_string();
