@@ -560,26 +560,19 @@ fn score_case(
     let class_key = class::read_key(class_key)?;
     // The case file is read and checked against the scenario before the world is generated.
     let c = Case::load(case, &sc)?;
-    let played = c.seed.unwrap_or(sc.meta.seed);
     if let Some(k) = &class_key {
-        // In a class, a case is scored on its trainee's own variant, and only if it is sealed
-        // as it was submitted.
-        if c.trainee.trim().is_empty() {
-            anyhow::bail!("{}: the case names no trainee, so whose variant it is cannot be told", case.display());
+        // In a class, a case is scored on its trainee's own variant, and said to be sealed as
+        // it was submitted or not.
+        let check = k.check(&sc.meta.id, sc.meta.seed, &c);
+        if let Some(why) = check.not_theirs {
+            anyhow::bail!("{}: {why}", case.display());
         }
-        let theirs = k.seed(&sc.meta.id, &c.trainee);
-        if theirs != played {
-            anyhow::bail!(
-                "{}: played on seed {played}, but {}'s variant is seed {theirs}: another trainee's world, another class's, or an edited name",
-                case.display(),
-                c.trainee.trim()
-            );
-        }
-        let seal = k.seal_key(&sc.meta.id, played, &c.trainee);
-        let note = match &c.seal {
-            None => "not sealed (not submitted from a class pack)",
-            Some(_) if seal.verify(&c) => "sealed: unchanged since submission",
-            Some(_) => "SEAL BROKEN: answers, hints, requests or time were edited after submission",
+        let note = match check.seal {
+            offramp_core::class::Seal::Intact => "sealed: unchanged since submission",
+            offramp_core::class::Seal::Broken => {
+                "SEAL BROKEN: answers, hints, requests or time were edited after submission"
+            }
+            _ => "not sealed (not submitted from a class pack)",
         };
         writeln!(io::stderr(), "{}: {note}", case.display())?;
     }

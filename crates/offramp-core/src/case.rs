@@ -54,6 +54,17 @@ pub struct Case {
     pub seal: Option<String>,
 }
 
+/// A case read for grading ([`Case::parse_lenient`]).
+#[derive(Debug, Clone)]
+pub struct Lenient {
+    /// What can be scored.
+    pub case: Case,
+    /// The case as the file has it (what a seal covers).
+    pub as_written: Case,
+    /// What was left out, and why, each at its line and column.
+    pub problems: Diagnostics,
+}
+
 /// A hint the trainee unlocked: objective id and the hint's position (from 0).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -157,8 +168,9 @@ impl Case {
     /// # Errors
     /// Only what leaves nothing to score: a file that is not a case (syntax or types), or the
     /// case of another scenario.
-    pub fn parse_lenient(text: &str, file: &str, scenario: &Scenario) -> Result<(Case, Diagnostics), Diagnostics> {
-        let mut case = Case::parse_unchecked(text, file)?;
+    pub fn parse_lenient(text: &str, file: &str, scenario: &Scenario) -> Result<Lenient, Diagnostics> {
+        let as_written = Case::parse_unchecked(text, file)?;
+        let mut case = as_written.clone();
         if case.scenario != scenario.meta.id {
             let p = Locator::new(text).find(&[Seg::Field("scenario")]);
             return Err(Diagnostics(vec![Diagnostic {
@@ -169,14 +181,14 @@ impl Case {
             }]));
         }
         let problems = match Case::parse(text, file, scenario) {
-            Ok(_) => return Ok((case, Diagnostics(Vec::new()))),
+            Ok(_) => return Ok(Lenient { case, as_written, problems: Diagnostics(Vec::new()) }),
             Err(d) => d,
         };
         case.answers
             .retain(|id, given| scenario.objectives.iter().any(|o| &o.id == id && o.answer.kind() == given.kind()));
         case.hints
             .retain(|h| scenario.objectives.iter().any(|o| o.id == h.objective && (h.hint as usize) < o.hints.len()));
-        Ok((case, problems))
+        Ok(Lenient { case, as_written, problems })
     }
 
     /// Parses a case without checking it against a scenario.

@@ -19,6 +19,7 @@ use std::fmt;
 use std::path::Path;
 
 use bitcoin::hashes::{Hash, HashEngine, Hmac, HmacEngine, sha256};
+use bitcoin::hex::{DisplayHex, FromHex};
 
 /// What a class key looks like as text: this prefix and 64 hex digits.
 pub const KEY_PREFIX: &str = "offramp-class-key-";
@@ -58,14 +59,8 @@ impl ClassKey {
     pub fn parse(text: &str, where_: &str) -> Result<ClassKey, KeyError> {
         let bad = || KeyError::Malformed { where_: where_.to_string() };
         let hex = text.trim().strip_prefix(KEY_PREFIX).ok_or_else(bad)?;
-        if hex.len() != 64 {
-            return Err(bad());
-        }
-        let mut k = [0u8; 32];
-        for (i, pair) in hex.as_bytes().chunks(2).enumerate() {
-            let digit = |c: u8| (c as char).to_digit(16).ok_or_else(bad);
-            k[i] = (digit(pair[0])? * 16 + digit(pair[1])?) as u8;
-        }
+        // Exactly 64 hex digits (from_hex also takes upper case, which the key never has).
+        let k = <[u8; 32]>::from_hex(hex).map_err(|_| bad())?;
         Ok(ClassKey(k))
     }
 
@@ -89,11 +84,7 @@ impl ClassKey {
 
     /// The key as text, to keep in a file.
     pub fn to_text(&self) -> String {
-        let mut s = String::from(KEY_PREFIX);
-        for b in self.0 {
-            s.push_str(&format!("{b:02x}"));
-        }
-        s
+        format!("{KEY_PREFIX}{}", self.0.to_lower_hex_string())
     }
 
     /// The seed of `trainee`'s variant of `scenario`.
@@ -106,6 +97,65 @@ impl ClassKey {
         let mut e = HmacEngine::<sha256::Hash>::new(&self.0);
         feed(&mut e, &[b"offramp seal v1", scenario.as_bytes(), &seed.to_le_bytes(), normal_name(trainee).as_bytes()]);
         SealKey(Hmac::<sha256::Hash>::from_engine(e).to_byte_array())
+    }
+}
+
+/// What a class key says of a case: the seed it was played on, whether that is its trainee's
+/// variant, and whether its seal holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseCheck {
+    /// The seed the case was played on (the scenario's own when the case names none).
+    pub played: u64,
+    /// Why the case is not its trainee's variant, if it is not.
+    pub not_theirs: Option<String>,
+    pub seal: Seal,
+}
+
+/// Whether a case's seal shows it unchanged since submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Seal {
+    /// Sealed on submission and unchanged.
+    Intact,
+    /// Sealed on submission, and what is scored has been edited since.
+    Broken,
+    /// Not sealed: not submitted, or not from a class pack.
+    Missing,
+    /// No class key was given, so seals cannot be checked.
+    Unchecked,
+}
+
+impl Seal {
+    pub fn word(self) -> &'static str {
+        match self {
+            Seal::Intact => "sealed",
+            Seal::Broken => "EDITED after submission",
+            Seal::Missing => "not sealed",
+            Seal::Unchecked => "seal not checked",
+        }
+    }
+}
+
+impl ClassKey {
+    /// Checks `case` (as it was written) of `scenario`, whose own seed is `scenario_seed`.
+    pub fn check(&self, scenario: &str, scenario_seed: u64, case: &crate::case::Case) -> CaseCheck {
+        let played = case.seed.unwrap_or(scenario_seed);
+        let not_theirs = if case.trainee.trim().is_empty() {
+            Some("the case names no trainee, so whose variant it is cannot be told".to_string())
+        } else {
+            let theirs = self.seed(scenario, &case.trainee);
+            (theirs != played).then(|| {
+                format!(
+                    "played seed {played}, which is not {}'s variant (seed {theirs}): another trainee's world, another class's, or an edited name",
+                    case.trainee.trim()
+                )
+            })
+        };
+        let seal = match &case.seal {
+            None => Seal::Missing,
+            Some(_) if self.seal_key(scenario, played, &case.trainee).verify(case) => Seal::Intact,
+            Some(_) => Seal::Broken,
+        };
+        CaseCheck { played, not_theirs, seal }
     }
 }
 
@@ -191,8 +241,7 @@ impl SealKey {
         };
         let bytes = serde_json::to_vec(&scored).expect("a case serializes");
         feed(&mut e, &[b"offramp case v1", &bytes]);
-        let h = Hmac::<sha256::Hash>::from_engine(e).to_byte_array();
-        h.iter().map(|b| format!("{b:02x}")).collect()
+        Hmac::<sha256::Hash>::from_engine(e).to_byte_array().to_lower_hex_string()
     }
 
     /// Whether `case` carries its own seal, compared in constant time.

@@ -14,35 +14,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use crate::case::{Case, MAX_CASE_BYTES};
+pub use crate::class::Seal;
 use crate::class::{ClassKey, normal_name};
 use crate::format::points;
 use crate::scenario::Scenario;
 use crate::score::{self, Report};
 use crate::sim::{self, Options};
-
-/// Whether a case's seal shows it unchanged since submission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum Seal {
-    /// Sealed on submission and unchanged.
-    Intact,
-    /// Sealed on submission, and what is scored has been edited since.
-    Broken,
-    /// Not sealed: not submitted, or not from a class pack.
-    Missing,
-    /// No class key was given, so seals cannot be checked.
-    Unchecked,
-}
-
-impl Seal {
-    pub fn word(self) -> &'static str {
-        match self {
-            Seal::Intact => "sealed",
-            Seal::Broken => "EDITED after submission",
-            Seal::Missing => "not sealed",
-            Seal::Unchecked => "seal not checked",
-        }
-    }
-}
 
 /// One scored case.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -129,34 +106,15 @@ fn read(path: &Path, sc: &Scenario, key: Option<&ClassKey>) -> Result<Read, Reje
     }
     let bytes = std::fs::read(path).map_err(|e| reject(format!("cannot read it: {e}")))?;
     let text = crate::diag::utf8_text(bytes, &file).map_err(|d| reject(d.to_string()))?;
-    let (case, problems) = Case::parse_lenient(&text, &file, sc).map_err(|d| reject(first_lines(&d.to_string())))?;
-    // The seal covers the case as it was written, answers that cannot be scored included.
-    let as_written = if problems.0.is_empty() { None } else { Case::parse_unchecked(&text, &file).ok() };
-    let mut flags: Vec<String> = problems.0.iter().map(|d| format!("left out: {d}")).collect();
-    let played = case.seed.unwrap_or(sc.meta.seed);
-    let seal = match key {
-        None => Seal::Unchecked,
+    let lenient = Case::parse_lenient(&text, &file, sc).map_err(|d| reject(first_lines(&d.to_string())))?;
+    let case = lenient.case;
+    let mut flags: Vec<String> = lenient.problems.0.iter().map(|d| format!("left out: {d}")).collect();
+    let (played, seal) = match key {
+        None => (case.seed.unwrap_or(sc.meta.seed), Seal::Unchecked),
         Some(k) => {
-            if case.trainee.trim().is_empty() {
-                flags.push("no trainee name: whose variant this is cannot be told".into());
-            } else {
-                let theirs = k.seed(&sc.meta.id, &case.trainee);
-                if theirs != played {
-                    flags.push(format!(
-                        "played seed {played}, which is not {}'s variant (seed {theirs}): another trainee's world, another class's, or an edited name",
-                        case.trainee.trim()
-                    ));
-                }
-            }
-            match &case.seal {
-                None => Seal::Missing,
-                Some(_)
-                    if k.seal_key(&sc.meta.id, played, &case.trainee).verify(as_written.as_ref().unwrap_or(&case)) =>
-                {
-                    Seal::Intact
-                }
-                Some(_) => Seal::Broken,
-            }
+            let check = k.check(&sc.meta.id, sc.meta.seed, &lenient.as_written);
+            flags.extend(check.not_theirs);
+            (check.played, check.seal)
         }
     };
     if seal == Seal::Broken {
