@@ -123,7 +123,7 @@ pub fn grade(
             if name.is_empty() { "(no name)".to_string() } else { name },
             offramp_core::format::points(g.report.earned),
             offramp_core::format::points(g.report.possible),
-            grade::duration(g.seconds),
+            offramp_core::format::hours_minutes(g.seconds),
             book.status(g)
         )?;
     }

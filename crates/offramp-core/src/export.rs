@@ -561,7 +561,7 @@ fn write_all(
     // The files are independent: write them side by side.
     type Job<'a> = Box<dyn FnOnce() -> Result<(), ExportError> + Send + 'a>;
     let addrs = &addrs;
-    let jobs: Vec<(&str, Job<'_>)> = vec![
+    let mut jobs: Vec<(&str, Job<'_>)> = vec![
         (
             "blocks",
             Box::new(|| {
@@ -583,7 +583,6 @@ fn write_all(
             }),
         ),
     ];
-    let mut jobs = jobs;
     if let Some(key) = key {
         jobs.push(("key", Box::new(move || write_truth(world, addrs, key))));
     }

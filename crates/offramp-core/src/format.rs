@@ -1,5 +1,6 @@
 //! Numbers, times and ids as people read them, one way for the command line and the app:
-//! bitcoin amounts, dollars, points, instants, days and shortened addresses or txids.
+//! bitcoin amounts, dollars, points, instants, days, time spent and shortened addresses or
+//! txids.
 
 use crate::time::format_instant;
 
@@ -74,6 +75,16 @@ pub fn when(t: impl Into<i64>) -> String {
 pub fn day(t: impl Into<i64>) -> String {
     let s = format_instant(t.into());
     s.split('T').next().unwrap_or(&s).to_string()
+}
+
+/// Time spent, to the second, as a running clock shows it: `"1:05:09"`.
+pub fn clock(seconds: u64) -> String {
+    format!("{}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60)
+}
+
+/// Time spent, to the minute, as a gradebook lists it: `"1:05"`.
+pub fn hours_minutes(seconds: u64) -> String {
+    format!("{}:{:02}", seconds / 3600, seconds / 60 % 60)
 }
 
 /// An address, txid or label shortened for a narrow place: its first 8 and last 4

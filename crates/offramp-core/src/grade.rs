@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use crate::case::{Case, MAX_CASE_BYTES};
 pub use crate::class::Seal;
 use crate::class::{ClassKey, normal_name};
-use crate::format::points;
+use crate::format::{hours_minutes, points};
 use crate::scenario::Scenario;
 use crate::score::{self, Report};
 use crate::sim::{self, Options};
@@ -218,11 +218,6 @@ pub fn grade(
     }
 }
 
-/// Time spent as `h:mm`.
-pub fn duration(seconds: u64) -> String {
-    format!("{}:{:02}", seconds / 3600, seconds / 60 % 60)
-}
-
 fn percent(earned: f64, possible: f64) -> String {
     if possible > 0.0 { format!("{:.0}%", 100.0 * earned / possible) } else { "-".into() }
 }
@@ -254,7 +249,7 @@ impl Gradebook {
                 g.hints.to_string(),
                 g.requests.to_string(),
                 points(g.report.legal.penalty),
-                duration(g.seconds),
+                hours_minutes(g.seconds),
                 points(g.report.earned),
                 points(g.report.possible),
                 percent(g.report.earned, g.report.possible),
@@ -329,7 +324,7 @@ impl Gradebook {
                 "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num total\">{} <small>({})</small></td><td class=\"status\">{}</td></tr>\n",
                 g.hints,
                 g.requests,
-                duration(g.seconds),
+                hours_minutes(g.seconds),
                 points(g.report.earned),
                 percent(g.report.earned, g.report.possible),
                 e(&self.status(g))
@@ -357,7 +352,7 @@ impl Gradebook {
                 "<p class=\"meta\"><code>{}</code> · seed {} · {} spent · {} hint{} · {} legal request{} · {}</p>\n",
                 e(&g.file),
                 g.seed,
-                duration(g.seconds),
+                hours_minutes(g.seconds),
                 g.hints,
                 if g.hints == 1 { "" } else { "s" },
                 g.requests,

@@ -108,10 +108,6 @@ pub fn search(case: &Evidence, text: &str) -> Result<Vec<(String, String)>, Stri
         .collect())
 }
 
-fn mmss(s: u64) -> String {
-    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-}
-
 #[allow(clippy::too_many_arguments)]
 pub fn investigation_panels(
     mut contexts: EguiContexts,
@@ -146,7 +142,7 @@ pub fn investigation_panels(
             }
             ui.strong(&intel.scenario.title);
             ui.separator();
-            ui.label(format!("Time {}", mmss(file.seconds())));
+            ui.label(format!("Time {}", offramp_core::format::clock(file.seconds())));
             ui.label(format!("Legal requests {}/{}", requests.filed.len(), intel.legal.budget));
             ui.separator();
             let b = &graph.board;
