@@ -81,12 +81,66 @@ pub struct Request {
     pub address: String,
 }
 
+/// One objective as a case is checked against it.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectiveRule<'a> {
+    pub id: &'a str,
+    pub kind: AnswerKind,
+    /// How many hints it has.
+    pub hints: usize,
+}
+
+/// What a case file is checked against: its scenario, or the intel of a trainee's pack
+/// (which has the objectives and the exchanges, never the answers).
+pub trait CaseRules {
+    /// The scenario's id.
+    fn scenario_id(&self) -> &str;
+    /// The objectives, in order.
+    fn objectives(&self) -> Vec<ObjectiveRule<'_>>;
+    /// Whether a legal request can name `exchange` (by id or name, as people write it).
+    ///
+    /// # Errors
+    /// Why not: no exchange of that name, with the nearest one when one is close.
+    fn exchange(&self, exchange: &str) -> Result<(), String>;
+}
+
+impl CaseRules for Scenario {
+    fn scenario_id(&self) -> &str {
+        &self.meta.id
+    }
+
+    fn objectives(&self) -> Vec<ObjectiveRule<'_>> {
+        self.objectives
+            .iter()
+            .map(|o| ObjectiveRule { id: &o.id, kind: o.answer.kind(), hints: o.hints.len() })
+            .collect()
+    }
+
+    fn exchange(&self, exchange: &str) -> Result<(), String> {
+        crate::legal::find_exchange_in(self, exchange).map(|_| ()).map_err(|e| e.to_string())
+    }
+}
+
+impl CaseRules for crate::intel::Intel {
+    fn scenario_id(&self) -> &str {
+        &self.scenario.id
+    }
+
+    fn objectives(&self) -> Vec<ObjectiveRule<'_>> {
+        self.objectives.iter().map(|o| ObjectiveRule { id: &o.id, kind: o.kind, hints: o.hint_costs.len() }).collect()
+    }
+
+    fn exchange(&self, exchange: &str) -> Result<(), String> {
+        crate::legal::find_exchange_info(&self.exchanges, exchange).map(|_| ()).map_err(|e| e.to_string())
+    }
+}
+
 impl Case {
-    /// Reads a case file and checks it against its scenario.
+    /// Reads a case file and checks it against its scenario (or a trainee's pack).
     ///
     /// # Errors
     /// Every problem, each with file, line and column.
-    pub fn load(path: &Path, scenario: &Scenario) -> Result<Case, Diagnostics> {
+    pub fn load(path: &Path, rules: &(impl CaseRules + ?Sized)) -> Result<Case, Diagnostics> {
         let file = path.display().to_string();
         let one = |message: String| Diagnostics(vec![Diagnostic { file: file.clone(), line: 1, col: 1, message }]);
         let meta = std::fs::metadata(path).map_err(|e| one(format!("cannot read the case file: {e}")))?;
@@ -95,14 +149,14 @@ impl Case {
         }
         let bytes = std::fs::read(path).map_err(|e| one(format!("cannot read the case file: {e}")))?;
         let text = crate::diag::utf8_text(bytes, &file).map_err(|d| Diagnostics(vec![d]))?;
-        Case::parse(&text, &file, scenario)
+        Case::parse(&text, &file, rules)
     }
 
-    /// Parses a case from text and checks it against `scenario`.
+    /// Parses a case from text and checks it against a scenario (or a trainee's pack).
     ///
     /// # Errors
     /// Every problem, each with file, line and column.
-    pub fn parse(text: &str, file: &str, scenario: &Scenario) -> Result<Case, Diagnostics> {
+    pub fn parse(text: &str, file: &str, rules: &(impl CaseRules + ?Sized)) -> Result<Case, Diagnostics> {
         let case = Case::parse_unchecked(text, file)?;
         let loc = Locator::new(text);
         let mut diags = Vec::new();
@@ -110,27 +164,28 @@ impl Case {
             let p = loc.find(path);
             diags.push(Diagnostic { file: file.to_string(), line: p.line, col: p.col, message });
         };
-        if case.scenario != scenario.meta.id {
+        if case.scenario != rules.scenario_id() {
             err(
                 &[Seg::Field("scenario")],
-                format!("this case is for scenario \"{}\", not \"{}\"", case.scenario, scenario.meta.id),
+                format!("this case is for scenario \"{}\", not \"{}\"", case.scenario, rules.scenario_id()),
             );
         }
-        let ids: Vec<&str> = scenario.objectives.iter().map(|o| o.id.as_str()).collect();
+        let objectives = rules.objectives();
+        let ids: Vec<&str> = objectives.iter().map(|o| o.id).collect();
+        let find = |id: &str| objectives.iter().find(|o| o.id == id);
         for (id, given) in &case.answers {
             let at = [Seg::Field("answers"), Seg::Key(id)];
-            match scenario.objectives.iter().find(|o| &o.id == id) {
+            match find(id) {
                 None => err(&at, format!("no objective is called \"{id}\"{}", suggestion(id, ids.iter().copied()))),
-                Some(o) if o.answer.kind() != given.kind() => err(
-                    &at,
-                    format!("objective \"{id}\" takes {}, not {}", kind_word(o.answer.kind()), kind_word(given.kind())),
-                ),
+                Some(o) if o.kind != given.kind() => {
+                    err(&at, format!("objective \"{id}\" takes {}, not {}", kind_word(o.kind), kind_word(given.kind())))
+                }
                 Some(_) => {}
             }
         }
         for (i, h) in case.hints.iter().enumerate() {
             let at = [Seg::Field("hints"), Seg::Index(i)];
-            match scenario.objectives.iter().find(|o| o.id == h.objective) {
+            match find(&h.objective) {
                 None => err(
                     &at,
                     format!(
@@ -139,16 +194,16 @@ impl Case {
                         suggestion(&h.objective, ids.iter().copied())
                     ),
                 ),
-                Some(o) if h.hint as usize >= o.hints.len() => {
-                    err(&at, format!("objective \"{}\" has {} hints; there is no hint {}", o.id, o.hints.len(), h.hint))
+                Some(o) if h.hint as usize >= o.hints => {
+                    err(&at, format!("objective \"{}\" has {} hints; there is no hint {}", o.id, o.hints, h.hint))
                 }
                 Some(_) => {}
             }
         }
         // Exchanges as a legal request finds them: by id or name, in any case of any script.
         for (i, r) in case.requests.iter().enumerate() {
-            if let Err(e) = crate::legal::find_exchange_in(scenario, &r.exchange) {
-                err(&[Seg::Field("requests"), Seg::Index(i), Seg::Field("exchange")], e.to_string());
+            if let Err(e) = rules.exchange(&r.exchange) {
+                err(&[Seg::Field("requests"), Seg::Index(i), Seg::Field("exchange")], e);
             }
         }
         if diags.is_empty() {

@@ -80,6 +80,23 @@ pub fn find_exchange_in(sc: &Scenario, name: &str) -> Result<EntityIdx, LegalErr
     )
 }
 
+/// The exchange of a trainee's intel named by id or display name, as [`find_exchange_in`]
+/// finds it in a scenario.
+///
+/// # Errors
+/// [`LegalError::UnknownExchange`], with the nearest name when one is close.
+pub fn find_exchange_info<'a>(
+    exchanges: &'a [crate::intel::ExchangeInfo],
+    name: &str,
+) -> Result<&'a crate::intel::ExchangeInfo, LegalError> {
+    exchanges.iter().find(|e| text::same(&e.id, name) || text::same(&e.name, name)).ok_or_else(|| {
+        LegalError::UnknownExchange {
+            name: name.to_string(),
+            hint: suggestion(name, exchanges.iter().flat_map(|e| [e.id.as_str(), e.name.as_str()])),
+        }
+    })
+}
+
 /// The world's index of the address in `text`, read by the explorer's parser
 /// ([`crate::forensics::parse_address`]); `None` when the chain never saw it.
 ///

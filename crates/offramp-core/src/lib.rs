@@ -47,6 +47,7 @@ pub mod ledger;
 pub mod legal;
 pub mod locate;
 pub mod outfile;
+pub mod pack;
 pub mod scenario;
 pub mod score;
 pub mod sim;

@@ -70,12 +70,8 @@ pub fn open_dir(dir: &Path) -> Result<Opened, LoadError> {
     }
     let text = std::fs::read_to_string(&manifest_path).map_err(|e| bad(&manifest_path, e.to_string()))?;
     let manifest: Manifest = serde_json::from_str(&text).map_err(|e| bad(&manifest_path, e.to_string()))?;
-    let network = match manifest.network.as_str() {
-        "Regtest" => Network::Regtest,
-        "Testnet" => Network::Testnet,
-        "Signet" => Network::Signet,
-        "Mainnet" => Network::Mainnet,
-        other => return Err(bad(&manifest_path, format!("unknown network \"{other}\""))),
+    let Some(network) = network_named(&manifest.network) else {
+        return Err(bad(&manifest_path, format!("unknown network \"{}\"", manifest.network)));
     };
     let intel_path = dir.join("intel.json");
     let text = std::fs::read_to_string(&intel_path).map_err(|e| bad(&intel_path, e.to_string()))?;
@@ -110,88 +106,120 @@ fn read_chain(
     signed: bool,
     files: &[&String],
 ) -> Result<(Chain, Vec<FileStamp>), LoadError> {
-    let mut chain = Chain::new(network, signed);
+    let mut builder = ChainBuilder::new(network, signed);
     let mut stamps = Vec::with_capacity(files.len());
-    let mut txids: HashMap<Txid, TxIdx> = HashMap::new();
-    let mut addrs: HashMap<(ScriptType, [u8; 32]), AddrIdx> = HashMap::new();
     for f in files {
         let path = dir.join(f);
         let file = read_file(&path, network)?;
         stamps.push(file.stamp);
-        for block in file.blocks {
-            let height = chain.blocks.len() as u32 + 1;
-            let first_tx = chain.txs.next_id();
-            for tx in &block.txdata {
-                let t = chain.txs.next_id();
-                let first_input = chain.inputs.next_id();
-                let mut value_in = 0u64;
-                for input in &tx.input {
-                    if input.previous_output.is_null() {
-                        chain.inputs.push(InputRecord::new(None, input.sequence.0, t));
-                        continue;
-                    }
-                    let op = input.previous_output;
-                    let ptx = *txids.get(&op.txid).ok_or_else(|| {
-                        bad(
-                            &path,
-                            format!("block {height}: {} spends unknown transaction {}", tx.compute_txid(), op.txid),
-                        )
-                    })?;
-                    let p = &chain.txs[ptx];
-                    let Some(prev) = p.outputs().at(op.vout) else {
-                        return Err(bad(
-                            &path,
-                            format!("block {height}: {} spends a missing output {op}", tx.compute_txid()),
-                        ));
-                    };
-                    let spender = chain.inputs.next_id();
-                    chain.outputs[prev].set_spent_by(Some(spender));
-                    value_in += chain.outputs[prev].value;
-                    chain.inputs.push(InputRecord::new(Some(prev), input.sequence.0, t));
-                }
-                let first_output = chain.outputs.next_id();
-                let mut value_out = 0u64;
-                for o in &tx.output {
-                    let addr = AddrInfo::from_script(&o.script_pubkey).map(|info| {
-                        *addrs.entry((info.kind(), info.payload)).or_insert_with(|| {
-                            let a = chain.addresses.next_id();
-                            chain.addresses.push(info);
-                            a
-                        })
-                    });
-                    value_out += o.value.to_sat();
-                    chain.outputs.push(OutputRecord::new(o.value.to_sat(), addr, t));
-                }
-                let weight = tx.weight().to_wu() as u32;
-                let coinbase = tx.is_coinbase();
-                chain.txs.push(TxRecord {
-                    txid_raw: tx.compute_txid().to_byte_array(),
-                    height,
-                    created: i64::from(block.header.time),
-                    first_input,
-                    n_inputs: tx.input.len() as u32,
-                    first_output,
-                    n_outputs: tx.output.len() as u32,
-                    version: tx.version.0,
-                    locktime: tx.lock_time.to_consensus_u32(),
-                    fee: if coinbase { 0 } else { value_in.saturating_sub(value_out) },
-                    size: tx.total_size() as u32,
-                    vsize: weight.div_ceil(4),
-                    weight,
-                });
-                txids.insert(chain.txs[t].txid(), t);
-            }
-            chain.blocks.push(BlockRecord {
-                height,
-                time: block.header.time,
-                first_tx,
-                n_tx: block.txdata.len() as u32,
-                hash: block.block_hash(),
-                raw: Vec::new(),
-            });
+        let name = path.display().to_string();
+        for block in &file.blocks {
+            builder.add(block, &name)?;
         }
     }
-    Ok((chain, stamps))
+    Ok((builder.finish(), stamps))
+}
+
+/// Builds a chain's tables from its blocks, in order, as an explorer reads them.
+pub struct ChainBuilder {
+    chain: Chain,
+    txids: HashMap<Txid, TxIdx>,
+    addrs: HashMap<(ScriptType, [u8; 32]), AddrIdx>,
+}
+
+impl ChainBuilder {
+    pub fn new(network: Network, signed: bool) -> ChainBuilder {
+        ChainBuilder { chain: Chain::new(network, signed), txids: HashMap::new(), addrs: HashMap::new() }
+    }
+
+    /// Adds the next block; `name` names where it came from in errors.
+    ///
+    /// # Errors
+    /// [`LoadError::Bad`] when a transaction spends what no earlier block created.
+    pub fn add(&mut self, block: &bitcoin::Block, name: &str) -> Result<(), LoadError> {
+        let bad = |message: String| LoadError::Bad { path: name.to_string(), message };
+        let ChainBuilder { chain, txids, addrs } = self;
+        let height = chain.blocks.len() as u32 + 1;
+        let first_tx = chain.txs.next_id();
+        for tx in &block.txdata {
+            let t = chain.txs.next_id();
+            let first_input = chain.inputs.next_id();
+            let mut value_in = 0u64;
+            for input in &tx.input {
+                if input.previous_output.is_null() {
+                    chain.inputs.push(InputRecord::new(None, input.sequence.0, t));
+                    continue;
+                }
+                let op = input.previous_output;
+                let ptx = *txids.get(&op.txid).ok_or_else(|| {
+                    bad(format!("block {height}: {} spends unknown transaction {}", tx.compute_txid(), op.txid))
+                })?;
+                let p = &chain.txs[ptx];
+                let Some(prev) = p.outputs().at(op.vout) else {
+                    return Err(bad(format!("block {height}: {} spends a missing output {op}", tx.compute_txid())));
+                };
+                let spender = chain.inputs.next_id();
+                chain.outputs[prev].set_spent_by(Some(spender));
+                value_in += chain.outputs[prev].value;
+                chain.inputs.push(InputRecord::new(Some(prev), input.sequence.0, t));
+            }
+            let first_output = chain.outputs.next_id();
+            let mut value_out = 0u64;
+            for o in &tx.output {
+                let addr = AddrInfo::from_script(&o.script_pubkey).map(|info| {
+                    *addrs.entry((info.kind(), info.payload)).or_insert_with(|| {
+                        let a = chain.addresses.next_id();
+                        chain.addresses.push(info);
+                        a
+                    })
+                });
+                value_out += o.value.to_sat();
+                chain.outputs.push(OutputRecord::new(o.value.to_sat(), addr, t));
+            }
+            let weight = tx.weight().to_wu() as u32;
+            let coinbase = tx.is_coinbase();
+            chain.txs.push(TxRecord {
+                txid_raw: tx.compute_txid().to_byte_array(),
+                height,
+                created: i64::from(block.header.time),
+                first_input,
+                n_inputs: tx.input.len() as u32,
+                first_output,
+                n_outputs: tx.output.len() as u32,
+                version: tx.version.0,
+                locktime: tx.lock_time.to_consensus_u32(),
+                fee: if coinbase { 0 } else { value_in.saturating_sub(value_out) },
+                size: tx.total_size() as u32,
+                vsize: weight.div_ceil(4),
+                weight,
+            });
+            txids.insert(chain.txs[t].txid(), t);
+        }
+        chain.blocks.push(BlockRecord {
+            height,
+            time: block.header.time,
+            first_tx,
+            n_tx: block.txdata.len() as u32,
+            hash: block.block_hash(),
+            raw: Vec::new(),
+        });
+        Ok(())
+    }
+
+    pub fn finish(self) -> Chain {
+        self.chain
+    }
+}
+
+/// The network a manifest or the intel names ("Regtest", "Testnet", "Signet", "Mainnet").
+pub fn network_named(name: &str) -> Option<Network> {
+    match name {
+        "Regtest" => Some(Network::Regtest),
+        "Testnet" => Some(Network::Testnet),
+        "Signet" => Some(Network::Signet),
+        "Mainnet" => Some(Network::Mainnet),
+        _ => None,
+    }
 }
 
 /// What the intel lets a trainee label (public attributions, and the addresses of each piece
@@ -209,6 +237,13 @@ pub fn labels_and_prices(intel: &Intel) -> (Vec<Tag>, Vec<(i64, f64)>) {
         }));
     }
     (tags, prices)
+}
+
+/// An explorer over a chain read from blocks, labelled with `intel`.
+pub fn explorer_of_chain(chain: Chain, intel: &Intel) -> Explorer {
+    let lookup = Lookup::build(&chain);
+    let (tags, prices) = labels_and_prices(intel);
+    Explorer::with_lookup(Arc::new(chain), lookup, &tags, prices)
 }
 
 /// An explorer over a world generated in memory, labelled with its intel only.

@@ -218,6 +218,24 @@ pub struct BlockFile {
 pub fn read_file(path: &Path, network: Network) -> Result<BlockFile, ReadError> {
     let name = path.display().to_string();
     let data = std::fs::read(path).map_err(|source| ReadError::Io { path: name.clone(), source })?;
+    let (blocks, last_header_at) = parse_blocks(&data, &name, network)?;
+    let stamp = FileStamp {
+        name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        size: data.len() as u64,
+        last_header_at: last_header_at as u64,
+        last_hash: blocks.last().map(|b| b.block_hash().to_string()).unwrap_or_default(),
+    };
+    Ok(BlockFile { blocks, stamp })
+}
+
+/// Parses blocks laid out as in a block file (network magic, little-endian length, block),
+/// up to the end of `data` or the zero padding after the last one. Returns the blocks and
+/// the offset of the last one. `name` names the data in errors.
+///
+/// # Errors
+/// A [`ReadError`] naming `name` and the byte where reading stopped.
+pub fn parse_blocks(data: &[u8], name: &str, network: Network) -> Result<(Vec<Block>, usize), ReadError> {
+    let name = name.to_string();
     let expected = magic(network);
     let mut blocks = Vec::new();
     let mut at = 0usize;
@@ -248,11 +266,5 @@ pub fn read_file(path: &Path, network: Network) -> Result<BlockFile, ReadError> 
         last_header_at = body;
         at = body + len;
     }
-    let stamp = FileStamp {
-        name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-        size: data.len() as u64,
-        last_header_at: last_header_at as u64,
-        last_hash: blocks.last().map(|b| b.block_hash().to_string()).unwrap_or_default(),
-    };
-    Ok(BlockFile { blocks, stamp })
+    Ok((blocks, last_header_at))
 }
