@@ -59,7 +59,7 @@ fn main() {
     let sc = scenario();
     for n in sizes {
         let (mut app, _) = headless::app(1600, 900, true);
-        app.insert_resource(Request { scenario: sc.clone(), seed: None, trainee: "Tess".into() });
+        app.insert_resource(Request::scenario(sc.clone(), None, "Tess"));
         app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Loading);
         until(&mut app, Screen::Briefing);
         app.update();

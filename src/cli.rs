@@ -82,6 +82,28 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Make trainees' packs: what each needs to play their own variant in the app, without
+    /// the truth (one --trainee, or a --roster of names).
+    Pack {
+        scenario: PathBuf,
+        /// The trainee the pack is for.
+        #[arg(long, required_unless_present = "roster", conflicts_with = "roster")]
+        trainee: Option<String>,
+        /// A file of trainees' names, one per line (blank lines and lines starting with # are
+        /// skipped): one pack each, into the --out folder.
+        #[arg(long)]
+        roster: Option<PathBuf>,
+        /// The class key (a file that holds it, or the key itself): each trainee's variant, and
+        /// their case sealed on submission. Without it, the name's practice world.
+        #[arg(long)]
+        class_key: Option<String>,
+        /// Real keys and signatures instead of placeholder witnesses.
+        #[arg(long)]
+        signed: bool,
+        /// The pack's file (with --trainee) or the folder of packs (with --roster).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Score a class's case files, each against its trainee's world; write a gradebook.
     Grade {
         scenario: PathBuf,
@@ -136,8 +158,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Open the app straight into a scenario.
+    /// Open the app straight into a scenario, or a trainee's pack (`offramp pack`).
     Play {
+        /// A scenario (.ron) or a pack (.offramp-pack, played as the trainee it names).
         file: PathBuf,
         #[arg(long, conflicts_with = "class_key")]
         seed: Option<u64>,
@@ -287,6 +310,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
             score_case(out, &scenario, &case, seed, class_key.as_deref(), json)
         }
         Command::ClassKey { out: dest } => class::class_key(out, dest.as_deref()),
+        Command::Pack { scenario, trainee, roster, class_key, signed, out: dest } => {
+            let who = match (trainee, roster) {
+                (Some(t), _) => class::Trainees::One(t),
+                (None, Some(r)) => class::Trainees::Roster(r),
+                (None, None) => unreachable!("clap requires --trainee or --roster"),
+            };
+            class::pack(out, &scenario, who, class_key.as_deref(), signed, &dest)
+        }
         Command::Grade { scenario, cases, class_key, csv, html, json } => {
             class::grade(out, &scenario, &cases, class_key.as_deref(), csv.as_deref(), html.as_deref(), json)
         }
@@ -327,13 +358,35 @@ fn run_app(command: Command) -> Result<i32, Box<Command>> {
     Ok(match command {
         Command::BenchRender { file, nodes, frames, seed, offscreen } => match load(&file) {
             Ok(scenario) => crate::app::run_auto(
-                crate::app::loading::Request { scenario, seed, trainee: String::new() },
+                crate::app::loading::Request::scenario(scenario, seed, ""),
                 crate::app::auto::Auto::Bench { nodes: nodes.max(1), frames: frames.max(1) },
                 offscreen,
             ),
             Err(_) => 1,
         },
         Command::Play { file, seed, trainee, class_key, screenshot, offscreen } => {
+            if offramp_core::pack::is_pack(&file) {
+                let pack = match offramp_core::pack::Pack::open(&file) {
+                    Ok(p) if seed.is_none() && trainee.trim().is_empty() && class_key.is_none() => p,
+                    Ok(_) => {
+                        let _ = writeln!(
+                            io::stderr(),
+                            "{}: a pack is one trainee's world: --seed, --trainee and --class-key do not apply to it",
+                            file.display()
+                        );
+                        return Ok(1);
+                    }
+                    Err(e) => {
+                        let _ = writeln!(io::stderr(), "{e}");
+                        return Ok(1);
+                    }
+                };
+                let request = crate::app::loading::Request::pack(pack);
+                return Ok(match screenshot {
+                    Some(path) => crate::app::run_auto(request, crate::app::auto::Auto::Screenshot { path }, offscreen),
+                    None => crate::app::run(Some(request)),
+                });
+            }
             let scenario = match load(&file) {
                 Ok(scenario) => scenario,
                 Err(_) if screenshot.is_some() => return Ok(1),
@@ -349,7 +402,7 @@ fn run_app(command: Command) -> Result<i32, Box<Command>> {
                     return Ok(1);
                 }
             };
-            let request = crate::app::loading::Request { scenario, seed, trainee };
+            let request = crate::app::loading::Request::scenario(scenario, seed, trainee);
             match screenshot {
                 Some(path) => crate::app::run_auto(request, crate::app::auto::Auto::Screenshot { path }, offscreen),
                 None => crate::app::run(Some(request)),

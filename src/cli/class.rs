@@ -1,13 +1,14 @@
-//! The instructor's commands for a class: `class-key` and `grade`, and the seed a trainee's
+//! The instructor's commands for a class: `class-key`, `pack` and `grade`, and the seed a trainee's
 //! name (with or without the class key) gives to `generate`, `play` and `score`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use offramp_core::class::{ClassKey, trainee_seed};
-use offramp_core::grade;
+use offramp_core::class::{ClassKey, same_name, trainee_seed};
 use offramp_core::scenario::Scenario;
+use offramp_core::sim::{self, Options};
+use offramp_core::{grade, pack};
 
 use super::{Outcome, load};
 
@@ -68,6 +69,84 @@ pub fn seed_for(
         }
         (None, None) => Ok(None),
     }
+}
+
+/// Whom `offramp pack` makes packs for.
+pub enum Trainees {
+    One(String),
+    /// A file of names, one per line.
+    Roster(PathBuf),
+}
+
+/// `offramp pack SCENARIO (--trainee NAME | --roster FILE) [--class-key K] [--signed] --out PATH`.
+pub fn pack(
+    out: &mut dyn Write,
+    scenario: &Path,
+    who: Trainees,
+    key: Option<&str>,
+    signed: bool,
+    dest: &Path,
+) -> Outcome {
+    let sc = load(scenario)?;
+    let key = read_key(key)?;
+    let packs: Vec<(String, PathBuf)> = match who {
+        Trainees::One(name) => {
+            let name = name.trim().to_string();
+            if name.is_empty() {
+                bail!("--trainee needs the trainee's name: it chooses their world and goes on their case file");
+            }
+            vec![(name, dest.to_path_buf())]
+        }
+        Trainees::Roster(file) => {
+            let names = roster(&file, &sc.meta.id)?;
+            std::fs::create_dir_all(dest).with_context(|| format!("cannot create the folder {}", dest.display()))?;
+            names.into_iter().map(|n| (n.clone(), dest.join(pack::file_name(&sc.meta.id, &n)))).collect()
+        }
+    };
+    for (name, path) in packs {
+        let t0 = std::time::Instant::now();
+        let seed = trainee_seed(key.as_ref(), &sc.meta.id, &name);
+        let world = sim::generate(&sc, &Options { seed: Some(seed), signed }, &mut |_, _, _| {})?;
+        let written = pack::write(&world, &name, key.as_ref(), &path)?;
+        writeln!(
+            out,
+            "{name}: {} ({:.1} MB, {}, {:.1} s)",
+            path.display(),
+            written.bytes as f64 / 1e6,
+            if written.sealed { "sealed on submission" } else { "practice: no class key, not sealed" },
+            t0.elapsed().as_secs_f64()
+        )?;
+    }
+    Ok(())
+}
+
+/// The names of a roster file, checked: none twice (as people write names), no two sharing a
+/// pack's file name, at least one.
+fn roster(file: &Path, scenario: &str) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read the roster {}", file.display()))?;
+    let mut names: Vec<(String, usize, String)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let name = line.trim();
+        if name.is_empty() || name.starts_with('#') {
+            continue;
+        }
+        let file_name = pack::file_name(scenario, name);
+        if let Some((_, at, _)) = names.iter().find(|(n, _, _)| same_name(n, name)) {
+            bail!("{}:{}:1: \"{name}\" is on line {at} already", file.display(), i + 1);
+        }
+        if let Some((other, at, _)) = names.iter().find(|(_, _, f)| *f == file_name) {
+            bail!(
+                "{}:{}:1: \"{name}\" and \"{other}\" (line {at}) would share the pack file {file_name}; tell them apart",
+                file.display(),
+                i + 1
+            );
+        }
+        names.push((name.to_string(), i + 1, file_name));
+    }
+    if names.is_empty() {
+        bail!("{}: no names in the roster (one trainee per line)", file.display());
+    }
+    Ok(names.into_iter().map(|(n, _, _)| n).collect())
 }
 
 /// `offramp grade SCENARIO CASES... [--class-key K] [--csv OUT] [--html OUT] [--json]`.

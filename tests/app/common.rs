@@ -41,7 +41,7 @@ pub fn until(app: &mut App, want: Screen) {
 
 /// Opens a shipped scenario for a trainee and waits for the briefing.
 pub fn open(mut app: App, scenario: &str, trainee: &str) -> App {
-    app.insert_resource(Request { scenario: shipped(scenario), seed: None, trainee: trainee.into() });
+    app.insert_resource(Request::scenario(shipped(scenario), None, trainee));
     app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Loading);
     app.update();
     until(&mut app, Screen::Briefing);

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod input;
 mod logic;
+mod pack;
 mod render;
 mod screens;
 mod session;

@@ -17,7 +17,7 @@ fn reopen(app: &mut App, scenario: &str, trainee: &str) {
     app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Library);
     app.update();
     app.update();
-    app.insert_resource(Request { scenario: shipped(scenario), seed: None, trainee: trainee.into() });
+    app.insert_resource(Request::scenario(shipped(scenario), None, trainee));
     app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Loading);
     app.update();
     until(app, Screen::Briefing);

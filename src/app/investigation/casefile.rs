@@ -204,9 +204,14 @@ impl CaseFile {
         self.seconds_before + self.session_secs as u64
     }
 
-    /// Gathers the app's state into the case (board, requests, time).
+    /// Gathers the app's state into the case (board, requests, time). Once the case is
+    /// submitted only the board follows the app: what is scored (and sealed) stays as it was
+    /// submitted while the trainee reviews the investigation.
     pub fn gather(&mut self, graph: &Graph, requests: &Requests) {
         self.case.board = graph.board.save();
+        if self.case.submitted {
+            return;
+        }
         self.case.requests = requests
             .filed
             .iter()

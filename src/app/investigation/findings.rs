@@ -27,9 +27,9 @@ pub struct UnlockHint {
 #[derive(Message, Debug, Clone, Copy)]
 pub struct Submit;
 
-/// The scored case.
+/// The submitted case's score, or `None` where the instructor scores it (a class pack).
 #[derive(Resource, Debug, Clone)]
-pub struct Results(pub Report);
+pub struct Results(pub Option<Report>);
 
 pub fn plugin(app: &mut App) {
     app.add_message::<UnlockHint>()
@@ -64,8 +64,10 @@ fn submit(
     }
     file.gather(&graph, &requests);
     file.case.submitted = true;
+    // Sealed as submitted: what is scored is frozen from here on (see `CaseFile::gather`).
+    file.case.seal = referee.seal(&file.case);
     let report = referee.score(&file.case);
-    file.case.result = Some((report.earned, report.possible));
+    file.case.result = report.as_ref().map(|r| (r.earned, r.possible));
     file.save(time.elapsed_secs_f64());
     commands.insert_resource(Results(report));
     next.set(Screen::Results);

@@ -64,9 +64,15 @@ fn file(
     evidence: Res<Evidence>,
     delay: Res<AnswerDelay>,
     time: Res<Time>,
+    case: Option<Res<super::casefile::CaseFile>>,
 ) {
     let budget = evidence.intel.legal.budget as usize;
+    let submitted = case.is_some_and(|c| c.case.submitted);
     for r in incoming.read() {
+        if submitted {
+            requests.refused = Some("the case is submitted: no more requests".into());
+            continue;
+        }
         if requests.filed.len() >= budget {
             requests.refused = Some(format!("the budget of {budget} legal requests is spent"));
             continue;

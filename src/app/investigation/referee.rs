@@ -1,15 +1,19 @@
 //! The referee: the one party of an investigation that knows the truth. The panels see the
 //! explorer and the intel (what a trainee may see) and ask the referee for the rest: a legal
 //! request's answer, a hint's text, a case file checked against the objectives, a score. In
-//! self-paced practice the referee runs in-process over the generated world; a classroom
-//! server can take its place without a panel changing.
+//! self-paced practice the referee runs in-process over the generated world; in a class it is
+//! the trainee's pack (no truth: legal answers and hints from the pack, the case sealed on
+//! submission, scored by the instructor); a classroom server can take its place without a
+//! panel changing.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use bevy::prelude::*;
 use offramp_core::case::Case as CaseData;
+use offramp_core::class::SealKey;
 use offramp_core::legal::{self, Reply};
+use offramp_core::pack::Pack;
 use offramp_core::score::{self, Report};
 use offramp_core::sim::World;
 
@@ -27,8 +31,13 @@ pub trait Referee: Send + Sync + 'static {
     fn legal(&self, exchange: &str, address: &str) -> Result<Reply, String>;
     /// The text of hint `hint` of objective `objective`, once the trainee unlocked it.
     fn hint(&self, objective: &str, hint: u32) -> Option<String>;
-    /// Scores a case.
-    fn score(&self, case: &CaseData) -> Report;
+    /// Scores a case; `None` where scoring is the instructor's (a class pack).
+    fn score(&self, case: &CaseData) -> Option<Report>;
+    /// The seal of a case submitted in a class (see `offramp_core::class`), if this
+    /// investigation is one.
+    fn seal(&self, _case: &CaseData) -> Option<String> {
+        None
+    }
 }
 
 /// The referee of the open investigation.
@@ -68,7 +77,44 @@ impl Referee for LocalReferee {
         o.hints.get(hint as usize).map(|h| h.text.clone())
     }
 
-    fn score(&self, case: &CaseData) -> Report {
-        score::score(&self.world, case)
+    fn score(&self, case: &CaseData) -> Option<Report> {
+        Some(score::score(&self.world, case))
+    }
+}
+
+/// The referee of a class: a trainee's pack. It answers legal requests and hints from the
+/// pack and seals the submitted case; it holds no truth, so scoring is the instructor's.
+pub struct PackReferee {
+    pack: Arc<Pack>,
+    seal: Option<SealKey>,
+}
+
+impl PackReferee {
+    pub fn new(pack: Arc<Pack>) -> PackReferee {
+        let seal = pack.seal_key();
+        PackReferee { pack, seal }
+    }
+}
+
+impl Referee for PackReferee {
+    fn read_case(&self, path: &Path) -> Result<CaseData, String> {
+        CaseData::load(path, &self.pack.header.intel)
+            .map_err(|d| d.0.first().map_or_else(|| "unreadable".to_string(), ToString::to_string))
+    }
+
+    fn legal(&self, exchange: &str, address: &str) -> Result<Reply, String> {
+        self.pack.legal(exchange, address).map_err(|e| e.to_string())
+    }
+
+    fn hint(&self, objective: &str, hint: u32) -> Option<String> {
+        self.pack.hint(objective, hint)
+    }
+
+    fn score(&self, _case: &CaseData) -> Option<Report> {
+        None
+    }
+
+    fn seal(&self, case: &CaseData) -> Option<String> {
+        self.seal.as_ref().map(|k| k.seal(case))
     }
 }

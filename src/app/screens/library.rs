@@ -21,9 +21,18 @@ pub struct Entry {
     pub parsed: Result<Scenario, String>,
 }
 
+/// A trainee's pack in the user's folder, as its header describes it.
+pub struct PackEntry {
+    pub path: PathBuf,
+    pub header: Result<offramp_core::pack::Header, String>,
+}
+
 #[derive(Resource, Default)]
 pub struct Library {
     pub entries: Vec<Entry>,
+    /// The packs (`*.offramp-pack`) of the user's folder: a class's variants, played as the
+    /// trainee each names.
+    pub packs: Vec<PackEntry>,
     /// A message for the trainee (a scenario that failed to load).
     pub notice: Option<String>,
     /// Where the last "start over" kept the earlier case, said once the new case opens.
@@ -61,16 +70,27 @@ impl Library {
                 .map(|s| (s.meta.difficulty as u8, s.meta.title.clone()))
                 .unwrap_or((u8::MAX, e.name.clone()))
         });
-        if let Some(dir) = folder {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        let files_of = |ext: &str| {
+            let mut files: Vec<PathBuf> = folder
+                .and_then(|dir| std::fs::read_dir(dir).ok())
                 .map(|rd| {
                     rd.filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+                        .filter(|p| p.extension().is_some_and(|x| x == ext))
                         .collect()
                 })
                 .unwrap_or_default();
             files.sort();
-            for p in files {
+            files
+        };
+        let packs = files_of(offramp_core::pack::EXTENSION)
+            .into_iter()
+            .map(|path| {
+                let header = offramp_core::pack::read_header(&path).map_err(|e| e.to_string());
+                PackEntry { path, header }
+            })
+            .collect();
+        {
+            for p in files_of("ron") {
                 let name = p.display().to_string();
                 let (text, parsed) = match Scenario::load(&p) {
                     Ok(s) => (std::fs::read_to_string(&p).unwrap_or_default(), Ok(s)),
@@ -79,7 +99,7 @@ impl Library {
                 entries.push(Entry { name, text, parsed });
             }
         }
-        Library { entries, notice: None, backup: None }
+        Library { entries, packs, notice: None, backup: None }
     }
 }
 
@@ -115,17 +135,20 @@ impl Progress {
 
 /// The trainee's case file of a scenario (in the scenario's own seed) and where they stand.
 pub fn progress_of(dir: Option<&Path>, scenario: &Scenario, trainee: &str) -> (Option<PathBuf>, Progress) {
+    progress_at(dir, &scenario.meta.id, scenario.meta.seed, trainee)
+}
+
+/// The trainee's case file of scenario `id` on `seed`, and where they stand.
+pub fn progress_at(dir: Option<&Path>, id: &str, seed: u64, trainee: &str) -> (Option<PathBuf>, Progress) {
     let Some(dir) = dir else { return (None, Progress::NotStarted) };
-    let path = case_path(dir, &scenario.meta.id, scenario.meta.seed, trainee);
+    let path = case_path(dir, id, seed, trainee);
     if !path.exists() {
         return (Some(path), Progress::NotStarted);
     }
     let read = std::fs::read_to_string(&path).ok().and_then(|t| CaseData::parse_unchecked(&t, "").ok());
     let p = match read {
-        Some(c) if c.scenario == scenario.meta.id && c.submitted => {
-            Progress::Submitted { seconds: c.seconds, result: c.result }
-        }
-        Some(c) if c.scenario == scenario.meta.id => Progress::InProgress { seconds: c.seconds },
+        Some(c) if c.scenario == id && c.submitted => Progress::Submitted { seconds: c.seconds, result: c.result },
+        Some(c) if c.scenario == id => Progress::InProgress { seconds: c.seconds },
         _ => Progress::Unreadable,
     };
     (Some(path), p)
@@ -164,10 +187,75 @@ struct ProgressCache {
     rows: Vec<(Option<PathBuf>, Progress)>,
 }
 
+/// A card of the library: a scenario or a pack.
+#[derive(Clone, Copy)]
+enum Item {
+    Scenario(usize),
+    Pack(usize),
+}
+
 /// What the trainee chose in the library.
 enum Choice {
-    Open(usize),
-    StartOver(usize, PathBuf),
+    Open(Item),
+    StartOver(Item, PathBuf),
+}
+
+/// What a card's buttons ask for.
+enum CardChoice {
+    Open,
+    StartOver(PathBuf),
+}
+
+impl CardChoice {
+    fn of(self, item: Item) -> Choice {
+        match self {
+            CardChoice::Open => Choice::Open(item),
+            CardChoice::StartOver(p) => Choice::StartOver(item, p),
+        }
+    }
+}
+
+/// One card of the library: title, first sentence, details and where the trainee stands,
+/// and the buttons to start, continue or start over.
+fn card(
+    ui: &mut egui::Ui,
+    title: &str,
+    summary: &str,
+    details: &str,
+    progress: &Progress,
+    path: Option<PathBuf>,
+    enabled: bool,
+) -> Option<CardChoice> {
+    let mut chosen = None;
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.horizontal(|ui| {
+            ui.vertical(|ui| {
+                ui.set_max_width((ui.available_width() - 260.0).max(300.0));
+                ui.label(egui::RichText::new(title).strong().size(16.0));
+                ui.label(egui::RichText::new(summary).weak());
+                ui.label(format!("{details}{}", progress.describe()));
+            });
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let started = !matches!(progress, Progress::NotStarted);
+                if started
+                    && let Some(p) = path
+                    && ui
+                        .add_enabled(enabled, egui::Button::new("Start over"))
+                        .on_hover_text("Keeps the current case file as a backup beside it")
+                        .clicked()
+                {
+                    chosen = Some(CardChoice::StartOver(p));
+                }
+                let open = if started { "Continue" } else { "Start" };
+                if ui.add_enabled(enabled, egui::Button::new(open)).clicked() {
+                    chosen = Some(CardChoice::Open);
+                }
+            });
+        });
+    });
+    ui.add_space(4.0);
+    chosen
 }
 
 fn library_panel(
@@ -208,65 +296,67 @@ fn library_panel(
         let trainee = settings.trainee.trim().to_string();
         // The case files are read again when the name changes, and every few seconds.
         if cache.trainee != trainee || cache.read.is_none_or(|t| t.elapsed().as_secs_f32() > 2.0) {
-            cache.rows = library
-                .entries
-                .iter()
-                .map(|e| match (&e.parsed, named) {
-                    (Ok(s), true) => progress_of(dir.0.as_deref(), s, &trainee),
-                    _ => (None, Progress::NotStarted),
-                })
-                .collect();
+            let scenarios = library.entries.iter().map(|e| match (&e.parsed, named) {
+                (Ok(s), true) => progress_of(dir.0.as_deref(), s, &trainee),
+                _ => (None, Progress::NotStarted),
+            });
+            let packs = library.packs.iter().map(|p| match &p.header {
+                Ok(h) => progress_at(dir.0.as_deref(), &h.scenario, h.seed, &h.trainee),
+                Err(_) => (None, Progress::NotStarted),
+            });
+            cache.rows = scenarios.chain(packs).collect();
             cache.trainee.clone_from(&trainee);
             cache.read = Some(std::time::Instant::now());
         }
+        let row = |i: usize| cache.rows.get(i).cloned().unwrap_or((None, Progress::NotStarted));
         egui::ScrollArea::vertical().show(ui, |ui| {
+            if !library.packs.is_empty() {
+                ui.strong("Your class packs");
+                for (i, p) in library.packs.iter().enumerate() {
+                    let Ok(h) = &p.header else { continue };
+                    let m = &h.intel.scenario;
+                    let details = format!(
+                        "{} · about {} min · {} objectives · for {} · your case: ",
+                        m.difficulty,
+                        m.estimated_minutes,
+                        h.intel.objectives.len(),
+                        h.trainee
+                    );
+                    let (path, progress) = row(library.entries.len() + i);
+                    if let Some(c) = card(ui, &m.title, &summary(&m.briefing), &details, &progress, path, true) {
+                        chosen = Some(c.of(Item::Pack(i)));
+                    }
+                }
+                ui.add_space(8.0);
+                ui.strong("Scenarios");
+            }
             for (i, e) in library.entries.iter().enumerate() {
                 let Ok(s) = &e.parsed else { continue };
-                let (path, progress) = cache.rows.get(i).cloned().unwrap_or((None, Progress::NotStarted));
-                egui::Frame::group(ui.style()).show(ui, |ui| {
-                    ui.set_width(ui.available_width());
-                    ui.horizontal(|ui| {
-                        ui.vertical(|ui| {
-                            ui.set_max_width((ui.available_width() - 260.0).max(300.0));
-                            ui.label(egui::RichText::new(&s.meta.title).strong().size(16.0));
-                            ui.label(egui::RichText::new(summary(&s.meta.briefing)).weak());
-                            ui.label(format!(
-                                "{:?} · about {} min · {} objectives · your case: {}",
-                                s.meta.difficulty,
-                                s.meta.estimated_minutes,
-                                s.objectives.len(),
-                                progress.describe()
-                            ));
-                        });
-                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                            let started = !matches!(progress, Progress::NotStarted);
-                            if started
-                                && let Some(p) = path
-                                && ui
-                                    .add_enabled(named, egui::Button::new("Start over"))
-                                    .on_hover_text("Keeps the current case file as a backup beside it")
-                                    .clicked()
-                            {
-                                chosen = Some(Choice::StartOver(i, p));
-                            }
-                            let open = if started { "Continue" } else { "Start" };
-                            if ui.add_enabled(named, egui::Button::new(open)).clicked() {
-                                chosen = Some(Choice::Open(i));
-                            }
-                        });
-                    });
-                });
-                ui.add_space(4.0);
+                let details = format!(
+                    "{:?} · about {} min · {} objectives · your case: ",
+                    s.meta.difficulty,
+                    s.meta.estimated_minutes,
+                    s.objectives.len()
+                );
+                let (path, progress) = row(i);
+                if let Some(c) = card(ui, &s.meta.title, &summary(&s.meta.briefing), &details, &progress, path, named) {
+                    chosen = Some(c.of(Item::Scenario(i)));
+                }
             }
-            let invalid: Vec<&Entry> = library.entries.iter().filter(|e| e.parsed.is_err()).collect();
+            let invalid: Vec<(&str, &str)> = library
+                .entries
+                .iter()
+                .filter_map(|e| e.parsed.as_ref().err().map(|err| (e.name.as_str(), err.as_str())))
+                .chain(library.packs.iter().filter_map(|p| {
+                    p.header.as_ref().err().map(|err| (p.path.to_str().unwrap_or("a pack"), err.as_str()))
+                }))
+                .collect();
             if !invalid.is_empty() {
                 ui.add_space(12.0);
-                ui.strong("Scenarios with errors (fix the file and restart the app)");
-                for e in invalid {
-                    ui.label(egui::RichText::new(&e.name).strong());
-                    if let Err(err) = &e.parsed {
-                        ui.label(egui::RichText::new(err).monospace().color(egui::Color32::LIGHT_RED));
-                    }
+                ui.strong("Scenarios and packs with errors (fix or replace the file and restart the app)");
+                for (name, err) in invalid {
+                    ui.label(egui::RichText::new(name).strong());
+                    ui.label(egui::RichText::new(err).monospace().color(egui::Color32::LIGHT_RED));
                 }
             }
         });
@@ -289,10 +379,23 @@ fn library_panel(
             Some(Choice::Open(i)) => Some(i),
             None => None,
         };
-        if let Some(Ok(s)) = chosen.map(|i| &library.entries[i].parsed) {
-            commands.insert_resource(Request { scenario: s.clone(), seed: None, trainee: trainee.clone() });
-            library.notice = None;
-            next.set(Screen::Loading);
+        let request = match chosen {
+            Some(Item::Scenario(i)) => {
+                library.entries[i].parsed.as_ref().ok().map(|s| Ok(Request::scenario(s.clone(), None, trainee.clone())))
+            }
+            Some(Item::Pack(i)) => Some(
+                offramp_core::pack::Pack::open(&library.packs[i].path).map(Request::pack).map_err(|e| e.to_string()),
+            ),
+            None => None,
+        };
+        match request {
+            Some(Ok(r)) => {
+                commands.insert_resource(r);
+                library.notice = None;
+                next.set(Screen::Loading);
+            }
+            Some(Err(e)) => library.notice = Some(e),
+            None => {}
         }
     });
     Ok(())

@@ -8,23 +8,45 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use offramp_core::forensics::Explorer;
 use offramp_core::forensics::cluster::{ClusterOptions, Clusters};
+use offramp_core::intel::Intel;
+use offramp_core::pack::Pack;
 use offramp_core::scenario::Scenario;
-use offramp_core::sim::{self, Options, Phase, World};
+use offramp_core::sim::{self, Options, Phase};
 
 use super::Screen;
 use super::library::Library;
 use crate::app::investigation::Evidence;
-use crate::app::referee::{LocalReferee, RefereeHandle};
+use crate::app::referee::{LocalReferee, PackReferee, Referee, RefereeHandle};
 
 /// The phase number of indexing, after the generator's own phases.
 const INDEXING: u64 = 100;
 
-/// The scenario to open.
+/// What to open, and for whom.
 #[derive(Resource, Clone)]
 pub struct Request {
-    pub scenario: Scenario,
-    pub seed: Option<u64>,
+    pub source: Source,
     pub trainee: String,
+}
+
+/// A scenario, generated on this machine (the truth with it: self-paced practice), or a
+/// trainee's pack (no truth: a class).
+#[derive(Clone)]
+pub enum Source {
+    Scenario { scenario: Box<Scenario>, seed: Option<u64> },
+    Pack(Arc<Pack>),
+}
+
+impl Request {
+    /// A scenario, on `seed` (its own when `None`).
+    pub fn scenario(scenario: Scenario, seed: Option<u64>, trainee: impl Into<String>) -> Request {
+        Request { source: Source::Scenario { scenario: Box::new(scenario), seed }, trainee: trainee.into() }
+    }
+
+    /// A trainee's pack, played as the trainee it was made for.
+    pub fn pack(pack: Pack) -> Request {
+        let trainee = pack.header.trainee.clone();
+        Request { source: Source::Pack(Arc::new(pack)), trainee }
+    }
 }
 
 /// The generation under way: progress as permille of the current phase, and its outcome.
@@ -37,7 +59,8 @@ pub struct Job {
 
 /// What the generation thread hands over.
 pub struct Loaded {
-    world: World,
+    referee: Arc<dyn Referee>,
+    intel: Arc<Intel>,
     explorer: Explorer,
     clusters: Clusters,
 }
@@ -57,22 +80,41 @@ fn start(mut commands: Commands, request: Option<Res<Request>>, mut next: ResMut
     };
     let job = Job { phase: Arc::default(), permille: Arc::default(), outcome: Arc::default() };
     let (phase, permille, outcome) = (job.phase.clone(), job.permille.clone(), job.outcome.clone());
-    let (scenario, seed) = (request.scenario.clone(), request.seed);
+    let source = request.source.clone();
     std::thread::spawn(move || {
         let mut report = |p: Phase, done: u64, total: u64| {
             phase.store(p as u64, Ordering::Relaxed);
             permille.store(done * 1000 / total.max(1), Ordering::Relaxed);
         };
-        let r = sim::generate(&scenario, &Options { seed, signed: false }, &mut report).map_err(|e| e.to_string()).map(
-            |world| {
-                phase.store(INDEXING, Ordering::Relaxed);
-                permille.store(0, Ordering::Relaxed);
-                let explorer = offramp_core::forensics::load::explorer_of(&world);
-                permille.store(600, Ordering::Relaxed);
-                let clusters = Clusters::build(&explorer, ClusterOptions::default());
-                Loaded { world, explorer, clusters }
-            },
-        );
+        let indexing = || {
+            phase.store(INDEXING, Ordering::Relaxed);
+            permille.store(0, Ordering::Relaxed);
+        };
+        let cluster = |explorer: &Explorer| {
+            permille.store(600, Ordering::Relaxed);
+            Clusters::build(explorer, ClusterOptions::default())
+        };
+        let r = match source {
+            Source::Scenario { scenario, seed } => {
+                sim::generate(&scenario, &Options { seed, signed: false }, &mut report).map_err(|e| e.to_string()).map(
+                    |world| {
+                        indexing();
+                        let explorer = offramp_core::forensics::load::explorer_of(&world);
+                        let clusters = cluster(&explorer);
+                        let intel = Arc::new(world.intel.clone());
+                        Loaded { referee: Arc::new(LocalReferee::new(Arc::new(world))), intel, explorer, clusters }
+                    },
+                )
+            }
+            Source::Pack(pack) => {
+                indexing();
+                pack.explorer().map_err(|e| e.to_string()).map(|explorer| {
+                    let clusters = cluster(&explorer);
+                    let intel = Arc::new(pack.header.intel.clone());
+                    Loaded { referee: Arc::new(PackReferee::new(pack)), intel, explorer, clusters }
+                })
+            }
+        };
         *outcome.lock().expect("the app never panics holding this lock") = Some(r);
     });
     commands.insert_resource(job);
@@ -89,10 +131,9 @@ fn finish(
     let Some(result) = job.outcome.lock().ok().and_then(|mut o| o.take()) else { return };
     commands.remove_resource::<Job>();
     match result {
-        Ok(Loaded { world, explorer, clusters }) => {
+        Ok(Loaded { referee, intel, explorer, clusters }) => {
             let trainee = request.map(|r| r.trainee.clone()).unwrap_or_default();
-            let intel = Arc::new(world.intel.clone());
-            commands.insert_resource(RefereeHandle(Arc::new(LocalReferee::new(Arc::new(world)))));
+            commands.insert_resource(RefereeHandle(referee));
             commands.insert_resource(Evidence {
                 explorer: Arc::new(explorer),
                 clusters: Arc::new(clusters),

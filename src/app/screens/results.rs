@@ -1,5 +1,6 @@
 //! The results screen: the referee's score of the submitted case, objective by objective,
-//! with what was right, what was missing and what cost points.
+//! with what was right, what was missing and what cost points; in a class (a pack, no
+//! truth on this machine) what was handed in, sealed, for the instructor to score.
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
@@ -8,6 +9,7 @@ use offramp_core::score::Report;
 use super::Screen;
 use crate::app::casefile::CaseFile;
 use crate::app::findings::Results;
+use crate::app::investigation::Evidence;
 
 pub fn ui(app: &mut App) {
     app.add_systems(EguiPrimaryContextPass, results_screen.run_if(in_state(Screen::Results)));
@@ -31,12 +33,18 @@ fn results_screen(
     mut contexts: EguiContexts,
     results: Option<Res<Results>>,
     file: Option<Res<CaseFile>>,
+    evidence: Option<Res<Evidence>>,
     mut next: ResMut<NextState<Screen>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let mut root = crate::app::root_ui(ctx);
     let Some(results) = results else { return Ok(()) };
-    let r: &Report = &results.0;
+    let Some(r) = &results.0 else {
+        egui::CentralPanel::default()
+            .show(&mut root, |ui| handed_in(ui, file.as_deref(), evidence.as_deref(), &mut next));
+        return Ok(());
+    };
+    let r: &Report = r;
     egui::CentralPanel::default().show(&mut root, |ui| {
         ui.heading(format!("Results: {:.1} of {:.0} points", r.earned, r.possible));
         if let Some(f) = &file {
@@ -77,15 +85,62 @@ fn results_screen(
                 ui.label(format!("    {}", deduction(d)));
             }
         });
-        ui.separator();
-        ui.horizontal(|ui| {
-            if ui.button("Review the investigation").clicked() {
-                next.set(Screen::Investigation);
-            }
-            if ui.button("Back to the library").clicked() {
-                next.set(Screen::Library);
-            }
-        });
+        leave(ui, &mut next);
     });
     Ok(())
+}
+
+/// What a case submitted from a pack says: handed in (sealed in a class), where its file is,
+/// and what it answers; the instructor scores it.
+fn handed_in(ui: &mut egui::Ui, file: Option<&CaseFile>, evidence: Option<&Evidence>, next: &mut NextState<Screen>) {
+    ui.heading("Submitted");
+    let Some(f) = file else { return };
+    ui.label(who_and_time(&f.case.trainee, f.seconds()));
+    ui.separator();
+    let place =
+        f.path.as_ref().map_or_else(|| "not saved (no folder for cases)".to_string(), |p| p.display().to_string());
+    if f.case.seal.is_some() {
+        ui.label(format!("Your case is sealed and saved in {place}."));
+        ui.strong("Your instructor scores it: hand in that file. Any change to it now shows when it is graded.");
+    } else {
+        ui.label(format!("Your case is saved in {place}."));
+        ui.label("This pack holds no answer key, so it is scored by whoever made it: hand in that file.");
+    }
+    ui.add_space(8.0);
+    if let Some(ev) = evidence {
+        egui::ScrollArea::vertical().max_height(ui.available_height() - 50.0).show(ui, |ui| {
+            for o in &ev.intel.objectives {
+                let answered = f.case.answers.contains_key(&o.id);
+                let hints = f.case.hints.iter().filter(|h| h.objective == o.id).count();
+                ui.horizontal(|ui| {
+                    let (mark, colour) = if answered {
+                        ("answered", egui::Color32::from_rgb(90, 200, 120))
+                    } else {
+                        ("not answered", egui::Color32::from_rgb(230, 190, 80))
+                    };
+                    ui.label(egui::RichText::new(format!("{mark:>12}")).monospace().color(colour));
+                    ui.strong(&o.prompt);
+                });
+                if hints > 0 {
+                    ui.label(format!("    {hints} hint{} used", if hints == 1 { "" } else { "s" }));
+                }
+            }
+            ui.separator();
+            ui.strong(format!("Legal requests: {} of {} used", f.case.requests.len(), ev.intel.legal.budget));
+        });
+    }
+    leave(ui, next);
+}
+
+/// The way out of the results: back to the board (read-only now) or to the library.
+fn leave(ui: &mut egui::Ui, next: &mut NextState<Screen>) {
+    ui.separator();
+    ui.horizontal(|ui| {
+        if ui.button("Review the investigation").clicked() {
+            next.set(Screen::Investigation);
+        }
+        if ui.button("Back to the library").clicked() {
+            next.set(Screen::Library);
+        }
+    });
 }
