@@ -7,7 +7,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use offramp_core::case::Case;
 use offramp_core::forensics::{self, change, cluster, coinjoin, follow, path, taint};
@@ -103,6 +103,24 @@ enum Command {
         /// The pack's file (with --trainee) or the folder of packs (with --roster).
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Print a scenario's story as a timeline (who paid whom, when, how much, which objective
+    /// each step answers), the counts of what it generates, and its answer key.
+    Preview {
+        file: PathBuf,
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a new scenario that validates, to start from (NAME gives its title and id).
+    New {
+        name: String,
+        /// The file to write (NAME's id with .ron, in the current folder, when absent); an
+        /// existing file is never replaced.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Score a class's case files, each against its trainee's world; write a gradebook.
     Grade {
@@ -328,6 +346,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Inspect { dir, what, json } => inspect(out, &dir, what, json),
         Command::HeuristicsReport { file, seed, json } => heuristics_report(out, &file, seed, json),
         Command::List => list(out),
+        Command::Preview { file, seed, json } => preview(out, &file, seed, json),
+        Command::New { name, out: dest } => new_scenario(out, &name, dest.as_deref()),
         // Run by run_app above.
         Command::Play { .. } | Command::BenchRender { .. } => Ok(()),
     };
@@ -450,6 +470,44 @@ fn closed_pipe(e: &anyhow::Error) -> bool {
 }
 
 type Outcome = anyhow::Result<()>;
+
+fn preview(out: &mut dyn Write, file: &Path, seed: Option<u64>, json: bool) -> Outcome {
+    let sc = load(file)?;
+    let mut rep = Reporter::new();
+    let w = sim::generate(&sc, &Options { seed, signed: false }, &mut |p, d, t| rep.update(p, d, t))?;
+    let p = offramp_core::preview::preview(&w);
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&p)?)?;
+    } else {
+        write!(out, "{}", p.to_text())?;
+    }
+    Ok(())
+}
+
+fn new_scenario(out: &mut dyn Write, name: &str, dest: Option<&Path>) -> Outcome {
+    let title = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let id = offramp_core::text::slug(&title);
+    if id.is_empty() {
+        bail!("\"{name}\" has no letters or digits to make the scenario's id from; give it a name");
+    }
+    let path = dest.map_or_else(|| PathBuf::from(format!("{id}.ron")), Path::to_path_buf);
+    let text = offramp_core::scenario::template(&id, &title);
+    let mut f = match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            bail!("{}: already exists; it was left alone (choose another name or --out)", path.display())
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),
+    };
+    f.write_all(text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    writeln!(
+        out,
+        "{}: a new scenario \"{title}\" (id {id}); next: offramp preview {}",
+        path.display(),
+        path.display()
+    )?;
+    Ok(())
+}
 
 fn list(out: &mut dyn Write) -> Outcome {
     writeln!(out, "Offramp scenario library (`offramp` alone opens the app)\n")?;

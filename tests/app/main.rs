@@ -2,6 +2,7 @@
 //! app's logic frame by frame, one app through many scenarios, input through the real egui
 //! context, and what the screens say.
 
+mod authoring;
 mod class;
 mod cli;
 mod common;

@@ -48,6 +48,7 @@ pub mod legal;
 pub mod locate;
 pub mod outfile;
 pub mod pack;
+pub mod preview;
 pub mod scenario;
 pub mod score;
 pub mod sim;

@@ -384,15 +384,6 @@ impl Pack {
 /// The file name of `trainee`'s pack of `scenario`, in plain ASCII:
 /// `beginner-careless-vendor--ana-kowalska.offramp-pack`.
 pub fn file_name(scenario: &str, trainee: &str) -> String {
-    let plain = deunicode::deunicode(&normal_name(trainee));
-    let mut slug = String::new();
-    for c in plain.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.ends_with('-') && !slug.is_empty() {
-            slug.push('-');
-        }
-    }
-    let slug = slug.trim_end_matches('-');
-    format!("{scenario}--{}.{EXTENSION}", if slug.is_empty() { "trainee" } else { slug })
+    let slug = crate::text::slug(&normal_name(trainee));
+    format!("{scenario}--{}.{EXTENSION}", if slug.is_empty() { "trainee" } else { &slug })
 }

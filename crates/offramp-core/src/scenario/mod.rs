@@ -693,3 +693,10 @@ impl Scenario {
         Diagnostic { file: self.file.clone(), line: at.line, col: at.col, message: message.into() }
     }
 }
+
+/// A new scenario's text, as `offramp new` writes it: a small complete story that validates
+/// and generates, with `id` and `title` filled in.
+pub fn template(id: &str, title: &str) -> String {
+    let quoted = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    include_str!("template.ron").replace("{{ID}}", &quoted(id)).replace("{{TITLE}}", &quoted(title))
+}
