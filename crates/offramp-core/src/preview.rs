@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::answer::Resolved;
+use crate::format::{btc, usd};
 use crate::scenario::{Answer, EntityIdx, StepIdx};
 use crate::time::format_instant;
 use crate::world::World;
@@ -198,23 +199,6 @@ fn step_pays(s: &crate::scenario::Step, x: EntityIdx) -> bool {
 fn action_name(a: &crate::scenario::Action) -> String {
     let debug = format!("{a:?}");
     debug.split([' ', '{', '(']).next().unwrap_or("").to_string()
-}
-
-fn btc(sats: u64) -> String {
-    format!("{}.{:08} BTC", sats / 100_000_000, sats % 100_000_000)
-}
-
-fn usd(v: f64) -> String {
-    let whole = v.round() as u64;
-    let s = whole.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("${out}")
 }
 
 impl Preview {

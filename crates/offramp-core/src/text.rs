@@ -40,6 +40,21 @@ pub fn same(a: &str, b: &str) -> bool {
     fold(a) == fold(b)
 }
 
+/// `text` as a name for files and ids: ASCII letters and digits in lower case, words joined by
+/// single hyphens ("Jiří Dvořák" is "jiri-dvorak"); empty when nothing is left.
+pub fn slug(text: &str) -> String {
+    let plain = deunicode::deunicode(text);
+    let mut slug = String::new();
+    for c in plain.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,19 +71,4 @@ mod tests {
         assert!(!same("Биржа", "Birzha"));
         assert!(!same("CoinBay", "CoinBey"));
     }
-}
-
-/// `text` as a name for files and ids: ASCII letters and digits in lower case, words joined by
-/// single hyphens ("Jiří Dvořák" is "jiri-dvorak"); empty when nothing is left.
-pub fn slug(text: &str) -> String {
-    let plain = deunicode::deunicode(text);
-    let mut slug = String::new();
-    for c in plain.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    slug.trim_end_matches('-').to_string()
 }
