@@ -422,7 +422,7 @@ fn run_app(command: Command) -> Result<i32, Box<Command>> {
                     return Ok(1);
                 }
             };
-            let request = crate::app::loading::Request::scenario(scenario, seed, trainee);
+            let request = crate::app::loading::Request::scenario_file(scenario, seed, trainee, file);
             match screenshot {
                 Some(path) => crate::app::run_auto(request, crate::app::auto::Auto::Screenshot { path }, offscreen),
                 None => crate::app::run(Some(request)),

@@ -11,7 +11,7 @@ pub mod investigation;
 pub mod screens;
 
 pub use investigation::{canvas, casefile, findings, graph, inspector, legal, referee, tools};
-pub use screens::{Screen, library, loading};
+pub use screens::{Screen, library, loading, reload};
 
 use bevy::prelude::*;
 use bevy_egui::egui;

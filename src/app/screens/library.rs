@@ -16,6 +16,9 @@ use crate::app::help::Settings;
 /// One scenario of the library.
 pub struct Entry {
     pub name: String,
+    /// The file of a scenario of the user's folder (watched while it is open); `None` for the
+    /// shipped ones.
+    pub file: Option<PathBuf>,
     /// The scenario's text (embedded or read from the user's folder).
     pub text: String,
     pub parsed: Result<Scenario, String>,
@@ -33,6 +36,8 @@ pub struct Library {
     /// The packs (`*.offramp-pack`) of the user's folder: a class's variants, played as the
     /// trainee each names.
     pub packs: Vec<PackEntry>,
+    /// The user's folder the library was read from (watched for changes).
+    pub folder: Option<PathBuf>,
     /// A message for the trainee (a scenario that failed to load).
     pub notice: Option<String>,
     /// Where the last "start over" kept the earlier case, said once the new case opens.
@@ -59,6 +64,7 @@ impl Library {
             .iter()
             .map(|(name, text)| Entry {
                 name: name.to_string(),
+                file: None,
                 text: text.to_string(),
                 parsed: Scenario::parse(text, name).map_err(|d| d.to_string()),
             })
@@ -96,10 +102,10 @@ impl Library {
                     Ok(s) => (std::fs::read_to_string(&p).unwrap_or_default(), Ok(s)),
                     Err(d) => (String::new(), Err(d.to_string())),
                 };
-                entries.push(Entry { name, text, parsed });
+                entries.push(Entry { name, file: Some(p), text, parsed });
             }
         }
-        Library { entries, packs, notice: None, backup: None }
+        Library { entries, packs, folder: folder.map(Path::to_path_buf), notice: None, backup: None }
     }
 }
 
@@ -381,7 +387,13 @@ fn library_panel(
         };
         let request = match chosen {
             Some(Item::Scenario(i)) => {
-                library.entries[i].parsed.as_ref().ok().map(|s| Ok(Request::scenario(s.clone(), None, trainee.clone())))
+                let e = &library.entries[i];
+                e.parsed.as_ref().ok().map(|s| {
+                    Ok(match &e.file {
+                        Some(f) => Request::scenario_file(s.clone(), None, trainee.clone(), f.clone()),
+                        None => Request::scenario(s.clone(), None, trainee.clone()),
+                    })
+                })
             }
             Some(Item::Pack(i)) => Some(
                 offramp_core::pack::Pack::open(&library.packs[i].path).map(Request::pack).map_err(|e| e.to_string()),

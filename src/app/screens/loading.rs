@@ -1,6 +1,7 @@
 //! Loading a scenario: generation runs on its own thread, the window shows its progress and
 //! never freezes; the world arrives as a resource and the briefing opens.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -15,6 +16,7 @@ use offramp_core::sim::{self, Options, Phase};
 
 use super::Screen;
 use super::library::Library;
+use super::reload::{KeepView, Reloading, Watch};
 use crate::app::investigation::Evidence;
 use crate::app::referee::{LocalReferee, PackReferee, Referee, RefereeHandle};
 
@@ -32,14 +34,28 @@ pub struct Request {
 /// trainee's pack (no truth: a class).
 #[derive(Clone)]
 pub enum Source {
-    Scenario { scenario: Box<Scenario>, seed: Option<u64> },
+    /// `file`: where the scenario was read from, watched for edits while it is open
+    /// ([`super::reload`]); `None` for a shipped one.
+    Scenario {
+        scenario: Box<Scenario>,
+        seed: Option<u64>,
+        file: Option<PathBuf>,
+    },
     Pack(Arc<Pack>),
 }
 
 impl Request {
     /// A scenario, on `seed` (its own when `None`).
     pub fn scenario(scenario: Scenario, seed: Option<u64>, trainee: impl Into<String>) -> Request {
-        Request { source: Source::Scenario { scenario: Box::new(scenario), seed }, trainee: trainee.into() }
+        Request { source: Source::Scenario { scenario: Box::new(scenario), seed, file: None }, trainee: trainee.into() }
+    }
+
+    /// A scenario read from `file`, which is watched while it is open: an edit reloads it.
+    pub fn scenario_file(scenario: Scenario, seed: Option<u64>, trainee: impl Into<String>, file: PathBuf) -> Request {
+        Request {
+            source: Source::Scenario { scenario: Box::new(scenario), seed, file: Some(file) },
+            trainee: trainee.into(),
+        }
     }
 
     /// A trainee's pack, played as the trainee it was made for.
@@ -95,7 +111,7 @@ fn start(mut commands: Commands, request: Option<Res<Request>>, mut next: ResMut
             Clusters::build(explorer, ClusterOptions::default())
         };
         let r = match source {
-            Source::Scenario { scenario, seed } => {
+            Source::Scenario { scenario, seed, .. } => {
                 sim::generate(&scenario, &Options { seed, signed: false }, &mut report).map_err(|e| e.to_string()).map(
                     |world| {
                         indexing();
@@ -126,13 +142,18 @@ fn finish(
     request: Option<Res<Request>>,
     mut library: ResMut<Library>,
     mut next: ResMut<NextState<Screen>>,
+    reloading: Option<Res<Reloading>>,
 ) {
     let Some(job) = job else { return };
     let Some(result) = job.outcome.lock().ok().and_then(|mut o| o.take()) else { return };
     commands.remove_resource::<Job>();
     match result {
         Ok(Loaded { referee, intel, explorer, clusters }) => {
-            let trainee = request.map(|r| r.trainee.clone()).unwrap_or_default();
+            let trainee = request.as_ref().map(|r| r.trainee.clone()).unwrap_or_default();
+            match request.as_ref().map(|r| &r.source) {
+                Some(Source::Scenario { file: Some(f), .. }) => commands.insert_resource(Watch::new(f.clone())),
+                _ => commands.remove_resource::<Watch>(),
+            }
             commands.insert_resource(RefereeHandle(referee));
             commands.insert_resource(Evidence {
                 explorer: Arc::new(explorer),
@@ -140,9 +161,18 @@ fn finish(
                 intel,
                 trainee,
             });
-            next.set(Screen::Briefing);
+            // A scenario edited on disk goes back to the board it was reloaded from.
+            match reloading {
+                Some(r) => {
+                    commands.remove_resource::<Reloading>();
+                    commands.insert_resource(KeepView);
+                    next.set(r.0);
+                }
+                None => next.set(Screen::Briefing),
+            }
         }
         Err(e) => {
+            commands.remove_resource::<Reloading>();
             library.notice = Some(e);
             next.set(Screen::Library);
         }

@@ -4,6 +4,7 @@
 pub mod briefing;
 pub mod library;
 pub mod loading;
+pub mod reload;
 pub mod results;
 
 use bevy::prelude::*;
@@ -21,10 +22,10 @@ pub enum Screen {
 
 /// The screens' logic.
 pub fn plugin(app: &mut App) {
-    app.add_plugins((library::plugin, loading::plugin));
+    app.add_plugins((library::plugin, loading::plugin, reload::plugin));
 }
 
 /// The screens' panels.
 pub fn ui(app: &mut App) {
-    app.add_plugins((library::ui, loading::ui, briefing::ui, results::ui));
+    app.add_plugins((library::ui, loading::ui, briefing::ui, results::ui, reload::ui));
 }
