@@ -37,6 +37,7 @@ pub mod answer;
 pub mod board;
 pub mod case;
 pub mod class;
+pub mod debrief;
 pub mod diag;
 pub mod export;
 pub mod forensics;

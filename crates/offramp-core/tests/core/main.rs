@@ -8,6 +8,7 @@ mod answers;
 mod blockfiles;
 mod board;
 mod chain;
+mod debrief;
 mod determinism;
 mod export;
 mod follow;
