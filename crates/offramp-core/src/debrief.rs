@@ -33,6 +33,8 @@ pub struct Hop {
     pub objective: String,
     pub from: String,
     pub to: String,
+    /// The transaction in which `from` pays `to`, when there is one.
+    pub txid: Option<String>,
     pub mark: Mark,
 }
 
@@ -95,7 +97,8 @@ pub fn debrief(w: &World, ex: &Explorer, case: Option<&Case>) -> Debrief {
                 for (from, to) in t.union(&g) {
                     let key = (from.clone(), to.clone());
                     let mark = mark_of(t.contains(&key), g.contains(&key));
-                    hops.push(Hop { objective: o.id.clone(), from: from.clone(), to: to.clone(), mark });
+                    let txid = hop_tx(ex, from, to);
+                    hops.push(Hop { objective: o.id.clone(), from: from.clone(), to: to.clone(), txid, mark });
                 }
             }
             Resolved::Addresses(true_addrs) => {
@@ -120,6 +123,16 @@ pub fn debrief(w: &World, ex: &Explorer, case: Option<&Case>) -> Debrief {
         .collect();
     let misled = misled(w, ex, &wrong);
     Debrief { hops, items, misled }
+}
+
+/// The transaction in which `from` spends and `to` receives.
+fn hop_tx(ex: &Explorer, from: &str, to: &str) -> Option<String> {
+    let (a, b) = (ex.address(from).ok()?, ex.address(to).ok()?);
+    let theirs = ex.txs_of(b);
+    ex.txs_of(a)
+        .iter()
+        .find(|&&t| theirs.binary_search(&t).is_ok() && ex.flows(a, t).1 > 0 && ex.flows(b, t).0 > 0)
+        .map(|&t| ex.chain.txs[t].txid().to_string())
 }
 
 /// The story's transactions where a heuristic points the wrong way.

@@ -33,6 +33,7 @@ fn a_debrief_marks_found_missed_and_wrong_hops_and_addresses() {
     let right = debrief(&w, &ex, Some(&reference(&w)));
     assert_eq!(right.count(Mark::Found), true_hops);
     assert_eq!(right.count(Mark::Missed) + right.count(Mark::Wrong), 0);
+    assert!(right.hops.iter().all(|h| h.txid.is_some()), "every true hop is a transaction of the chain");
     assert!(right.misled.iter().all(|m| !m.followed), "the reference follows no heuristic astray");
 
     // One hop left out, one made up, one deposit address wrong.
