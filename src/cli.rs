@@ -196,6 +196,22 @@ enum Command {
         #[arg(long, requires = "screenshot")]
         offscreen: bool,
     },
+    /// Open the app as the instructor: the truth on (the answer key, every address's owner and
+    /// role, the true path on the board), a trainee's world or case laid over it.
+    Instruct {
+        scenario: PathBuf,
+        /// The trainee whose world to open (their variant with --class-key).
+        #[arg(long, conflicts_with = "case")]
+        trainee: Option<String>,
+        /// A trainee's case file: their board and answers over the truth of the world they played.
+        #[arg(long)]
+        case: Option<PathBuf>,
+        /// The class key, with --trainee.
+        #[arg(long)]
+        class_key: Option<String>,
+        #[arg(long, conflicts_with_all = ["trainee", "case"])]
+        seed: Option<u64>,
+    },
     /// Measure the canvas's frame times with N nodes on the board (mean and p99).
     BenchRender {
         file: PathBuf,
@@ -349,7 +365,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Preview { file, seed, json } => preview(out, &file, seed, json),
         Command::New { name, out: dest } => new_scenario(out, &name, dest.as_deref()),
         // Run by run_app above.
-        Command::Play { .. } | Command::BenchRender { .. } => Ok(()),
+        Command::Play { .. } | Command::BenchRender { .. } | Command::Instruct { .. } => Ok(()),
     };
     match result.and_then(|()| Ok(out.flush()?)) {
         Ok(()) => 0,
@@ -428,8 +444,47 @@ fn run_app(command: Command) -> Result<i32, Box<Command>> {
                 None => crate::app::run(Some(request)),
             }
         }
+        Command::Instruct { scenario, trainee, case, class_key, seed } => {
+            match instruct_request(&scenario, trainee, case.as_deref(), class_key.as_deref(), seed) {
+                Ok(request) => crate::app::run(Some(request)),
+                Err(e) => {
+                    let _ = writeln!(io::stderr(), "{}", say(&e));
+                    1
+                }
+            }
+        }
         other => return Err(Box::new(other)),
     })
+}
+
+/// What `offramp instruct` opens: the world of the trainee, of the case, or of the seed, with
+/// the case (read leniently, as `grade` reads it) to lay over the truth.
+fn instruct_request(
+    file: &Path,
+    trainee: Option<String>,
+    case: Option<&Path>,
+    key: Option<&str>,
+    seed: Option<u64>,
+) -> anyhow::Result<crate::app::loading::Request> {
+    let sc = load(file)?;
+    let key = class::read_key(key)?;
+    let (seed, name, case) = match case {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let read = offramp_core::case::Case::parse_lenient(&text, &path.display().to_string(), &sc)?;
+            for p in &read.problems.0 {
+                let _ = writeln!(io::stderr(), "{p} (left out)");
+            }
+            (read.case.seed, read.case.trainee.clone(), Some(read.case))
+        }
+        None => {
+            let seed = class::seed_for(&sc, seed, trainee.as_deref(), key.as_ref())?;
+            (seed, trainee.unwrap_or_else(|| "instructor".into()), None)
+        }
+    };
+    let mut request = crate::app::loading::Request::scenario(sc, seed, name);
+    request.instructor = Some(crate::app::investigation::debrief::Instructing { case });
+    Ok(request)
 }
 
 /// A command's failure that has been reported already (`validate` prints each file's

@@ -6,6 +6,7 @@ mod authoring;
 mod class;
 mod cli;
 mod common;
+mod debrief;
 mod input;
 mod logic;
 mod pack;

@@ -149,8 +149,11 @@ fn misled(w: &World, ex: &Explorer, wrong: &BTreeSet<String>) -> Vec<Misled> {
         }
         let tx = &chain.txs[t];
         let payer = tx.inputs().find_map(|i| chain.inputs[i].prev().and_then(|o| chain.outputs[o].addr()));
-        let payers: BTreeSet<_> =
-            tx.inputs().filter_map(|i| chain.inputs[i].prev().and_then(|o| chain.outputs[o].addr())).map(owner).collect();
+        let payers: BTreeSet<_> = tx
+            .inputs()
+            .filter_map(|i| chain.inputs[i].prev().and_then(|o| chain.outputs[o].addr()))
+            .map(owner)
+            .collect();
         // Co-spend clustering merges every input's owner; the CoinJoin detector is what stops it.
         if payers.len() > 1 && coinjoin::coinjoin(ex, t).is_none() {
             let addresses: Vec<String> = tx

@@ -102,6 +102,7 @@ pub fn resume(
     dir: Res<CasesDir>,
     auto: Option<Res<super::super::auto::Auto>>,
     library: Option<ResMut<crate::app::library::Library>>,
+    instructing: Option<Res<super::debrief::Instructing>>,
 ) {
     let backup = library.and_then(|mut l| l.backup.take());
     let mut board = Board::new(Arc::clone(&evidence.explorer), Arc::clone(&evidence.clusters));
@@ -112,7 +113,24 @@ pub fn resume(
         trainee: evidence.trainee.clone(),
         ..CaseData::default()
     };
-    let path = dir.0.clone().filter(|_| auto.is_none()).map(|d| case_path(&d, scenario, seed, &evidence.trainee));
+    // The instructor's view writes no case file: a trainee's case is only read.
+    let path = dir
+        .0
+        .clone()
+        .filter(|_| auto.is_none() && instructing.is_none())
+        .map(|d| case_path(&d, scenario, seed, &evidence.trainee));
+    if let Some(i) = &instructing {
+        let case = i.case.clone().unwrap_or(fresh);
+        board.restore(&case.board);
+        commands.insert_resource(Panels::default());
+        commands.insert_resource(super::tools::ToolResults::default());
+        commands.insert_resource(CanvasState { fit: true, ..CanvasState::default() });
+        commands.insert_resource(Requests { filed: Vec::new(), refused: None });
+        commands.insert_resource(Graph::new(board));
+        let notice = Some("The instructor's view: the truth is on, and nothing is saved.".to_string());
+        commands.insert_resource(CaseFile::new(None, case, notice));
+        return;
+    }
     commands.insert_resource(Panels::default());
     commands.insert_resource(super::tools::ToolResults::default());
     commands.insert_resource(CanvasState { fit: true, ..CanvasState::default() });

@@ -7,6 +7,7 @@
 
 pub mod canvas;
 pub mod casefile;
+pub mod debrief;
 pub mod findings;
 pub mod graph;
 pub mod inspector;
@@ -50,13 +51,13 @@ impl Evidence {
 /// The investigation's logic: board actions, case file, legal requests, findings, and the
 /// session's end.
 pub fn plugin(app: &mut App) {
-    app.add_plugins((graph::plugin, casefile::plugin, legal::plugin, findings::plugin, tools::plugin))
+    app.add_plugins((graph::plugin, casefile::plugin, legal::plugin, findings::plugin, tools::plugin, debrief::plugin))
         .add_systems(OnEnter(Screen::Library), (casefile::save_now, end).chain());
 }
 
 /// The investigation's panels and the canvas's input.
 pub fn ui(app: &mut App) {
-    app.add_plugins((panels::ui, canvas::input_plugin));
+    app.add_plugins((panels::ui, canvas::input_plugin, debrief::ui));
 }
 
 /// Ends the open investigation, if any: every resource that belongs to it goes.
@@ -70,4 +71,6 @@ fn end(mut commands: Commands) {
     commands.remove_resource::<panels::Panels>();
     commands.remove_resource::<canvas::CanvasState>();
     commands.remove_resource::<tools::ToolResults>();
+    commands.remove_resource::<debrief::Debriefing>();
+    commands.remove_resource::<debrief::Instructing>();
 }

@@ -38,6 +38,11 @@ pub trait Referee: Send + Sync + 'static {
     fn seal(&self, _case: &CaseData) -> Option<String> {
         None
     }
+    /// The whole world, truth included, where this referee holds it (self-paced practice and
+    /// the instructor's view; never a class pack): what the debrief needs.
+    fn world(&self) -> Option<Arc<World>> {
+        None
+    }
 }
 
 /// The referee of the open investigation.
@@ -79,6 +84,10 @@ impl Referee for LocalReferee {
 
     fn score(&self, case: &CaseData) -> Option<Report> {
         Some(score::score(&self.world, case))
+    }
+
+    fn world(&self) -> Option<Arc<World>> {
+        Some(Arc::clone(&self.world))
     }
 }
 

@@ -18,6 +18,7 @@ use super::Screen;
 use super::library::Library;
 use super::reload::{KeepView, Reloading, Watch};
 use crate::app::investigation::Evidence;
+use crate::app::investigation::debrief::Instructing;
 use crate::app::referee::{LocalReferee, PackReferee, Referee, RefereeHandle};
 
 /// The phase number of indexing, after the generator's own phases.
@@ -28,6 +29,8 @@ const INDEXING: u64 = 100;
 pub struct Request {
     pub source: Source,
     pub trainee: String,
+    /// The instructor's view (`offramp instruct`): the truth on, a trainee's case laid over it.
+    pub instructor: Option<Instructing>,
 }
 
 /// A scenario, generated on this machine (the truth with it: self-paced practice), or a
@@ -47,7 +50,11 @@ pub enum Source {
 impl Request {
     /// A scenario, on `seed` (its own when `None`).
     pub fn scenario(scenario: Scenario, seed: Option<u64>, trainee: impl Into<String>) -> Request {
-        Request { source: Source::Scenario { scenario: Box::new(scenario), seed, file: None }, trainee: trainee.into() }
+        Request {
+            source: Source::Scenario { scenario: Box::new(scenario), seed, file: None },
+            trainee: trainee.into(),
+            instructor: None,
+        }
     }
 
     /// A scenario read from `file`, which is watched while it is open: an edit reloads it.
@@ -55,13 +62,14 @@ impl Request {
         Request {
             source: Source::Scenario { scenario: Box::new(scenario), seed, file: Some(file) },
             trainee: trainee.into(),
+            instructor: None,
         }
     }
 
     /// A trainee's pack, played as the trainee it was made for.
     pub fn pack(pack: Pack) -> Request {
         let trainee = pack.header.trainee.clone();
-        Request { source: Source::Pack(Arc::new(pack)), trainee }
+        Request { source: Source::Pack(Arc::new(pack)), trainee, instructor: None }
     }
 }
 
@@ -162,6 +170,11 @@ fn finish(
                 trainee,
             });
             // A scenario edited on disk goes back to the board it was reloaded from.
+            if let Some(i) = request.as_ref().and_then(|r| r.instructor.clone()) {
+                commands.insert_resource(i);
+                next.set(Screen::Investigation);
+                return;
+            }
             match reloading {
                 Some(r) => {
                     commands.remove_resource::<Reloading>();

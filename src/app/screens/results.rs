@@ -10,6 +10,8 @@ use super::Screen;
 use crate::app::casefile::CaseFile;
 use crate::app::findings::Results;
 use crate::app::investigation::Evidence;
+use crate::app::investigation::debrief::OpenDebrief;
+use crate::app::referee::RefereeHandle;
 
 pub fn ui(app: &mut App) {
     app.add_systems(EguiPrimaryContextPass, results_screen.run_if(in_state(Screen::Results)));
@@ -34,6 +36,8 @@ fn results_screen(
     results: Option<Res<Results>>,
     file: Option<Res<CaseFile>>,
     evidence: Option<Res<Evidence>>,
+    referee: Option<Res<RefereeHandle>>,
+    mut debrief: MessageWriter<OpenDebrief>,
     mut next: ResMut<NextState<Screen>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
@@ -46,6 +50,18 @@ fn results_screen(
     };
     let r: &Report = r;
     egui::CentralPanel::default().show(&mut root, |ui| {
+        if referee.as_ref().is_some_and(|r| r.world().is_some()) {
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
+                if ui
+                    .button("Debrief: your answers over the truth")
+                    .on_hover_text("The true path on the board, what you found, missed and marked wrongly")
+                    .clicked()
+                {
+                    debrief.write(OpenDebrief);
+                    next.set(Screen::Investigation);
+                }
+            });
+        }
         ui.heading(format!("Results: {:.1} of {:.0} points", r.earned, r.possible));
         if let Some(f) = &file {
             ui.label(who_and_time(&r.trainee, f.seconds()));

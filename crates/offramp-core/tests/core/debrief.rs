@@ -21,12 +21,7 @@ fn a_debrief_marks_found_missed_and_wrong_hops_and_addresses() {
     let w = generate(&load(&scenarios_dir().join("beginner-careless-vendor.ron")), None, false);
     let ex = explorer_of(&w);
     let key = debrief(&w, &ex, None);
-    let true_hops: usize = w
-        .truth
-        .answers
-        .iter()
-        .map(|a| if let Resolved::Path(h) = a { h.len() } else { 0 })
-        .sum();
+    let true_hops: usize = w.truth.answers.iter().map(|a| if let Resolved::Path(h) = a { h.len() } else { 0 }).sum();
     assert_eq!(key.count(Mark::Key), true_hops);
     assert!(key.hops.iter().all(|h| h.mark == Mark::Key) && key.items.iter().all(|i| i.mark == Mark::Key));
 
