@@ -69,7 +69,7 @@ fn a_self_paced_trainee_gets_the_debrief_after_submission_and_a_pack_gives_none(
     app.update();
     app.update();
     assert!(
-        app.world().get_resource::<Debriefing>().map_or(true, |d| !d.of_case),
+        app.world().get_resource::<Debriefing>().is_none_or(|d| !d.of_case),
         "no debrief of a case before it is submitted"
     );
     app.world_mut().write_message(Submit);
