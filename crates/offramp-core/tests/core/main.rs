@@ -17,6 +17,7 @@ mod funds;
 mod index;
 mod kyc;
 mod legal;
+mod naive;
 mod positions;
 mod scoring;
 mod signed;
