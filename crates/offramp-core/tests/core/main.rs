@@ -18,6 +18,7 @@ mod funds;
 mod index;
 mod kyc;
 mod legal;
+mod naive;
 mod pack;
 mod positions;
 mod scoring;
