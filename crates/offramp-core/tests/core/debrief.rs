@@ -76,3 +76,22 @@ fn a_change_verdict_that_names_the_payment_is_pointed_out_and_following_it_shows
     }
     assert!(named > 0, "the shipped stories have at least one change verdict that misleads");
 }
+
+#[test]
+fn the_coinjoin_the_detector_misses_is_named_where_it_merges_owners() {
+    let w = generate(&load(&scenarios_dir().join("advanced-poisoned-cluster.ron")), None, false);
+    let ex = explorer_of(&w);
+    let d = debrief(&w, &ex, None);
+    let merged: Vec<_> = d.misled.iter().filter(|m| m.what.contains("co-spend clustering merges")).collect();
+    assert!(!merged.is_empty(), "{:#?}", d.misled);
+    // The reference answers none of the strangers; the naive cluster answer would.
+    let right = debrief(&w, &ex, Some(&reference(&w)));
+    assert!(right.misled.iter().all(|m| !m.followed));
+    let mut naive = reference(&w);
+    let strangers: Vec<String> = merged[0].addresses.clone();
+    if let Some(Given::Addresses(a)) = naive.answers.get_mut("wallet") {
+        a.extend(strangers);
+    }
+    let d = debrief(&w, &ex, Some(&naive));
+    assert!(d.misled.iter().any(|m| m.txid == merged[0].txid && m.followed), "{:#?}", d.misled);
+}
