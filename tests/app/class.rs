@@ -1,31 +1,14 @@
 //! A class as an instructor runs it from the command line: a class key, each trainee's own
 //! variant, the key kept apart from the trainee's data, and a folder of case files graded.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use offramp_core::answer::Given;
 use offramp_core::case::Case;
 use offramp_core::class::ClassKey;
 use offramp_core::scenario::Scenario;
 
-fn offramp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_offramp")).args(args).output().expect("the binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = offramp(args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn scenario(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name).display().to_string()
-}
-
-fn s(p: &Path) -> String {
-    p.display().to_string()
-}
+use super::common::{offramp, ok, s, scenario_path};
 
 /// The reference solution of `seed` as `trainee`'s case.
 fn solution(sc: &str, seed: u64, trainee: &str, dir: &Path) -> Case {
@@ -53,7 +36,7 @@ fn classmates_get_their_own_world_and_people_and_the_key_stays_apart() {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
     }
-    let sc = scenario("beginner-careless-vendor.ron");
+    let sc = scenario_path("beginner-careless-vendor.ron");
     let mut names = Vec::new();
     for who in ["Ana Kowalska", "Ben Okafor"] {
         let out = tmp.path().join(who.replace(' ', "-"));
@@ -113,7 +96,7 @@ fn grading_a_folder_of_thirty_cases_scores_the_readable_and_lists_the_rest() {
     let key_path = tmp.path().join("class.key");
     ok(&["class-key", "--out", &s(&key_path)]);
     let key = ClassKey::from_arg(&s(&key_path)).unwrap();
-    let sc_path = scenario("beginner-careless-vendor.ron");
+    let sc_path = scenario_path("beginner-careless-vendor.ron");
     let sc = Scenario::load(Path::new(&sc_path)).unwrap();
     let id = sc.meta.id.clone();
     let seal = |c: &mut Case| {

@@ -95,3 +95,29 @@ pub fn to_investigation(app: &mut App) {
 pub fn screen(app: &App) -> Screen {
     *app.world().resource::<State<Screen>>().get()
 }
+
+/// Runs the `offramp` binary, without a display (the commands never need one).
+pub fn offramp(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_offramp"))
+        .args(args)
+        .env_remove("DISPLAY")
+        .output()
+        .expect("the binary runs")
+}
+
+/// Runs the binary, asserts it succeeded, and returns what it printed.
+pub fn ok(args: &[&str]) -> String {
+    let out = offramp(args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A shipped scenario's file, as a command-line argument.
+pub fn scenario_path(name: &str) -> String {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name).display().to_string()
+}
+
+/// A path as a command-line argument.
+pub fn s(p: &Path) -> String {
+    p.display().to_string()
+}

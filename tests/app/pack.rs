@@ -3,7 +3,6 @@
 //! sealed, and the instructor's grade checks the seal and scores it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use bevy::prelude::*;
 use offramp::app::Screen;
@@ -18,24 +17,6 @@ use offramp_core::pack::Pack;
 use offramp_core::sim::{self, Options};
 
 use super::common::*;
-
-fn offramp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_offramp")).args(args).env_remove("DISPLAY").output().expect("the binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = offramp(args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn scenario_path(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name).display().to_string()
-}
-
-fn s(p: &Path) -> String {
-    p.display().to_string()
-}
 
 /// A class key kept in `dir`.
 fn class_key(dir: &Path) -> (PathBuf, ClassKey) {
