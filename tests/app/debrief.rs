@@ -19,8 +19,12 @@ fn the_instructors_view_lays_a_case_over_the_truth_and_writes_nothing() {
     let sc = shipped("beginner-careless-vendor.ron");
     let world = sim::generate(&sc, &Options::default(), &mut |_, _, _| {}).unwrap();
     // Sam's case: the path but one hop, and one address that is not a deposit.
-    let mut case =
-        offramp_core::case::Case { scenario: sc.meta.id.clone(), trainee: "Sam".into(), ..Default::default() };
+    let mut case = offramp_core::case::Case {
+        scenario: sc.meta.id.clone(),
+        trainee: "Sam".into(),
+        submitted: true,
+        ..Default::default()
+    };
     for (o, t) in sc.objectives.iter().zip(&world.truth.answers) {
         case.answers.insert(o.id.clone(), t.as_given());
     }
@@ -40,6 +44,7 @@ fn the_instructors_view_lays_a_case_over_the_truth_and_writes_nothing() {
     for _ in 0..5 {
         app.update();
     }
+    assert_eq!(screen(&app), Screen::Investigation, "a submitted case opens on the board, not its results");
     let d = app.world().resource::<Debriefing>();
     assert!(d.of_case);
     assert_eq!(d.debrief.count(Mark::Missed), 1);

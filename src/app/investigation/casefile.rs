@@ -119,25 +119,22 @@ pub fn resume(
         .clone()
         .filter(|_| auto.is_none() && instructing.is_none())
         .map(|d| case_path(&d, scenario, seed, &evidence.trainee));
-    if let Some(i) = &instructing {
-        let case = i.case.clone().unwrap_or(fresh);
-        board.restore(&case.board);
-        commands.insert_resource(Panels::default());
-        commands.insert_resource(super::tools::ToolResults::default());
-        commands.insert_resource(CanvasState { fit: true, ..CanvasState::default() });
-        commands.insert_resource(Requests { filed: Vec::new(), refused: None });
-        commands.insert_resource(Graph::new(board));
-        let notice = Some("The instructor's view: the truth is on, and nothing is saved.".to_string());
-        commands.insert_resource(CaseFile::new(None, case, notice));
-        return;
-    }
     commands.insert_resource(Panels::default());
     commands.insert_resource(super::tools::ToolResults::default());
     commands.insert_resource(CanvasState { fit: true, ..CanvasState::default() });
     let mut notice = backup;
     let mut case = fresh.clone();
+    // The instructor's view starts on the trainee's case, if one was given: their board and
+    // requests, over the truth.
+    if let Some(i) = &instructing {
+        notice = Some("The instructor's view: the truth is on, and nothing is saved.".to_string());
+        if let Some(c) = &i.case {
+            board.restore(&c.board);
+            case = c.clone();
+        }
+    }
     match &path {
-        None if auto.is_some() => {}
+        None if auto.is_some() || instructing.is_some() => {}
         None => {
             notice =
                 Some("There is no home folder to save the case in (set OFFRAMP_CASES): it will not be kept.".into())

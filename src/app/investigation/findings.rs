@@ -73,14 +73,16 @@ fn submit(
     next.set(Screen::Results);
 }
 
-/// A case submitted earlier opens on its results.
+/// A case submitted earlier opens on its results (in the instructor's view, on the board
+/// with the debrief).
 fn show_submitted(
     file: Res<CaseFile>,
     referee: Res<RefereeHandle>,
+    instructing: Option<Res<super::debrief::Instructing>>,
     mut commands: Commands,
     mut next: ResMut<NextState<Screen>>,
 ) {
-    if file.case.submitted {
+    if file.case.submitted && instructing.is_none() {
         commands.insert_resource(Results(referee.score(&file.case)));
         next.set(Screen::Results);
     }
