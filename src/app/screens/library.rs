@@ -95,15 +95,13 @@ impl Library {
                 PackEntry { path, header }
             })
             .collect();
-        {
-            for p in files_of("ron") {
-                let name = p.display().to_string();
-                let (text, parsed) = match Scenario::load(&p) {
-                    Ok(s) => (std::fs::read_to_string(&p).unwrap_or_default(), Ok(s)),
-                    Err(d) => (String::new(), Err(d.to_string())),
-                };
-                entries.push(Entry { name, file: Some(p), text, parsed });
-            }
+        for p in files_of("ron") {
+            let name = p.display().to_string();
+            let (text, parsed) = match Scenario::load(&p) {
+                Ok(s) => (std::fs::read_to_string(&p).unwrap_or_default(), Ok(s)),
+                Err(d) => (String::new(), Err(d.to_string())),
+            };
+            entries.push(Entry { name, file: Some(p), text, parsed });
         }
         Library { entries, packs, folder: folder.map(Path::to_path_buf), notice: None, backup: None }
     }
@@ -200,25 +198,10 @@ enum Item {
     Pack(usize),
 }
 
-/// What the trainee chose in the library.
-enum Choice {
-    Open(Item),
-    StartOver(Item, PathBuf),
-}
-
 /// What a card's buttons ask for.
-enum CardChoice {
+enum Choice {
     Open,
     StartOver(PathBuf),
-}
-
-impl CardChoice {
-    fn of(self, item: Item) -> Choice {
-        match self {
-            CardChoice::Open => Choice::Open(item),
-            CardChoice::StartOver(p) => Choice::StartOver(item, p),
-        }
-    }
 }
 
 /// One card of the library: title, first sentence, details and where the trainee stands,
@@ -231,7 +214,7 @@ fn card(
     progress: &Progress,
     path: Option<PathBuf>,
     enabled: bool,
-) -> Option<CardChoice> {
+) -> Option<Choice> {
     let mut chosen = None;
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
@@ -251,11 +234,11 @@ fn card(
                         .on_hover_text("Keeps the current case file as a backup beside it")
                         .clicked()
                 {
-                    chosen = Some(CardChoice::StartOver(p));
+                    chosen = Some(Choice::StartOver(p));
                 }
                 let open = if started { "Continue" } else { "Start" };
                 if ui.add_enabled(enabled, egui::Button::new(open)).clicked() {
-                    chosen = Some(CardChoice::Open);
+                    chosen = Some(Choice::Open);
                 }
             });
         });
@@ -330,7 +313,7 @@ fn library_panel(
                     );
                     let (path, progress) = row(library.entries.len() + i);
                     if let Some(c) = card(ui, &m.title, &summary(&m.briefing), &details, &progress, path, true) {
-                        chosen = Some(c.of(Item::Pack(i)));
+                        chosen = Some((Item::Pack(i), c));
                     }
                 }
                 ui.add_space(8.0);
@@ -346,7 +329,7 @@ fn library_panel(
                 );
                 let (path, progress) = row(i);
                 if let Some(c) = card(ui, &s.meta.title, &summary(&s.meta.briefing), &details, &progress, path, named) {
-                    chosen = Some(c.of(Item::Scenario(i)));
+                    chosen = Some((Item::Scenario(i), c));
                 }
             }
             let invalid: Vec<(&str, &str)> = library
@@ -370,7 +353,7 @@ fn library_panel(
             cache.read = None;
         }
         let chosen = match chosen {
-            Some(Choice::StartOver(i, p)) => match back_up(&p) {
+            Some((i, Choice::StartOver(p))) => match back_up(&p) {
                 Ok(to) => {
                     library.notice = None;
                     library.backup = Some(format!("Your earlier case was kept as {}.", to.display()));
@@ -382,7 +365,7 @@ fn library_panel(
                     None
                 }
             },
-            Some(Choice::Open(i)) => Some(i),
+            Some((i, Choice::Open)) => Some(i),
             None => None,
         };
         let request = match chosen {

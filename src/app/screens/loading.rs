@@ -169,7 +169,8 @@ fn finish(
                 intel,
                 trainee,
             });
-            // A scenario edited on disk goes back to the board it was reloaded from.
+            // The instructor's view opens on the board; a scenario edited on disk goes back to
+            // the screen it was reloaded from.
             if let Some(i) = request.as_ref().and_then(|r| r.instructor.clone()) {
                 commands.insert_resource(i);
                 next.set(Screen::Investigation);

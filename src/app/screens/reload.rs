@@ -15,10 +15,7 @@ use super::Screen;
 use super::library::Library;
 use super::loading::Request;
 use crate::app::canvas::CanvasState;
-use crate::app::casefile::CaseFile;
-use crate::app::graph::Graph;
 use crate::app::investigation::Evidence;
-use crate::app::legal::Requests;
 
 /// How often the files are looked at, in seconds.
 const EVERY: f64 = 1.0;
@@ -67,15 +64,13 @@ pub fn ui(app: &mut App) {
     app.add_systems(EguiPrimaryContextPass, errors.run_if(resource_exists::<Watch>));
 }
 
-/// Reads the watched file every second; on a change, reloads or says what is wrong.
-#[allow(clippy::too_many_arguments)]
+/// Reads the watched file every second; on a change, reloads or says what is wrong. (The case
+/// is saved as the board is left, by `casefile::save_now`, and resumed when the new world
+/// arrives.)
 fn watch(
     mut w: ResMut<Watch>,
     time: Res<Time>,
     evidence: Option<Res<Evidence>>,
-    file: Option<ResMut<CaseFile>>,
-    graph: Option<Res<Graph>>,
-    requests: Option<Res<Requests>>,
     mut commands: Commands,
     mut next: ResMut<NextState<Screen>>,
     screen: Res<State<Screen>>,
@@ -106,10 +101,6 @@ fn watch(
     };
     w.error = None;
     let Some(evidence) = evidence else { return };
-    if let (Some(mut f), Some(g), Some(r)) = (file, graph, requests) {
-        f.gather(&g, &r);
-        f.save(now);
-    }
     let seed = Some(evidence.seed());
     commands.insert_resource(Request::scenario_file(scenario, seed, evidence.trainee.clone(), w.file.clone()));
     commands.insert_resource(Reloading(*screen.get()));
