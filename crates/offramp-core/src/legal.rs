@@ -65,19 +65,13 @@ pub fn find_exchange(world: &World, name: &str) -> Result<EntityIdx, LegalError>
 /// # Errors
 /// [`LegalError::UnknownExchange`], with the nearest name when one is close.
 pub fn find_exchange_in(sc: &Scenario, name: &str) -> Result<EntityIdx, LegalError> {
-    let exchanges: Vec<(EntityIdx, &crate::scenario::Entity)> = sc
+    let exchanges = sc
         .entities
         .iter()
         .enumerate()
-        .map(|(i, e)| (EntityIdx::new(i), e))
         .filter(|(_, e)| matches!(e.kind, EntityKind::Exchange(_)))
-        .collect();
-    exchanges.iter().find(|(_, e)| text::same(&e.id, name) || text::same(&e.name, name)).map(|(i, _)| *i).ok_or_else(
-        || LegalError::UnknownExchange {
-            name: name.to_string(),
-            hint: suggestion(name, exchanges.iter().flat_map(|(_, e)| [e.id.as_str(), e.name.as_str()])),
-        },
-    )
+        .map(|(i, e)| (EntityIdx::new(i), e.id.as_str(), e.name.as_str()));
+    find_named(exchanges, name)
 }
 
 /// The exchange of a trainee's intel named by id or display name, as [`find_exchange_in`]
@@ -89,12 +83,20 @@ pub fn find_exchange_info<'a>(
     exchanges: &'a [crate::intel::ExchangeInfo],
     name: &str,
 ) -> Result<&'a crate::intel::ExchangeInfo, LegalError> {
-    exchanges.iter().find(|e| text::same(&e.id, name) || text::same(&e.name, name)).ok_or_else(|| {
-        LegalError::UnknownExchange {
+    find_named(exchanges.iter().map(|e| (e, e.id.as_str(), e.name.as_str())), name)
+}
+
+/// The item whose id or display name is `name` as people write it ([`text::same`]).
+fn find_named<'a, T: Clone>(
+    items: impl Iterator<Item = (T, &'a str, &'a str)> + Clone,
+    name: &str,
+) -> Result<T, LegalError> {
+    items.clone().find(|(_, id, shown)| text::same(id, name) || text::same(shown, name)).map(|(t, _, _)| t).ok_or_else(
+        || LegalError::UnknownExchange {
             name: name.to_string(),
-            hint: suggestion(name, exchanges.iter().flat_map(|e| [e.id.as_str(), e.name.as_str()])),
-        }
-    })
+            hint: suggestion(name, items.flat_map(|(_, id, shown)| [id, shown])),
+        },
+    )
 }
 
 /// The world's index of the address in `text`, read by the explorer's parser
