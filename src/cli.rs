@@ -20,6 +20,7 @@ use crate::library::SHIPPED;
 
 mod class;
 mod inspect;
+mod serve;
 use inspect::inspect;
 
 #[derive(Parser)]
@@ -103,6 +104,33 @@ enum Command {
         /// The pack's file (with --trainee) or the folder of packs (with --roster).
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Run a class: a server that trainees join from the app with a code, that sends each
+    /// their own variant, answers their legal requests, scores their submissions and shows
+    /// the instructor a live dashboard. Prints the join code, the dashboard's address and
+    /// the instructor's token.
+    Serve {
+        /// The scenarios the class plays.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// Where to listen. Only this machine can reach the default; give 0.0.0.0:PORT for a
+        /// classroom's network.
+        #[arg(long, default_value = "127.0.0.1:8690")]
+        bind: String,
+        /// The database: a SQLite file (created if missing) or a postgres:// URL.
+        #[arg(long, default_value = "offramp-class.db")]
+        db: String,
+        /// The class key (a file that holds it, or the key itself); a new session without one
+        /// makes its own, kept in the database.
+        #[arg(long)]
+        class_key: Option<String>,
+        /// The session's length in minutes (it can be extended from the dashboard); without
+        /// it, the session lasts until the instructor ends it.
+        #[arg(long)]
+        minutes: Option<u64>,
+        /// End the open session of these scenarios in the database and begin a new one.
+        #[arg(long)]
+        new_session: bool,
     },
     /// Print a scenario's story as a timeline (who paid whom, when, how much, which objective
     /// each step answers), the counts of what it generates, and its answer key.
@@ -363,6 +391,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::HeuristicsReport { file, seed, json } => heuristics_report(out, &file, seed, json),
         Command::List => list(out),
         Command::Preview { file, seed, json } => preview(out, &file, seed, json),
+        Command::Serve { scenarios, bind, db, class_key, minutes, new_session } => {
+            serve::serve(out, serve::Serve { scenarios, bind, db, class_key, minutes, new_session })
+        }
         Command::New { name, out: dest } => new_scenario(out, &name, dest.as_deref()),
         // Run by run_app above.
         Command::Play { .. } | Command::BenchRender { .. } | Command::Instruct { .. } => Ok(()),

@@ -49,6 +49,16 @@ impl Given {
         }
     }
 
+    /// Whether nothing was given: an empty list, blank text (an amount is always an answer).
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Given::Addresses(v) | Given::Entities(v) | Given::Path(v) => v.iter().all(|s| s.trim().is_empty()),
+            Given::Hops(h) => h.is_empty(),
+            Given::Amount(_) => false,
+            Given::Text(t) => t.trim().is_empty(),
+        }
+    }
+
     /// The hops of a path answer.
     pub fn hops(&self) -> Vec<(String, String)> {
         match self {

@@ -69,8 +69,12 @@ pub struct Header {
     pub intel: Intel,
     /// The texts of each objective's hints, unlocked in the app at their cost.
     pub hints: BTreeMap<String, Vec<String>>,
-    /// The legal answer book.
+    /// The legal answer book (empty when [`Header::online`]).
     pub legal: LegalBook,
+    /// Whether the pack came from a class server, which answers the legal requests itself
+    /// (enforcing the budget): the pack then carries no answer book at all.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub online: bool,
     /// The key the app seals a submitted case with (hex), when a class key made the pack.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seal_key: Option<String>,
@@ -140,16 +144,29 @@ pub fn write(world: &World, trainee: &str, key: Option<&ClassKey>, out: &Path) -
     if out.exists() && !is_pack(out) {
         return Err(PackError::WouldReplace(out.display().to_string()));
     }
-    let (header, blocks) = make(world, trainee, key);
-    let mut bytes = serde_json::to_vec(&header).expect("a header serializes");
-    bytes.push(b'\n');
-    bytes.extend_from_slice(&blocks);
+    let (header, blocks) = make(world, trainee, key, false);
+    let bytes = join(&header, &blocks);
     crate::case::write_atomic(out, &bytes).map_err(io(out))?;
     Ok(Written { bytes: bytes.len() as u64, answers: header.legal.answers.len(), sealed: header.seal_key.is_some() })
 }
 
-/// The header and the blocks of `trainee`'s pack of `world`.
-fn make(world: &World, trainee: &str, key: Option<&ClassKey>) -> (Header, Vec<u8>) {
+/// `trainee`'s pack of `world` as a class server sends it: the same as [`write`]'s but for
+/// the legal answer book, left out (the server answers legal requests; see [`Header::online`]).
+pub fn online(world: &World, trainee: &str, key: Option<&ClassKey>) -> Vec<u8> {
+    let (header, blocks) = make(world, trainee, key, true);
+    join(&header, &blocks)
+}
+
+fn join(header: &Header, blocks: &[u8]) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec(header).expect("a header serializes");
+    bytes.push(b'\n');
+    bytes.extend_from_slice(blocks);
+    bytes
+}
+
+/// The header and the blocks of `trainee`'s pack of `world`; `online` leaves the legal
+/// answer book out.
+fn make(world: &World, trainee: &str, key: Option<&ClassKey>, online: bool) -> (Header, Vec<u8>) {
     let sc = &world.scenario;
     let network = sc.meta.network;
     let mut blocks = Vec::with_capacity(world.chain.blocks.iter().map(|b| b.raw.len() + 8).sum());
@@ -174,7 +191,7 @@ fn make(world: &World, trainee: &str, key: Option<&ClassKey>) -> (Header, Vec<u8
         let (id, sealed) = seal_answer(&salt, exchange, address, reply);
         answers.insert(id, sealed);
     };
-    for (x, e) in sc.entities.iter().enumerate() {
+    for (x, e) in sc.entities.iter().enumerate().filter(|_| !online) {
         let EntityKind::Exchange(ex) = &e.kind else { continue };
         if !ex.cooperates {
             put(&e.id, ANY_ADDRESS, &Reply::Refused);
@@ -201,6 +218,7 @@ fn make(world: &World, trainee: &str, key: Option<&ClassKey>) -> (Header, Vec<u8
         intel: world.intel.clone(),
         hints,
         legal: LegalBook { salt: salt.to_lower_hex_string(), answers },
+        online,
         seal_key: key.map(|k| k.seal_key(&sc.meta.id, world.seed, trainee).to_bytes().to_lower_hex_string()),
         chain: ChainInfo {
             blocks: world.chain.blocks.len() as u64,

@@ -15,7 +15,7 @@ use crate::text;
 use crate::vocab::Network;
 use crate::world::World;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct Report {
     pub scenario: String,
     pub trainee: String,
@@ -25,7 +25,7 @@ pub struct Report {
     pub legal: LegalScore,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct ObjectiveScore {
     pub id: String,
     pub prompt: String,
@@ -40,7 +40,7 @@ pub struct ObjectiveScore {
     pub recall: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct LegalScore {
     pub requests: usize,
     pub budget: u32,

@@ -1,0 +1,1110 @@
+//! The HTTP API (documented endpoint by endpoint in docs/classroom-api.md).
+//!
+//! Trainees join with the code and a name and get a token; every trainee endpoint is under
+//! `/api/trainees/{id}/…` and takes only that trainee's token (the instructor's reads too).
+//! Admin endpoints under `/api/admin/` take only the instructor's token. Writes a trainee's
+//! app may send twice (a legal request, a submission, after a lost answer) carry the app's
+//! own id and are answered from the first.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use offramp_core::case::{Case, HintUse, Request as LegalRequest};
+use offramp_core::class::normal_name;
+use offramp_core::scenario::Scenario;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sqlx::Row;
+
+use crate::auth;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult, Body};
+use crate::limits::{self, Limiter};
+use crate::room::Room;
+use crate::session::Session;
+
+/// The largest request body the server reads: a case with a large board fits many times.
+pub const MAX_BODY: usize = 8 << 20;
+/// Longest trainee name, client request id, exchange or address the server takes.
+const MAX_NAME: usize = 80;
+const MAX_ID: usize = 64;
+const MAX_FIELD: usize = 200;
+/// A trainee not heard from for this long is shown offline; one whose case has not changed
+/// for [`IDLE_MS`] (while online) idle.
+pub const OFFLINE_MS: i64 = 60_000;
+pub const IDLE_MS: i64 = 5 * 60_000;
+
+/// What every handler shares.
+pub struct Server {
+    pub db: Db,
+    pub room: Room,
+    pub session: Session,
+    pub limits: Limiter,
+    /// Bumped on every change a dashboard shows; dashboards wait on it.
+    pub changed: tokio::sync::watch::Sender<u64>,
+}
+
+pub type Shared = Arc<Server>;
+
+pub fn router(server: Shared) -> Router {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/dashboard") }))
+        .route("/dashboard", get(crate::dashboard::page))
+        .route("/api/health", get(|| async { axum::Json(json!({ "ok": true })) }))
+        .route("/api/join", post(join))
+        .route("/api/trainees/{tid}", get(trainee_status))
+        .route("/api/trainees/{tid}/packs/{scenario}", get(pack))
+        .route("/api/trainees/{tid}/cases/{scenario}", get(get_case).put(put_case))
+        .route("/api/trainees/{tid}/legal/{scenario}", get(list_legal).post(legal))
+        .route("/api/trainees/{tid}/submission/{scenario}", get(get_submission).post(submit))
+        .route("/api/trainees/{tid}/debrief/{scenario}", get(debrief))
+        .route("/api/admin/state", get(admin_state))
+        .route("/api/admin/events", get(crate::dashboard::events))
+        .route("/api/admin/freeze", post(freeze))
+        .route("/api/admin/extend", post(extend))
+        .route("/api/admin/end", post(end))
+        .route("/api/admin/release", post(release))
+        .route("/api/admin/adjust", post(adjust))
+        .route("/api/admin/rejoin", post(rejoin))
+        .route("/api/admin/key/{scenario}", get(key))
+        .route("/api/admin/gradebook.csv", get(gradebook_csv))
+        .route("/api/admin/report.html", get(report_html))
+        .route("/api/admin/audit", get(audit_log))
+        .fallback(|| async { ApiError::not_found("no such endpoint (see docs/classroom-api.md)") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(server)
+}
+
+// ---------------------------------------------------------------------------------------
+// Who is calling
+
+/// The caller a token names.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Instructor,
+    Trainee { id: String, name: String },
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+impl Server {
+    /// Who the request's token belongs to.
+    ///
+    /// # Errors
+    /// 401 for a request with no token, or one that is no one's.
+    pub async fn caller(&self, headers: &HeaderMap) -> ApiResult<Caller> {
+        let token = bearer(headers).ok_or_else(|| {
+            ApiError::unauthorized("this needs a token: send `Authorization: Bearer TOKEN` (your token came with your join)")
+        })?;
+        if auth::same(token, &self.session.instructor_token) {
+            return Ok(Caller::Instructor);
+        }
+        let invalid = || ApiError::unauthorized("this token is no one's in this class; join again with the join code");
+        let id = auth::trainee_of(token).ok_or_else(invalid)?;
+        let row = sqlx::query("SELECT name, token_hash FROM trainees WHERE id = $1 AND session_id = $2")
+            .bind(id)
+            .bind(&self.session.id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or_else(invalid)?;
+        let stored: String = row.try_get("token_hash")?;
+        if !auth::same(&auth::hash(token), &stored) {
+            return Err(invalid());
+        }
+        sqlx::query("UPDATE trainees SET last_seen = $1 WHERE id = $2").bind(crate::now_ms()).bind(id).execute(&self.db.pool).await?;
+        Ok(Caller::Trainee { id: id.to_string(), name: row.try_get("name")? })
+    }
+
+    async fn instructor(&self, headers: &HeaderMap) -> ApiResult<()> {
+        match self.caller(headers).await? {
+            Caller::Instructor => Ok(()),
+            Caller::Trainee { .. } => Err(ApiError::forbidden("only the instructor's token opens this")),
+        }
+    }
+
+    /// The trainee `tid` when the caller may read their things: themselves or the instructor.
+    async fn reader(&self, headers: &HeaderMap, tid: &str) -> ApiResult<(Caller, String)> {
+        let caller = self.caller(headers).await?;
+        match &caller {
+            Caller::Trainee { id, name } if id == tid => {
+                let name = name.clone();
+                Ok((caller, name))
+            }
+            Caller::Trainee { .. } => Err(ApiError::forbidden("a trainee's token opens only their own case")),
+            Caller::Instructor => {
+                let name = self.trainee_name(tid).await?;
+                Ok((caller, name))
+            }
+        }
+    }
+
+    /// The trainee `tid`'s name when the caller is that trainee (writes are theirs alone).
+    async fn writer(&self, headers: &HeaderMap, tid: &str) -> ApiResult<String> {
+        match self.caller(headers).await? {
+            Caller::Trainee { id, name } if id == tid => Ok(name),
+            Caller::Trainee { .. } => Err(ApiError::forbidden("a trainee's token opens only their own case")),
+            Caller::Instructor => {
+                Err(ApiError::forbidden("only the trainee writes their case (the instructor adjusts scores with /api/admin/adjust)"))
+            }
+        }
+    }
+
+    async fn trainee_name(&self, tid: &str) -> ApiResult<String> {
+        let row = sqlx::query("SELECT name FROM trainees WHERE id = $1 AND session_id = $2")
+            .bind(tid)
+            .bind(&self.session.id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("no trainee {tid} in this class")))?;
+        Ok(row.try_get("name")?)
+    }
+
+    fn scenario(&self, id: &str) -> ApiResult<&Arc<Scenario>> {
+        self.room.scenario(id).ok_or_else(|| {
+            let ids: Vec<&str> = self.room.scenarios.iter().map(|s| s.meta.id.as_str()).collect();
+            ApiError::not_found(format!("this class runs no scenario \"{id}\" (it runs {})", ids.join(", ")))
+        })
+    }
+
+    /// The session's times and flags as they are now.
+    pub async fn times(&self) -> ApiResult<Times> {
+        let row = sqlx::query("SELECT created_at, ends_at, ended_at, frozen, debriefs FROM sessions WHERE id = $1")
+            .bind(&self.session.id)
+            .fetch_one(&self.db.pool)
+            .await?;
+        Ok(Times {
+            created_at: row.try_get("created_at")?,
+            ends_at: row.try_get("ends_at")?,
+            ended_at: row.try_get("ended_at")?,
+            frozen: row.try_get::<Option<String>, _>("frozen")?,
+            debriefs: row.try_get::<i64, _>("debriefs")? != 0,
+        })
+    }
+
+    /// Refuses a trainee's write once the session is over.
+    async fn still_open(&self) -> ApiResult<Times> {
+        let t = self.times().await?;
+        if t.ended_at.is_some() {
+            return Err(ApiError::conflict("session_ended", "the session has ended: nothing more can be sent"));
+        }
+        Ok(t)
+    }
+
+    /// Records an action in the audit log and tells the dashboards.
+    pub async fn audit(&self, actor: &str, action: &str, detail: Value) -> ApiResult<()> {
+        sqlx::query("INSERT INTO audit (id, session_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(auth::id())
+            .bind(&self.session.id)
+            .bind(crate::now_ms())
+            .bind(actor)
+            .bind(action)
+            .bind(detail.to_string())
+            .execute(&self.db.pool)
+            .await?;
+        self.touch();
+        Ok(())
+    }
+
+    /// Tells the dashboards something changed.
+    pub fn touch(&self) {
+        self.changed.send_modify(|n| *n += 1);
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Times {
+    pub created_at: i64,
+    pub ends_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    /// The leaderboard as it stood when frozen (JSON), while frozen.
+    #[serde(skip)]
+    pub frozen: Option<String>,
+    pub debriefs: bool,
+}
+
+fn check_len(what: &str, s: &str, max: usize) -> ApiResult<()> {
+    if s.len() > max {
+        return Err(ApiError::bad(format!("{what} is longer than {max} bytes")));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Joining
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JoinBody {
+    code: String,
+    name: String,
+}
+
+async fn join(
+    State(s): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Body(b): Body<JoinBody>,
+) -> ApiResult<Response> {
+    s.limits.take("join", &peer.ip().to_string(), limits::JOIN).map_err(|w| ApiError::too_many("join attempts", w))?;
+    check_len("the join code", &b.code, MAX_FIELD)?;
+    if !auth::same(&auth::normal_code(&b.code), &auth::normal_code(&s.session.join_code)) {
+        return Err(ApiError::not_found("no class has this join code: check it against the one the instructor shows"));
+    }
+    let name = b.name.trim();
+    if name.is_empty() || name.chars().all(|c| !c.is_alphanumeric()) {
+        return Err(ApiError::bad("give your name (as your instructor knows it)"));
+    }
+    if name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
+        return Err(ApiError::bad(format!("a name is at most {MAX_NAME} characters, on one line")));
+    }
+    s.still_open().await?;
+    let norm = normal_name(name);
+    let existing = sqlx::query("SELECT id, rejoin FROM trainees WHERE session_id = $1 AND norm_name = $2")
+        .bind(&s.session.id)
+        .bind(&norm)
+        .fetch_optional(&s.db.pool)
+        .await?;
+    let now = crate::now_ms();
+    let (id, token) = match existing {
+        Some(row) => {
+            let id: String = row.try_get("id")?;
+            if row.try_get::<i64, _>("rejoin")? == 0 {
+                return Err(ApiError::conflict(
+                    "name_taken",
+                    format!(
+                        "\"{name}\" has already joined this class. If that is you on another computer, ask the instructor to let you rejoin; otherwise join with your full name"
+                    ),
+                ));
+            }
+            let token = auth::trainee_token(&id);
+            sqlx::query("UPDATE trainees SET token_hash = $1, rejoin = 0, last_seen = $2 WHERE id = $3")
+                .bind(auth::hash(&token))
+                .bind(now)
+                .bind(&id)
+                .execute(&s.db.pool)
+                .await?;
+            s.audit(name, "rejoin", json!({ "trainee": id })).await?;
+            (id, token)
+        }
+        None => {
+            let id = auth::id();
+            let token = auth::trainee_token(&id);
+            let inserted = sqlx::query(
+                "INSERT INTO trainees (id, session_id, name, norm_name, token_hash, joined_at, last_seen, rejoin) VALUES ($1, $2, $3, $4, $5, $6, $6, 0)",
+            )
+            .bind(&id)
+            .bind(&s.session.id)
+            .bind(name)
+            .bind(&norm)
+            .bind(auth::hash(&token))
+            .bind(now)
+            .execute(&s.db.pool)
+            .await;
+            match inserted {
+                Err(e) if Db::is_conflict(&e) => {
+                    return Err(ApiError::conflict("name_taken", format!("\"{name}\" has just joined this class")));
+                }
+                r => r?,
+            };
+            s.audit(name, "join", json!({ "trainee": id })).await?;
+            (id, token)
+        }
+    };
+    let body = json!({
+        "trainee": id,
+        "name": name,
+        "token": token,
+        "scenarios": scenario_list(&s),
+    });
+    Ok((StatusCode::OK, axum::Json(body)).into_response())
+}
+
+fn scenario_list(s: &Server) -> Vec<Value> {
+    s.room
+        .scenarios
+        .iter()
+        .map(|sc| json!({ "id": sc.meta.id, "title": sc.meta.title, "objectives": sc.objectives.len() }))
+        .collect()
+}
+
+async fn trainee_status(State(s): State<Shared>, headers: HeaderMap, Path(tid): Path<String>) -> ApiResult<Response> {
+    let (_, name) = s.reader(&headers, &tid).await?;
+    let times = s.times().await?;
+    let mut scenarios = Vec::new();
+    for sc in &s.room.scenarios {
+        let id = &sc.meta.id;
+        let case = sqlx::query("SELECT revision FROM cases WHERE trainee_id = $1 AND scenario = $2")
+            .bind(&tid)
+            .bind(id)
+            .fetch_optional(&s.db.pool)
+            .await?;
+        let submitted = sqlx::query("SELECT earned, possible FROM submissions WHERE trainee_id = $1 AND scenario = $2")
+            .bind(&tid)
+            .bind(id)
+            .fetch_optional(&s.db.pool)
+            .await?;
+        let used = legal_count(&s, &tid, id).await?;
+        scenarios.push(json!({
+            "id": id,
+            "title": sc.meta.title,
+            "revision": case.map(|r| r.try_get::<i64, _>("revision")).transpose()?,
+            "submitted": submitted.is_some(),
+            "legal_used": used,
+            "legal_budget": sc.legal.budget,
+        }));
+    }
+    Ok(axum::Json(json!({
+        "trainee": tid,
+        "name": name,
+        "session": times,
+        "now": crate::now_ms(),
+        "scenarios": scenarios,
+    }))
+    .into_response())
+}
+
+async fn pack(State(s): State<Shared>, headers: HeaderMap, Path((tid, scenario)): Path<(String, String)>) -> ApiResult<Response> {
+    let (_, name) = s.reader(&headers, &tid).await?;
+    let sc = Arc::clone(s.scenario(&scenario)?);
+    let world = s.room.world(&sc, &name).await.map_err(ApiError::internal)?;
+    let key = s.room.key.clone();
+    let bytes = tokio::task::spawn_blocking(move || offramp_core::pack::online(&world, &name, Some(&key)))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let file = offramp_core::pack::file_name(&scenario, "class");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Cases
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseBody {
+    /// The app's count of its own saves: only a newer revision replaces the stored one.
+    revision: i64,
+    /// The case file's text (RON), as the app saves it.
+    case: String,
+}
+
+/// Reads a case sent for `sc`, as the app saves it: located errors when it does not parse.
+fn parse_case(text: &str, sc: &Scenario) -> ApiResult<Case> {
+    Case::parse(text, "case", sc).map_err(|d| {
+        let mut e = ApiError::bad("the case does not read as a case of this scenario");
+        e.problems = d.0.iter().map(|p| p.to_string()).collect();
+        e
+    })
+}
+
+fn answered(case: &Case) -> Vec<String> {
+    case.answers.iter().filter(|(_, g)| !g.is_blank()).map(|(id, _)| id.clone()).collect()
+}
+
+async fn put_case(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path((tid, scenario)): Path<(String, String)>,
+    Body(b): Body<CaseBody>,
+) -> ApiResult<Response> {
+    let name = s.writer(&headers, &tid).await?;
+    s.limits.take("sync", &tid, limits::SYNC).map_err(|w| ApiError::too_many("case syncs", w))?;
+    let sc = Arc::clone(s.scenario(&scenario)?);
+    s.still_open().await?;
+    let case = parse_case(&b.case, &sc)?;
+    let stored = store_case(&s, &tid, &scenario, b.revision, &b.case, &case).await?;
+    if stored.0 {
+        s.touch();
+    }
+    let _ = name;
+    Ok(axum::Json(json!({ "stored": stored.0, "revision": stored.1 })).into_response())
+}
+
+/// Stores a case when `revision` is newer than the stored one; the hints it lists are added
+/// to those seen before (a hint once unlocked stays charged). (stored?, revision now held).
+async fn store_case(s: &Server, tid: &str, scenario: &str, revision: i64, text: &str, case: &Case) -> ApiResult<(bool, i64)> {
+    let now = crate::now_ms();
+    let mut tx = s.db.pool.begin().await?;
+    let row = sqlx::query("SELECT revision, hints FROM cases WHERE trainee_id = $1 AND scenario = $2")
+        .bind(tid)
+        .bind(scenario)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let mut hints: BTreeSet<(String, u32)> = case.hints.iter().map(|h| (h.objective.clone(), h.hint)).collect();
+    let answered = serde_json::to_string(&answered(case)).expect("strings");
+    match row {
+        Some(row) => {
+            let held: i64 = row.try_get("revision")?;
+            if revision <= held {
+                return Ok((false, held));
+            }
+            let before: Vec<(String, u32)> = serde_json::from_str(&row.try_get::<String, _>("hints")?).unwrap_or_default();
+            hints.extend(before);
+            sqlx::query(
+                "UPDATE cases SET revision = $1, body = $2, answered = $3, hints = $4, seconds = $5, changed_at = $6 WHERE trainee_id = $7 AND scenario = $8",
+            )
+            .bind(revision)
+            .bind(text)
+            .bind(&answered)
+            .bind(serde_json::to_string(&hints).expect("hints"))
+            .bind(case.seconds as i64)
+            .bind(now)
+            .bind(tid)
+            .bind(scenario)
+            .execute(&mut *tx)
+            .await?;
+        }
+        None => {
+            let r = sqlx::query(
+                "INSERT INTO cases (trainee_id, scenario, revision, body, answered, hints, seconds, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(tid)
+            .bind(scenario)
+            .bind(revision)
+            .bind(text)
+            .bind(&answered)
+            .bind(serde_json::to_string(&hints).expect("hints"))
+            .bind(case.seconds as i64)
+            .bind(now)
+            .execute(&mut *tx)
+            .await;
+            if let Err(e) = &r
+                && Db::is_conflict(e)
+            {
+                // Two syncs at once: the other one is stored; the app sends again if it must.
+                return Ok((false, revision));
+            }
+            r?;
+        }
+    }
+    tx.commit().await?;
+    Ok((true, revision))
+}
+
+async fn get_case(State(s): State<Shared>, headers: HeaderMap, Path((tid, scenario)): Path<(String, String)>) -> ApiResult<Response> {
+    s.reader(&headers, &tid).await?;
+    s.scenario(&scenario)?;
+    let row = sqlx::query("SELECT revision, body FROM cases WHERE trainee_id = $1 AND scenario = $2")
+        .bind(&tid)
+        .bind(&scenario)
+        .fetch_optional(&s.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no case of this scenario has been sent yet"))?;
+    Ok(axum::Json(json!({
+        "revision": row.try_get::<i64, _>("revision")?,
+        "case": row.try_get::<String, _>("body")?,
+    }))
+    .into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Legal requests
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LegalBody {
+    /// The app's id for this request: sent again, it gets the first answer.
+    id: String,
+    exchange: String,
+    address: String,
+}
+
+async fn legal_count(s: &Server, tid: &str, scenario: &str) -> ApiResult<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM legal_requests WHERE trainee_id = $1 AND scenario = $2")
+        .bind(tid)
+        .bind(scenario)
+        .fetch_one(&s.db.pool)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// The legal requests the server answered for a trainee, in order: what scoring counts.
+async fn requests_of(s: &Server, tid: &str, scenario: &str) -> ApiResult<Vec<LegalRequest>> {
+    let rows = sqlx::query("SELECT exchange, address FROM legal_requests WHERE trainee_id = $1 AND scenario = $2 ORDER BY seq")
+        .bind(tid)
+        .bind(scenario)
+        .fetch_all(&s.db.pool)
+        .await?;
+    rows.iter()
+        .map(|r| Ok(LegalRequest { exchange: r.try_get("exchange")?, address: r.try_get("address")? }))
+        .collect()
+}
+
+fn legal_row(r: &sqlx::any::AnyRow) -> ApiResult<Value> {
+    Ok(json!({
+        "id": r.try_get::<String, _>("client_id")?,
+        "seq": r.try_get::<i64, _>("seq")?,
+        "exchange": r.try_get::<String, _>("exchange")?,
+        "address": r.try_get::<String, _>("address")?,
+        "reply": serde_json::from_str::<Value>(&r.try_get::<String, _>("reply")?).unwrap_or(Value::Null),
+        "at": r.try_get::<i64, _>("at")?,
+    }))
+}
+
+async fn legal(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path((tid, scenario)): Path<(String, String)>,
+    Body(b): Body<LegalBody>,
+) -> ApiResult<Response> {
+    let name = s.writer(&headers, &tid).await?;
+    let sc = Arc::clone(s.scenario(&scenario)?);
+    check_len("a request id", &b.id, MAX_ID)?;
+    check_len("the exchange", &b.exchange, MAX_FIELD)?;
+    check_len("the address", &b.address, MAX_FIELD)?;
+    if b.id.trim().is_empty() {
+        return Err(ApiError::bad("a legal request needs the app's id for it (any text, unique per request)"));
+    }
+    let select = "SELECT client_id, seq, exchange, address, reply, at FROM legal_requests WHERE trainee_id = $1 AND scenario = $2 AND client_id = $3";
+    let again = sqlx::query(select).bind(&tid).bind(&scenario).bind(&b.id).fetch_optional(&s.db.pool).await?;
+    if let Some(r) = again {
+        let mut v = legal_row(&r)?;
+        v["budget"] = json!(sc.legal.budget);
+        return Ok(axum::Json(v).into_response());
+    }
+    s.limits.take("legal", &tid, limits::LEGAL).map_err(|w| ApiError::too_many("legal requests", w))?;
+    s.still_open().await?;
+    offramp_core::legal::check_request(&sc, &b.exchange, &b.address).map_err(|e| ApiError::bad(e.to_string()))?;
+    if sqlx::query("SELECT at FROM submissions WHERE trainee_id = $1 AND scenario = $2")
+        .bind(&tid)
+        .bind(&scenario)
+        .fetch_optional(&s.db.pool)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict("submitted", "the case is submitted: no more legal requests"));
+    }
+    let world = s.room.world(&sc, &name).await.map_err(ApiError::internal)?;
+    let reply = offramp_core::legal::request(&world, &b.exchange, &b.address).map_err(|e| ApiError::bad(e.to_string()))?;
+    let reply_json = serde_json::to_string(&reply).expect("a reply serializes");
+    // The sequence number is the request's place; two at once cannot take the same one.
+    for _ in 0..5 {
+        let used = legal_count(&s, &tid, &scenario).await?;
+        if used >= i64::from(sc.legal.budget) {
+            return Err(ApiError::conflict(
+                "budget_spent",
+                format!("the legal budget is spent ({used} of {} requests)", sc.legal.budget),
+            ));
+        }
+        let r = sqlx::query(
+            "INSERT INTO legal_requests (trainee_id, scenario, client_id, seq, exchange, address, reply, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&tid)
+        .bind(&scenario)
+        .bind(&b.id)
+        .bind(used + 1)
+        .bind(b.exchange.trim())
+        .bind(b.address.trim())
+        .bind(&reply_json)
+        .bind(crate::now_ms())
+        .execute(&s.db.pool)
+        .await;
+        match r {
+            Ok(_) => {
+                s.audit(&name, "legal", json!({ "scenario": scenario, "exchange": b.exchange, "address": b.address, "seq": used + 1 }))
+                    .await?;
+                let r = sqlx::query(select).bind(&tid).bind(&scenario).bind(&b.id).fetch_one(&s.db.pool).await?;
+                let mut v = legal_row(&r)?;
+                v["budget"] = json!(sc.legal.budget);
+                return Ok(axum::Json(v).into_response());
+            }
+            Err(e) if Db::is_conflict(&e) => {
+                // The same id sent twice at once: answer with the one stored.
+                if let Some(r) = sqlx::query(select).bind(&tid).bind(&scenario).bind(&b.id).fetch_optional(&s.db.pool).await? {
+                    let mut v = legal_row(&r)?;
+                    v["budget"] = json!(sc.legal.budget);
+                    return Ok(axum::Json(v).into_response());
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::conflict("busy", "too many requests at once; send it again"))
+}
+
+async fn list_legal(State(s): State<Shared>, headers: HeaderMap, Path((tid, scenario)): Path<(String, String)>) -> ApiResult<Response> {
+    s.reader(&headers, &tid).await?;
+    let sc = s.scenario(&scenario)?;
+    let rows = sqlx::query(
+        "SELECT client_id, seq, exchange, address, reply, at FROM legal_requests WHERE trainee_id = $1 AND scenario = $2 ORDER BY seq",
+    )
+    .bind(&tid)
+    .bind(&scenario)
+    .fetch_all(&s.db.pool)
+    .await?;
+    let list: Vec<Value> = rows.iter().map(legal_row).collect::<ApiResult<_>>()?;
+    Ok(axum::Json(json!({ "budget": sc.legal.budget, "requests": list })).into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Submissions and results
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubmitBody {
+    /// The app's id for this submission: sent again, it gets the first answer.
+    id: String,
+    case: String,
+}
+
+async fn submit(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path((tid, scenario)): Path<(String, String)>,
+    Body(b): Body<SubmitBody>,
+) -> ApiResult<Response> {
+    let name = s.writer(&headers, &tid).await?;
+    let sc = Arc::clone(s.scenario(&scenario)?);
+    check_len("a submission id", &b.id, MAX_ID)?;
+    if let Some(v) = submission_of(&s, &tid, &scenario).await? {
+        if v["id"] == json!(b.id) {
+            return result(&s, &tid, &scenario, v).await;
+        }
+        return Err(ApiError::conflict("submitted", "this case was submitted already; a submission is final"));
+    }
+    s.limits.take("submit", &tid, limits::SUBMIT).map_err(|w| ApiError::too_many("submissions", w))?;
+    s.still_open().await?;
+    let case = parse_case(&b.case, &sc)?;
+    score_and_store(&s, &tid, &name, &sc, &b.id, &b.case, case, true).await?;
+    let v = submission_of(&s, &tid, &scenario).await?.ok_or_else(|| ApiError::internal("a stored submission is gone"))?;
+    result(&s, &tid, &scenario, v).await
+}
+
+/// Scores `case` (the server's record of legal requests and of hints seen, not the case's)
+/// and stores it as `tid`'s submission. A second submission racing this one loses quietly.
+#[allow(clippy::too_many_arguments)]
+pub async fn score_and_store(
+    s: &Server,
+    tid: &str,
+    name: &str,
+    sc: &Arc<Scenario>,
+    client_id: &str,
+    text: &str,
+    mut case: Case,
+    by_trainee: bool,
+) -> ApiResult<()> {
+    let scenario = sc.meta.id.as_str();
+    // The hints every synced version of the case showed, with this one's.
+    store_case(s, tid, scenario, i64::MAX, text, &case).await?;
+    let row = sqlx::query("SELECT hints FROM cases WHERE trainee_id = $1 AND scenario = $2")
+        .bind(tid)
+        .bind(scenario)
+        .fetch_optional(&s.db.pool)
+        .await?;
+    if let Some(row) = row {
+        let hints: Vec<(String, u32)> = serde_json::from_str(&row.try_get::<String, _>("hints")?).unwrap_or_default();
+        case.hints = hints.into_iter().map(|(objective, hint)| HintUse { objective, hint }).collect();
+    }
+    let requests = requests_of(s, tid, scenario).await?;
+    let world = s.room.world(sc, name).await.map_err(ApiError::internal)?;
+    let trainee = name.to_string();
+    let report = tokio::task::spawn_blocking(move || crate::room::score_case(&world, case, &trainee, requests))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let r = sqlx::query(
+        "INSERT INTO submissions (trainee_id, scenario, client_id, body, report, earned, possible, by_trainee, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(tid)
+    .bind(scenario)
+    .bind(client_id)
+    .bind(text)
+    .bind(serde_json::to_string(&report).expect("a report serializes"))
+    .bind(report.earned)
+    .bind(report.possible)
+    .bind(i64::from(by_trainee))
+    .bind(crate::now_ms())
+    .execute(&s.db.pool)
+    .await;
+    match r {
+        Err(e) if Db::is_conflict(&e) => return Ok(()),
+        r => r?,
+    };
+    let what = if by_trainee { "submit" } else { "submitted at the end" };
+    s.audit(name, what, json!({ "scenario": scenario, "earned": report.earned, "possible": report.possible })).await
+}
+
+async fn submission_of(s: &Server, tid: &str, scenario: &str) -> ApiResult<Option<Value>> {
+    let row = sqlx::query("SELECT client_id, report, by_trainee, at FROM submissions WHERE trainee_id = $1 AND scenario = $2")
+        .bind(tid)
+        .bind(scenario)
+        .fetch_optional(&s.db.pool)
+        .await?;
+    row.map(|r| {
+        Ok(json!({
+            "id": r.try_get::<String, _>("client_id")?,
+            "report": serde_json::from_str::<Value>(&r.try_get::<String, _>("report")?).unwrap_or(Value::Null),
+            "by_trainee": r.try_get::<i64, _>("by_trainee")? != 0,
+            "at": r.try_get::<i64, _>("at")?,
+        }))
+    })
+    .transpose()
+}
+
+/// The instructor's adjustments to a trainee's score, and their sum.
+async fn adjustments_of(s: &Server, tid: &str, scenario: &str) -> ApiResult<(Vec<Value>, f64)> {
+    let rows = sqlx::query("SELECT points, reason, at FROM adjustments WHERE trainee_id = $1 AND scenario = $2 ORDER BY at, id")
+        .bind(tid)
+        .bind(scenario)
+        .fetch_all(&s.db.pool)
+        .await?;
+    let mut sum = 0.0;
+    let mut list = Vec::new();
+    for r in rows {
+        let points: f64 = r.try_get("points")?;
+        sum += points;
+        list.push(json!({ "points": points, "reason": r.try_get::<String, _>("reason")?, "at": r.try_get::<i64, _>("at")? }));
+    }
+    Ok((list, sum))
+}
+
+async fn result(s: &Server, tid: &str, scenario: &str, mut v: Value) -> ApiResult<Response> {
+    let (list, sum) = adjustments_of(s, tid, scenario).await?;
+    let earned = v["report"]["earned"].as_f64().unwrap_or(0.0);
+    let possible = v["report"]["possible"].as_f64().unwrap_or(0.0);
+    v["adjustments"] = json!(list);
+    v["total"] = json!(round2((earned + sum).clamp(0.0, possible.max(earned + sum.max(0.0)))));
+    v["debrief_released"] = json!(s.times().await?.debriefs);
+    Ok(axum::Json(v).into_response())
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+async fn get_submission(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path((tid, scenario)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    s.reader(&headers, &tid).await?;
+    s.scenario(&scenario)?;
+    let v = submission_of(&s, &tid, &scenario).await?.ok_or_else(|| ApiError::not_found("not submitted yet"))?;
+    result(&s, &tid, &scenario, v).await
+}
+
+async fn debrief(State(s): State<Shared>, headers: HeaderMap, Path((tid, scenario)): Path<(String, String)>) -> ApiResult<Response> {
+    let (caller, name) = s.reader(&headers, &tid).await?;
+    let sc = Arc::clone(s.scenario(&scenario)?);
+    if matches!(caller, Caller::Trainee { .. }) && !s.times().await?.debriefs {
+        return Err(ApiError::conflict("not_released", "the instructor has not released the debrief yet"));
+    }
+    let v = submission_of(&s, &tid, &scenario)
+        .await?
+        .ok_or_else(|| ApiError::conflict("not_submitted", "the debrief comes after the case is submitted"))?;
+    let row = sqlx::query("SELECT body FROM submissions WHERE trainee_id = $1 AND scenario = $2")
+        .bind(&tid)
+        .bind(&scenario)
+        .fetch_one(&s.db.pool)
+        .await?;
+    let text: String = row.try_get("body")?;
+    let case = parse_case(&text, &sc)?;
+    let world = s.room.world(&sc, &name).await.map_err(ApiError::internal)?;
+    let d = tokio::task::spawn_blocking(move || {
+        let ex = offramp_core::forensics::load::explorer_of(&world);
+        let d = offramp_core::debrief::debrief(&world, &ex, Some(&case));
+        let key: Vec<Value> = world
+            .scenario
+            .objectives
+            .iter()
+            .zip(&world.truth.answers)
+            .map(|(o, a)| json!({ "objective": o.id, "answer": a }))
+            .collect();
+        (serde_json::to_value(&d).expect("a debrief serializes"), key)
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(axum::Json(json!({ "scenario": scenario, "report": v["report"], "debrief": d.0, "key": d.1 })).into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// The instructor's actions
+
+async fn admin_state(State(s): State<Shared>, headers: HeaderMap) -> ApiResult<Response> {
+    s.instructor(&headers).await?;
+    Ok(axum::Json(crate::dashboard::snapshot(&s).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FreezeBody {
+    frozen: bool,
+}
+
+async fn freeze(State(s): State<Shared>, headers: HeaderMap, Body(b): Body<FreezeBody>) -> ApiResult<Response> {
+    s.instructor(&headers).await?;
+    let board = if b.frozen {
+        let snap = crate::dashboard::snapshot(&s).await?;
+        Some(snap["leaderboard"].to_string())
+    } else {
+        None
+    };
+    sqlx::query("UPDATE sessions SET frozen = $1 WHERE id = $2").bind(board).bind(&s.session.id).execute(&s.db.pool).await?;
+    s.audit("instructor", if b.frozen { "freeze" } else { "unfreeze" }, json!({})).await?;
+    Ok(axum::Json(json!({ "frozen": b.frozen })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExtendBody {
+    minutes: i64,
+}
+
+async fn extend(State(s): State<Shared>, headers: HeaderMap, Body(b): Body<ExtendBody>) -> ApiResult<Response> {
+    s.instructor(&headers).await?;
+    if !(1..=24 * 60).contains(&b.minutes) {
+        return Err(ApiError::bad("extend by 1 to 1440 minutes"));
+    }
+    let t = s.still_open().await?;
+    let now = crate::now_ms();
+    let ends = t.ends_at.unwrap_or(now).max(now) + b.minutes * 60_000;
+    sqlx::query("UPDATE sessions SET ends_at = $1 WHERE id = $2").bind(ends).bind(&s.session.id).execute(&s.db.pool).await?;
+    s.audit("instructor", "extend", json!({ "minutes": b.minutes, "ends_at": ends })).await?;
+    Ok(axum::Json(json!({ "ends_at": ends })).into_response())
+}
+
+async fn end(State(s): State<Shared>, headers: HeaderMap) -> ApiResult<Response> {
+    s.instructor(&headers).await?;
+    let n = end_session(&s, "instructor").await?;
+    Ok(axum::Json(json!({ "ended": true, "submitted_at_end": n })).into_response())
+}
+
+/// Ends the session: every case a trainee synced and did not submit is scored as it was
+/// last sent (marked as submitted at the end). Returns how many were.
+pub async fn end_session(s: &Server, actor: &str) -> ApiResult<usize> {
+    let now = crate::now_ms();
+    let done = sqlx::query("UPDATE sessions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
+        .bind(now)
+        .bind(&s.session.id)
+        .execute(&s.db.pool)
+        .await?;
+    let _ = done;
+    let rows = sqlx::query(
+        "SELECT c.trainee_id AS tid, t.name AS name, c.scenario AS scenario, c.body AS body FROM cases c JOIN trainees t ON t.id = c.trainee_id
+         WHERE t.session_id = $1 AND NOT EXISTS (SELECT 1 FROM submissions x WHERE x.trainee_id = c.trainee_id AND x.scenario = c.scenario)",
+    )
+    .bind(&s.session.id)
+    .fetch_all(&s.db.pool)
+    .await?;
+    let mut n = 0;
+    for r in rows {
+        let (tid, name, scenario, body): (String, String, String, String) =
+            (r.try_get("tid")?, r.try_get("name")?, r.try_get("scenario")?, r.try_get("body")?);
+        let Some(sc) = s.room.scenario(&scenario).cloned() else { continue };
+        let Ok(case) = parse_case(&body, &sc) else { continue };
+        score_and_store(s, &tid, &name, &sc, "end-of-session", &body, case, false).await?;
+        n += 1;
+    }
+    s.audit(actor, "end", json!({ "submitted_at_end": n })).await?;
+    Ok(n)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReleaseBody {
+    released: bool,
+}
+
+async fn release(State(s): State<Shared>, headers: HeaderMap, Body(b): Body<ReleaseBody>) -> ApiResult<Response> {
+    s.instructor(&headers).await?;
+    sqlx::query("UPDATE sessions SET debriefs = $1 WHERE id = $2")
+        .bind(i64::from(b.released))
+        .bind(&s.session.id)
+        .execute(&s.db.pool)
+        .await?;
+    s.audit("instructor", if b.released { "release debriefs" } else { "withhold debriefs" }, json!({})).await?;
+    Ok(axum::Json(json!({ "released": b.released })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdjustBody {
+    trainee: String,
+    scenario: String,
+    points: f64,
+    reason: String,
+}
+
+async fn adjust(State(s): State<Shared>, headers: HeaderMap, Body(b): Body<AdjustBody>) -> ApiResult<Response> {
+    s.instructor(&headers).await?;
+    let sc = s.scenario(&b.scenario)?;
+    let name = s.trainee_name(&b.trainee).await?;
+    if !b.points.is_finite() || b.points == 0.0 || b.points.abs() > 1000.0 {
+        return Err(ApiError::bad("points: a number other than 0, at most 1000 either way"));
+    }
+    let reason = b.reason.trim();
+    if reason.is_empty() {
+        return Err(ApiError::bad("say why: an adjustment needs a reason (it goes in the audit log)"));
+    }
+    check_len("the reason", reason, 1000)?;
+    let id = auth::id();
+    sqlx::query("INSERT INTO adjustments (id, trainee_id, scenario, points, reason, at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&id)
+        .bind(&b.trainee)
+        .bind(&sc.meta.id)
+        .bind(b.points)
+        .bind(reason)
+        .bind(crate::now_ms())
+        .execute(&s.db.pool)
+        .await?;
+    s.audit(
+        "instructor",
+        "adjust",
+        json!({ "trainee": b.trainee, "name": name, "scenario": b.scenario, "points": b.points, "reason": reason }),
+    )
+    .await?;
+    Ok(axum::Json(json!({ "id": id })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RejoinBody {
+    trainee: String,
+}
+
+async fn rejoin(State(s): State<Shared>, headers: HeaderMap, Body(b): Body<RejoinBody>) -> ApiResult<Response> {
+    s.instructor(&headers).await?;
+    let name = s.trainee_name(&b.trainee).await?;
+    sqlx::query("UPDATE trainees SET rejoin = 1 WHERE id = $1").bind(&b.trainee).execute(&s.db.pool).await?;
+    s.audit("instructor", "allow rejoin", json!({ "trainee": b.trainee, "name": name })).await?;
+    Ok(axum::Json(json!({ "rejoin": true, "name": name })).into_response())
+}
+
+async fn key(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(scenario): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> ApiResult<Response> {
+    s.instructor(&headers).await?;
+    let sc = Arc::clone(s.scenario(&scenario)?);
+    let tid = q.get("trainee").ok_or_else(|| ApiError::bad("name the trainee: ?trainee=ID"))?;
+    let name = s.trainee_name(tid).await?;
+    let world = s.room.world(&sc, &name).await.map_err(ApiError::internal)?;
+    let key: Vec<Value> = sc
+        .objectives
+        .iter()
+        .zip(&world.truth.answers)
+        .map(|(o, a)| json!({ "objective": o.id, "prompt": o.prompt, "answer": a }))
+        .collect();
+    Ok(axum::Json(json!({ "scenario": scenario, "trainee": name, "seed": world.seed, "key": key })).into_response())
+}
+
+/// The session's gradebook of one scenario, as `offramp grade` makes it from case files.
+async fn gradebook(s: &Server, scenario: &str) -> ApiResult<offramp_core::grade::Gradebook> {
+    let sc = s.scenario(scenario)?;
+    let rows = sqlx::query(
+        "SELECT t.id AS tid, t.name AS name, x.report AS report, x.by_trainee AS by_trainee, c.seconds AS seconds, c.hints AS hints
+         FROM submissions x JOIN trainees t ON t.id = x.trainee_id LEFT JOIN cases c ON c.trainee_id = x.trainee_id AND c.scenario = x.scenario
+         WHERE t.session_id = $1 AND x.scenario = $2",
+    )
+    .bind(&s.session.id)
+    .bind(scenario)
+    .fetch_all(&s.db.pool)
+    .await?;
+    let mut graded = Vec::new();
+    for r in rows {
+        let tid: String = r.try_get("tid")?;
+        let name: String = r.try_get("name")?;
+        let mut report: offramp_core::score::Report = serde_json::from_str(&r.try_get::<String, _>("report")?)
+            .map_err(|e| ApiError::internal(format!("a stored report does not read back: {e}")))?;
+        let (list, sum) = adjustments_of(s, &tid, scenario).await?;
+        let mut flags = Vec::new();
+        if r.try_get::<i64, _>("by_trainee")? == 0 {
+            flags.push("not submitted by the trainee: scored as last synced when the session ended".to_string());
+        }
+        for a in &list {
+            flags.push(format!("adjusted {:+} by the instructor: {}", a["points"].as_f64().unwrap_or(0.0), a["reason"].as_str().unwrap_or("")));
+        }
+        report.earned = round2((report.earned + sum).max(0.0));
+        let hints: Vec<(String, u32)> =
+            serde_json::from_str(&r.try_get::<Option<String>, _>("hints")?.unwrap_or_default()).unwrap_or_default();
+        graded.push(offramp_core::grade::Graded {
+            file: format!("server:{tid}"),
+            trainee: name.clone(),
+            seed: s.room.seed(scenario, &name),
+            hints: hints.len(),
+            requests: report.legal.requests,
+            report,
+            seconds: r.try_get::<Option<i64>, _>("seconds")?.unwrap_or(0).max(0) as u64,
+            submitted: true,
+            seal: offramp_core::class::Seal::Intact,
+            flags,
+        });
+    }
+    graded.sort_by_key(|g| normal_name(&g.trainee));
+    Ok(offramp_core::grade::Gradebook {
+        scenario: sc.meta.id.clone(),
+        title: sc.meta.title.clone(),
+        objectives: sc.objectives.iter().map(|o| (o.id.clone(), o.prompt.clone(), o.rule.points())).collect(),
+        graded,
+        rejected: Vec::new(),
+        keyed: true,
+    })
+}
+
+fn scenario_query<'q>(s: &'q Server, q: &'q BTreeMap<String, String>) -> ApiResult<&'q str> {
+    match q.get("scenario") {
+        Some(id) => Ok(id),
+        None if s.room.scenarios.len() == 1 => Ok(&s.room.scenarios[0].meta.id),
+        None => Err(ApiError::bad("this class runs several scenarios: name one with ?scenario=ID")),
+    }
+}
+
+async fn gradebook_csv(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<BTreeMap<String, String>>) -> ApiResult<Response> {
+    s.instructor(&headers).await?;
+    let id = scenario_query(&s, &q)?;
+    let book = gradebook(&s, id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"gradebook-{id}.csv\"")),
+        ],
+        book.to_csv(),
+    )
+        .into_response())
+}
+
+async fn report_html(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<BTreeMap<String, String>>) -> ApiResult<Response> {
+    s.instructor(&headers).await?;
+    let id = scenario_query(&s, &q)?;
+    let book = gradebook(&s, id).await?;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], book.to_html()).into_response())
+}
+
+async fn audit_log(State(s): State<Shared>, headers: HeaderMap) -> ApiResult<Response> {
+    s.instructor(&headers).await?;
+    let rows = sqlx::query("SELECT at, actor, action, detail FROM audit WHERE session_id = $1 ORDER BY at, id")
+        .bind(&s.session.id)
+        .fetch_all(&s.db.pool)
+        .await?;
+    let list: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            Ok(json!({
+                "at": r.try_get::<i64, _>("at")?,
+                "actor": r.try_get::<String, _>("actor")?,
+                "action": r.try_get::<String, _>("action")?,
+                "detail": serde_json::from_str::<Value>(&r.try_get::<String, _>("detail")?).unwrap_or(Value::Null),
+            }))
+        })
+        .collect::<ApiResult<_>>()?;
+    Ok(axum::Json(json!({ "audit": list })).into_response())
+}

@@ -1,0 +1,5 @@
+//! The classroom server, tested over HTTP against both databases.
+
+mod common;
+mod flow;
+mod security;
