@@ -49,6 +49,11 @@ pub enum LegalError {
     /// The text is no address, or another network's: no exchange can be asked about it.
     #[error("{0}")]
     BadAddress(LookupError),
+    /// The pack came from a class server, which answers its legal requests.
+    #[error(
+        "this pack came from a class server: legal requests go to the server (join the class from the app's library)"
+    )]
+    AskTheServer,
 }
 
 /// The exchange named by id or display name as people write it ([`text::same`]): in any case

@@ -372,6 +372,9 @@ impl Pack {
     pub fn legal(&self, exchange: &str, address: &str) -> Result<Reply, LegalError> {
         let x = crate::legal::find_exchange_info(&self.header.intel.exchanges, exchange)?;
         let address = canonical_address(address, self.network).map_err(LegalError::BadAddress)?;
+        if self.header.online {
+            return Err(LegalError::AskTheServer);
+        }
         // Every exchange has an answer for any address; a book without one answers "no records".
         Ok(self.answer(&x.id, &address).or_else(|| self.answer(&x.id, ANY_ADDRESS)).unwrap_or(Reply::NoRecords))
     }

@@ -78,7 +78,11 @@ pub fn router(server: Shared) -> Router {
         .route("/api/admin/audit", get(audit_log))
         .fallback(|| async { ApiError::not_found("no such endpoint (see docs/classroom-api.md)") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not take that method",
+            )
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(server)
@@ -107,7 +111,9 @@ impl Server {
     /// 401 for a request with no token, or one that is no one's.
     pub async fn caller(&self, headers: &HeaderMap) -> ApiResult<Caller> {
         let token = bearer(headers).ok_or_else(|| {
-            ApiError::unauthorized("this needs a token: send `Authorization: Bearer TOKEN` (your token came with your join)")
+            ApiError::unauthorized(
+                "this needs a token: send `Authorization: Bearer TOKEN` (your token came with your join)",
+            )
         })?;
         if auth::same(token, &self.session.instructor_token) {
             return Ok(Caller::Instructor);
@@ -124,7 +130,11 @@ impl Server {
         if !auth::same(&auth::hash(token), &stored) {
             return Err(invalid());
         }
-        sqlx::query("UPDATE trainees SET last_seen = $1 WHERE id = $2").bind(crate::now_ms()).bind(id).execute(&self.db.pool).await?;
+        sqlx::query("UPDATE trainees SET last_seen = $1 WHERE id = $2")
+            .bind(crate::now_ms())
+            .bind(id)
+            .execute(&self.db.pool)
+            .await?;
         Ok(Caller::Trainee { id: id.to_string(), name: row.try_get("name")? })
     }
 
@@ -156,9 +166,9 @@ impl Server {
         match self.caller(headers).await? {
             Caller::Trainee { id, name } if id == tid => Ok(name),
             Caller::Trainee { .. } => Err(ApiError::forbidden("a trainee's token opens only their own case")),
-            Caller::Instructor => {
-                Err(ApiError::forbidden("only the trainee writes their case (the instructor adjusts scores with /api/admin/adjust)"))
-            }
+            Caller::Instructor => Err(ApiError::forbidden(
+                "only the trainee writes their case (the instructor adjusts scores with /api/admin/adjust)",
+            )),
         }
     }
 
@@ -375,7 +385,11 @@ async fn trainee_status(State(s): State<Shared>, headers: HeaderMap, Path(tid): 
     .into_response())
 }
 
-async fn pack(State(s): State<Shared>, headers: HeaderMap, Path((tid, scenario)): Path<(String, String)>) -> ApiResult<Response> {
+async fn pack(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path((tid, scenario)): Path<(String, String)>,
+) -> ApiResult<Response> {
     let (_, name) = s.reader(&headers, &tid).await?;
     let sc = Arc::clone(s.scenario(&scenario)?);
     let world = s.room.world(&sc, &name).await.map_err(ApiError::internal)?;
@@ -440,7 +454,14 @@ async fn put_case(
 
 /// Stores a case when `revision` is newer than the stored one; the hints it lists are added
 /// to those seen before (a hint once unlocked stays charged). (stored?, revision now held).
-async fn store_case(s: &Server, tid: &str, scenario: &str, revision: i64, text: &str, case: &Case) -> ApiResult<(bool, i64)> {
+async fn store_case(
+    s: &Server,
+    tid: &str,
+    scenario: &str,
+    revision: i64,
+    text: &str,
+    case: &Case,
+) -> ApiResult<(bool, i64)> {
     let now = crate::now_ms();
     let mut tx = s.db.pool.begin().await?;
     let row = sqlx::query("SELECT revision, hints FROM cases WHERE trainee_id = $1 AND scenario = $2")
@@ -456,7 +477,8 @@ async fn store_case(s: &Server, tid: &str, scenario: &str, revision: i64, text: 
             if revision <= held {
                 return Ok((false, held));
             }
-            let before: Vec<(String, u32)> = serde_json::from_str(&row.try_get::<String, _>("hints")?).unwrap_or_default();
+            let before: Vec<(String, u32)> =
+                serde_json::from_str(&row.try_get::<String, _>("hints")?).unwrap_or_default();
             hints.extend(before);
             sqlx::query(
                 "UPDATE cases SET revision = $1, body = $2, answered = $3, hints = $4, seconds = $5, changed_at = $6 WHERE trainee_id = $7 AND scenario = $8",
@@ -499,7 +521,11 @@ async fn store_case(s: &Server, tid: &str, scenario: &str, revision: i64, text: 
     Ok((true, revision))
 }
 
-async fn get_case(State(s): State<Shared>, headers: HeaderMap, Path((tid, scenario)): Path<(String, String)>) -> ApiResult<Response> {
+async fn get_case(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path((tid, scenario)): Path<(String, String)>,
+) -> ApiResult<Response> {
     s.reader(&headers, &tid).await?;
     s.scenario(&scenario)?;
     let row = sqlx::query("SELECT revision, body FROM cases WHERE trainee_id = $1 AND scenario = $2")
@@ -538,14 +564,14 @@ async fn legal_count(s: &Server, tid: &str, scenario: &str) -> ApiResult<i64> {
 
 /// The legal requests the server answered for a trainee, in order: what scoring counts.
 async fn requests_of(s: &Server, tid: &str, scenario: &str) -> ApiResult<Vec<LegalRequest>> {
-    let rows = sqlx::query("SELECT exchange, address FROM legal_requests WHERE trainee_id = $1 AND scenario = $2 ORDER BY seq")
-        .bind(tid)
-        .bind(scenario)
-        .fetch_all(&s.db.pool)
-        .await?;
-    rows.iter()
-        .map(|r| Ok(LegalRequest { exchange: r.try_get("exchange")?, address: r.try_get("address")? }))
-        .collect()
+    let rows = sqlx::query(
+        "SELECT exchange, address FROM legal_requests WHERE trainee_id = $1 AND scenario = $2 ORDER BY seq",
+    )
+    .bind(tid)
+    .bind(scenario)
+    .fetch_all(&s.db.pool)
+    .await?;
+    rows.iter().map(|r| Ok(LegalRequest { exchange: r.try_get("exchange")?, address: r.try_get("address")? })).collect()
 }
 
 fn legal_row(r: &sqlx::any::AnyRow) -> ApiResult<Value> {
@@ -593,7 +619,8 @@ async fn legal(
         return Err(ApiError::conflict("submitted", "the case is submitted: no more legal requests"));
     }
     let world = s.room.world(&sc, &name).await.map_err(ApiError::internal)?;
-    let reply = offramp_core::legal::request(&world, &b.exchange, &b.address).map_err(|e| ApiError::bad(e.to_string()))?;
+    let reply =
+        offramp_core::legal::request(&world, &b.exchange, &b.address).map_err(|e| ApiError::bad(e.to_string()))?;
     let reply_json = serde_json::to_string(&reply).expect("a reply serializes");
     // The sequence number is the request's place; two at once cannot take the same one.
     for _ in 0..5 {
@@ -619,8 +646,12 @@ async fn legal(
         .await;
         match r {
             Ok(_) => {
-                s.audit(&name, "legal", json!({ "scenario": scenario, "exchange": b.exchange, "address": b.address, "seq": used + 1 }))
-                    .await?;
+                s.audit(
+                    &name,
+                    "legal",
+                    json!({ "scenario": scenario, "exchange": b.exchange, "address": b.address, "seq": used + 1 }),
+                )
+                .await?;
                 let r = sqlx::query(select).bind(&tid).bind(&scenario).bind(&b.id).fetch_one(&s.db.pool).await?;
                 let mut v = legal_row(&r)?;
                 v["budget"] = json!(sc.legal.budget);
@@ -628,7 +659,9 @@ async fn legal(
             }
             Err(e) if Db::is_conflict(&e) => {
                 // The same id sent twice at once: answer with the one stored.
-                if let Some(r) = sqlx::query(select).bind(&tid).bind(&scenario).bind(&b.id).fetch_optional(&s.db.pool).await? {
+                if let Some(r) =
+                    sqlx::query(select).bind(&tid).bind(&scenario).bind(&b.id).fetch_optional(&s.db.pool).await?
+                {
                     let mut v = legal_row(&r)?;
                     v["budget"] = json!(sc.legal.budget);
                     return Ok(axum::Json(v).into_response());
@@ -640,7 +673,11 @@ async fn legal(
     Err(ApiError::conflict("busy", "too many requests at once; send it again"))
 }
 
-async fn list_legal(State(s): State<Shared>, headers: HeaderMap, Path((tid, scenario)): Path<(String, String)>) -> ApiResult<Response> {
+async fn list_legal(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path((tid, scenario)): Path<(String, String)>,
+) -> ApiResult<Response> {
     s.reader(&headers, &tid).await?;
     let sc = s.scenario(&scenario)?;
     let rows = sqlx::query(
@@ -684,7 +721,8 @@ async fn submit(
     s.still_open().await?;
     let case = parse_case(&b.case, &sc)?;
     score_and_store(&s, &tid, &name, &sc, &b.id, &b.case, case, true).await?;
-    let v = submission_of(&s, &tid, &scenario).await?.ok_or_else(|| ApiError::internal("a stored submission is gone"))?;
+    let v =
+        submission_of(&s, &tid, &scenario).await?.ok_or_else(|| ApiError::internal("a stored submission is gone"))?;
     result(&s, &tid, &scenario, v).await
 }
 
@@ -742,11 +780,13 @@ pub async fn score_and_store(
 }
 
 async fn submission_of(s: &Server, tid: &str, scenario: &str) -> ApiResult<Option<Value>> {
-    let row = sqlx::query("SELECT client_id, report, by_trainee, at FROM submissions WHERE trainee_id = $1 AND scenario = $2")
-        .bind(tid)
-        .bind(scenario)
-        .fetch_optional(&s.db.pool)
-        .await?;
+    let row = sqlx::query(
+        "SELECT client_id, report, by_trainee, at FROM submissions WHERE trainee_id = $1 AND scenario = $2",
+    )
+    .bind(tid)
+    .bind(scenario)
+    .fetch_optional(&s.db.pool)
+    .await?;
     row.map(|r| {
         Ok(json!({
             "id": r.try_get::<String, _>("client_id")?,
@@ -760,17 +800,21 @@ async fn submission_of(s: &Server, tid: &str, scenario: &str) -> ApiResult<Optio
 
 /// The instructor's adjustments to a trainee's score, and their sum.
 async fn adjustments_of(s: &Server, tid: &str, scenario: &str) -> ApiResult<(Vec<Value>, f64)> {
-    let rows = sqlx::query("SELECT points, reason, at FROM adjustments WHERE trainee_id = $1 AND scenario = $2 ORDER BY at, id")
-        .bind(tid)
-        .bind(scenario)
-        .fetch_all(&s.db.pool)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT points, reason, at FROM adjustments WHERE trainee_id = $1 AND scenario = $2 ORDER BY at, id",
+    )
+    .bind(tid)
+    .bind(scenario)
+    .fetch_all(&s.db.pool)
+    .await?;
     let mut sum = 0.0;
     let mut list = Vec::new();
     for r in rows {
         let points: f64 = r.try_get("points")?;
         sum += points;
-        list.push(json!({ "points": points, "reason": r.try_get::<String, _>("reason")?, "at": r.try_get::<i64, _>("at")? }));
+        list.push(
+            json!({ "points": points, "reason": r.try_get::<String, _>("reason")?, "at": r.try_get::<i64, _>("at")? }),
+        );
     }
     Ok((list, sum))
 }
@@ -800,7 +844,11 @@ async fn get_submission(
     result(&s, &tid, &scenario, v).await
 }
 
-async fn debrief(State(s): State<Shared>, headers: HeaderMap, Path((tid, scenario)): Path<(String, String)>) -> ApiResult<Response> {
+async fn debrief(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path((tid, scenario)): Path<(String, String)>,
+) -> ApiResult<Response> {
     let (caller, name) = s.reader(&headers, &tid).await?;
     let sc = Arc::clone(s.scenario(&scenario)?);
     if matches!(caller, Caller::Trainee { .. }) && !s.times().await?.debriefs {
@@ -856,7 +904,11 @@ async fn freeze(State(s): State<Shared>, headers: HeaderMap, Body(b): Body<Freez
     } else {
         None
     };
-    sqlx::query("UPDATE sessions SET frozen = $1 WHERE id = $2").bind(board).bind(&s.session.id).execute(&s.db.pool).await?;
+    sqlx::query("UPDATE sessions SET frozen = $1 WHERE id = $2")
+        .bind(board)
+        .bind(&s.session.id)
+        .execute(&s.db.pool)
+        .await?;
     s.audit("instructor", if b.frozen { "freeze" } else { "unfreeze" }, json!({})).await?;
     Ok(axum::Json(json!({ "frozen": b.frozen })).into_response())
 }
@@ -875,7 +927,11 @@ async fn extend(State(s): State<Shared>, headers: HeaderMap, Body(b): Body<Exten
     let t = s.still_open().await?;
     let now = crate::now_ms();
     let ends = t.ends_at.unwrap_or(now).max(now) + b.minutes * 60_000;
-    sqlx::query("UPDATE sessions SET ends_at = $1 WHERE id = $2").bind(ends).bind(&s.session.id).execute(&s.db.pool).await?;
+    sqlx::query("UPDATE sessions SET ends_at = $1 WHERE id = $2")
+        .bind(ends)
+        .bind(&s.session.id)
+        .execute(&s.db.pool)
+        .await?;
     s.audit("instructor", "extend", json!({ "minutes": b.minutes, "ends_at": ends })).await?;
     Ok(axum::Json(json!({ "ends_at": ends })).into_response())
 }
@@ -955,15 +1011,17 @@ async fn adjust(State(s): State<Shared>, headers: HeaderMap, Body(b): Body<Adjus
     }
     check_len("the reason", reason, 1000)?;
     let id = auth::id();
-    sqlx::query("INSERT INTO adjustments (id, trainee_id, scenario, points, reason, at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&id)
-        .bind(&b.trainee)
-        .bind(&sc.meta.id)
-        .bind(b.points)
-        .bind(reason)
-        .bind(crate::now_ms())
-        .execute(&s.db.pool)
-        .await?;
+    sqlx::query(
+        "INSERT INTO adjustments (id, trainee_id, scenario, points, reason, at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(&b.trainee)
+    .bind(&sc.meta.id)
+    .bind(b.points)
+    .bind(reason)
+    .bind(crate::now_ms())
+    .execute(&s.db.pool)
+    .await?;
     s.audit(
         "instructor",
         "adjust",
@@ -1031,7 +1089,11 @@ async fn gradebook(s: &Server, scenario: &str) -> ApiResult<offramp_core::grade:
             flags.push("not submitted by the trainee: scored as last synced when the session ended".to_string());
         }
         for a in &list {
-            flags.push(format!("adjusted {:+} by the instructor: {}", a["points"].as_f64().unwrap_or(0.0), a["reason"].as_str().unwrap_or("")));
+            flags.push(format!(
+                "adjusted {:+} by the instructor: {}",
+                a["points"].as_f64().unwrap_or(0.0),
+                a["reason"].as_str().unwrap_or("")
+            ));
         }
         report.earned = round2((report.earned + sum).max(0.0));
         let hints: Vec<(String, u32)> =
@@ -1068,7 +1130,11 @@ fn scenario_query<'q>(s: &'q Server, q: &'q BTreeMap<String, String>) -> ApiResu
     }
 }
 
-async fn gradebook_csv(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<BTreeMap<String, String>>) -> ApiResult<Response> {
+async fn gradebook_csv(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> ApiResult<Response> {
     s.instructor(&headers).await?;
     let id = scenario_query(&s, &q)?;
     let book = gradebook(&s, id).await?;
@@ -1082,7 +1148,11 @@ async fn gradebook_csv(State(s): State<Shared>, headers: HeaderMap, Query(q): Qu
         .into_response())
 }
 
-async fn report_html(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<BTreeMap<String, String>>) -> ApiResult<Response> {
+async fn report_html(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> ApiResult<Response> {
     s.instructor(&headers).await?;
     let id = scenario_query(&s, &q)?;
     let book = gradebook(&s, id).await?;

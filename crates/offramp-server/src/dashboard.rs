@@ -54,10 +54,11 @@ fn presence(now: i64, last_seen: i64, changed: Option<i64>, submitted_all: bool)
 pub async fn snapshot(s: &Server) -> ApiResult<Value> {
     let times = s.times().await?;
     let now = crate::now_ms();
-    let trainees = sqlx::query("SELECT id, name, joined_at, last_seen FROM trainees WHERE session_id = $1 ORDER BY joined_at, id")
-        .bind(&s.session.id)
-        .fetch_all(&s.db.pool)
-        .await?;
+    let trainees =
+        sqlx::query("SELECT id, name, joined_at, last_seen FROM trainees WHERE session_id = $1 ORDER BY joined_at, id")
+            .bind(&s.session.id)
+            .fetch_all(&s.db.pool)
+            .await?;
     let cases = sqlx::query(
         "SELECT c.trainee_id AS tid, c.scenario AS scenario, c.answered AS answered, c.hints AS hints, c.seconds AS seconds, c.changed_at AS changed
          FROM cases c JOIN trainees t ON t.id = c.trainee_id WHERE t.session_id = $1",
@@ -118,7 +119,11 @@ pub async fn snapshot(s: &Server) -> ApiResult<Value> {
         let earned = report["earned"].as_f64().unwrap_or(0.0);
         let objectives: BTreeMap<String, Value> = report["objectives"]
             .as_array()
-            .map(|os| os.iter().map(|o| (o["id"].as_str().unwrap_or("").to_string(), json!([o["earned"], o["possible"]]))).collect())
+            .map(|os| {
+                os.iter()
+                    .map(|o| (o["id"].as_str().unwrap_or("").to_string(), json!([o["earned"], o["possible"]])))
+                    .collect()
+            })
             .unwrap_or_default();
         let entry = by_case.entry(key).or_insert_with(blank);
         entry["submitted"] = json!({

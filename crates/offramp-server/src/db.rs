@@ -186,7 +186,9 @@ impl Db {
                 .connect_with(options)
                 .await
                 .map_err(open_err)?,
-            Backend::Postgres => AnyPoolOptions::new().max_connections(8).connect_with(options).await.map_err(open_err)?,
+            Backend::Postgres => {
+                AnyPoolOptions::new().max_connections(8).connect_with(options).await.map_err(open_err)?
+            }
         };
         let db = Db { pool, backend };
         db.migrate(&shown).await?;
@@ -197,7 +199,8 @@ impl Db {
         sqlx::query("CREATE TABLE IF NOT EXISTS offramp_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, at BIGINT NOT NULL)")
             .execute(&self.pool)
             .await?;
-        let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM offramp_migrations").fetch_one(&self.pool).await?;
+        let row =
+            sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM offramp_migrations").fetch_one(&self.pool).await?;
         let have: i64 = row.try_get("v")?;
         let known = MIGRATIONS.last().map_or(0, |m| m.0);
         if have > known {

@@ -70,7 +70,12 @@ impl Started {
 
     /// The lines `offramp serve` prints, one per line.
     pub fn banner(&self) -> String {
-        format!("join code: {}\ndashboard: {}\ninstructor token: {}\n", self.join_code, self.dashboard(), self.instructor_token)
+        format!(
+            "join code: {}\ndashboard: {}\ninstructor token: {}\n",
+            self.join_code,
+            self.dashboard(),
+            self.instructor_token
+        )
     }
 
     /// Serves until `shutdown` resolves; the session's deadline is watched meanwhile.

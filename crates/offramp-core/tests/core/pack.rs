@@ -208,3 +208,26 @@ fn a_pack_never_replaces_a_file_that_is_not_one() {
     pack::write(&w, "Ana Kowalska", None, &out).unwrap();
     assert!(!Pack::open(&out).unwrap().header.class);
 }
+
+#[test]
+fn a_class_servers_pack_carries_no_answer_book_and_sends_legal_requests_to_the_server() {
+    let (w, dir, written) = ana();
+    let bytes = pack::online(&w, "Ana Kowalska", Some(&key()));
+    let out = dir.path().join("online.offramp-pack");
+    std::fs::write(&out, &bytes).unwrap();
+    let p = Pack::open(&out).unwrap();
+    assert!(p.header.online && p.header.legal.answers.is_empty());
+    // The same world and seal as the file pack: only the book differs.
+    let file = Pack::open(&written).unwrap();
+    assert_eq!(
+        (p.header.seed, &p.header.chain.sha256, &p.header.seal_key),
+        (file.header.seed, &file.header.chain.sha256, &file.header.seal_key)
+    );
+    let holder = w.truth.accounts.iter().find(|a| a.identity.is_some()).unwrap();
+    let address = w.chain.address_string(holder.addresses[0]);
+    let exchange = &w.scenario.entities[holder.service].id;
+    assert!(matches!(file.legal(exchange, &address), Ok(Reply::Records(_))));
+    assert_eq!(p.legal(exchange, &address), Err(LegalError::AskTheServer));
+    // Names and addresses are still checked first.
+    assert!(matches!(p.legal("Nowhere Ltd", &address), Err(LegalError::UnknownExchange { .. })));
+}

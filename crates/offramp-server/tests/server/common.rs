@@ -122,7 +122,11 @@ impl Class {
         let started = rt.block_on(offramp_server::start(config)).expect("the server starts");
         let banner = started.banner();
         let line = |k: &str| {
-            banner.lines().find_map(|l| l.strip_prefix(k)).unwrap_or_else(|| panic!("no {k} line in {banner}")).to_string()
+            banner
+                .lines()
+                .find_map(|l| l.strip_prefix(k))
+                .unwrap_or_else(|| panic!("no {k} line in {banner}"))
+                .to_string()
         };
         let base = format!("http://{}", started.addr);
         assert_eq!(line("dashboard: "), format!("{base}/dashboard"));
@@ -200,12 +204,8 @@ pub fn world_of(scenario_id: &str, name: &str) -> World {
 /// The case with every true answer (as `offramp solve` writes it), and the legal request
 /// that would find each identity.
 pub fn true_case(w: &World, name: &str) -> (Case, Vec<(String, String)>) {
-    let mut case = Case {
-        scenario: w.scenario.meta.id.clone(),
-        seed: Some(w.seed),
-        trainee: name.into(),
-        ..Case::default()
-    };
+    let mut case =
+        Case { scenario: w.scenario.meta.id.clone(), seed: Some(w.seed), trainee: name.into(), ..Case::default() };
     for (o, a) in w.scenario.objectives.iter().zip(&w.truth.answers) {
         case.answers.insert(o.id.clone(), a.as_given());
     }

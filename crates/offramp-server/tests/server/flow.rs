@@ -54,7 +54,8 @@ both!(a_trainee_joins_plays_their_variant_and_is_scored, |backend| {
     // A legal request: answered from the trainee's own world; sent twice, counted once.
     let (exchange, address) = requests[0].clone();
     let body = json!({ "id": "req-1", "exchange": exchange, "address": address });
-    let (st, first) = c.call("POST", &format!("/api/trainees/{tid}/legal/{BEGINNER}"), Some(&token), Some(body.clone()));
+    let (st, first) =
+        c.call("POST", &format!("/api/trainees/{tid}/legal/{BEGINNER}"), Some(&token), Some(body.clone()));
     assert_eq!(st, 200, "{first}");
     let expected = offramp_core::legal::request(&w, &exchange, &address).unwrap();
     assert_eq!(first["reply"], serde_json::to_value(&expected).unwrap());
@@ -66,7 +67,8 @@ both!(a_trainee_joins_plays_their_variant_and_is_scored, |backend| {
 
     // Submission: scored by the server at full marks; sent again, the same answer.
     let body = json!({ "id": "sub-1", "case": case.to_ron() });
-    let (st, r) = c.call("POST", &format!("/api/trainees/{tid}/submission/{BEGINNER}"), Some(&token), Some(body.clone()));
+    let (st, r) =
+        c.call("POST", &format!("/api/trainees/{tid}/submission/{BEGINNER}"), Some(&token), Some(body.clone()));
     assert_eq!(st, 200, "{r}");
     let possible = r["report"]["possible"].as_f64().unwrap();
     assert!(possible > 0.0);
@@ -186,7 +188,9 @@ both!(the_instructor_adjusts_ends_exports_and_releases, |backend| {
         "POST",
         "/api/admin/adjust",
         Some(&c.admin),
-        Some(json!({ "trainee": a_id, "scenario": BEGINNER, "points": -2.0, "reason": "shared notes with a neighbour" })),
+        Some(
+            json!({ "trainee": a_id, "scenario": BEGINNER, "points": -2.0, "reason": "shared notes with a neighbour" }),
+        ),
     );
     assert_eq!(st, 200);
     let (st, v) = c.call("POST", "/api/admin/end", Some(&c.admin), None);
@@ -226,7 +230,9 @@ both!(the_instructor_adjusts_ends_exports_and_releases, |backend| {
     // Every instructor action is in the audit log.
     let (_, audit) = c.call("GET", "/api/admin/audit", Some(&c.admin), None);
     let actions: Vec<&str> = audit["audit"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
-    for want in ["begin", "join", "submit", "freeze", "extend", "adjust", "submitted at the end", "end", "release debriefs"] {
+    for want in
+        ["begin", "join", "submit", "freeze", "extend", "adjust", "submitted at the end", "end", "release debriefs"]
+    {
         assert!(actions.contains(&want), "{want} not in {actions:?}");
     }
 });
@@ -263,7 +269,12 @@ both!(the_dashboard_follows_the_class_live, |backend| {
     let (st, page) = c.raw("GET", "/dashboard", None, None);
     assert_eq!(st, 200);
     assert!(String::from_utf8_lossy(&page).contains("Offramp class dashboard"));
-    let resp = c.agent.get(&c.url("/api/admin/events")).header("Authorization", &format!("Bearer {}", c.admin)).call().unwrap();
+    let resp = c
+        .agent
+        .get(&c.url("/api/admin/events"))
+        .header("Authorization", &format!("Bearer {}", c.admin))
+        .call()
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     assert!(resp.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/event-stream"));
     let mut lines = std::io::BufReader::new(resp.into_body().into_reader()).lines();

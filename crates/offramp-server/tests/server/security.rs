@@ -95,20 +95,36 @@ both!(bad_input_gets_a_json_error_never_a_500, |backend| {
     let (tid, tok) = c.join("Ana Kowalska");
     let cases = format!("/api/trainees/{tid}/cases/{BEGINNER}");
     // Not JSON, wrong fields, a case that does not parse, an unknown scenario or route.
-    let resp = c.agent.put(&c.url(&cases)).header("Authorization", &format!("Bearer {tok}")).header("Content-Type", "application/json").send("{not json").unwrap();
+    let resp = c
+        .agent
+        .put(&c.url(&cases))
+        .header("Authorization", &format!("Bearer {tok}"))
+        .header("Content-Type", "application/json")
+        .send("{not json")
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 400);
     let (st, v) = c.call("PUT", &cases, Some(&tok), Some(json!({ "revision": "one", "case": "" })));
     assert_eq!((st, v["error"].as_str()), (422, Some("bad_request")), "{v}");
     let (st, v) = c.call("PUT", &cases, Some(&tok), Some(json!({ "revision": 1, "case": "Case(scenario: \"beginner-careless-vendor\", answers: {\"nope\": Text(\"x\")})" })));
     assert_eq!(st, 400, "{v}");
     assert!(v["problems"][0].as_str().unwrap().contains("case:1:"), "located: {v}");
-    let (st, _) = c.call("PUT", &format!("/api/trainees/{tid}/cases/no-such"), Some(&tok), Some(json!({ "revision": 1, "case": "" })));
+    let (st, _) = c.call(
+        "PUT",
+        &format!("/api/trainees/{tid}/cases/no-such"),
+        Some(&tok),
+        Some(json!({ "revision": 1, "case": "" })),
+    );
     assert_eq!(st, 404);
     let (st, v) = c.call("GET", "/api/nothing-here", None, None);
     assert_eq!((st, v["error"].as_str()), (404, Some("not_found")));
     // Legal requests naming no exchange or no address.
     let legal = format!("/api/trainees/{tid}/legal/{BEGINNER}");
-    let (st, v) = c.call("POST", &legal, Some(&tok), Some(json!({ "id": "1", "exchange": "Nowhere Ltd", "address": "bcrt1qxyz" })));
+    let (st, v) = c.call(
+        "POST",
+        &legal,
+        Some(&tok),
+        Some(json!({ "id": "1", "exchange": "Nowhere Ltd", "address": "bcrt1qxyz" })),
+    );
     assert_eq!(st, 400, "{v}");
     // Too large: 413, as JSON.
     let big = "x".repeat(offramp_server::api::MAX_BODY + 10);
@@ -137,14 +153,21 @@ both!(rate_limits_stop_guessing_and_flooding, |backend| {
     }
     assert!(statuses.starts_with(&[400, 400, 400]), "{statuses:?}");
     assert_eq!(*statuses.last().unwrap(), 429, "{statuses:?}");
-    let resp = c.agent.post(&c.url(&path)).header("Authorization", &format!("Bearer {tok}")).send_json(json!({ "id": "late", "case": "x" })).unwrap();
+    let resp = c
+        .agent
+        .post(&c.url(&path))
+        .header("Authorization", &format!("Bearer {tok}"))
+        .send_json(json!({ "id": "late", "case": "x" }))
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 429);
     let wait: u64 = resp.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait));
     // Guessing join codes from one address runs into the join limit.
     let mut last = 0;
     for i in 0..100 {
-        last = c.call("POST", "/api/join", None, Some(json!({ "code": format!("AAAA-BBBB-{i:04}"), "name": "Guesser" }))).0;
+        last = c
+            .call("POST", "/api/join", None, Some(json!({ "code": format!("AAAA-BBBB-{i:04}"), "name": "Guesser" })))
+            .0;
         assert!(last == 404 || last == 429, "{last}");
         if last == 429 {
             break;
