@@ -33,7 +33,8 @@ pub fn serve(out: &mut dyn Write, args: Serve) -> Outcome {
         minutes: args.minutes,
         new_session: args.new_session,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the server's runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the server's runtime")?;
     runtime.block_on(async {
         let started = offramp_server::start(config).await?;
         out.write_all(started.banner().as_bytes())?;
