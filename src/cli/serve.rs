@@ -37,11 +37,15 @@ pub fn serve(out: &mut dyn Write, args: Serve) -> Outcome {
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the server's runtime")?;
     runtime.block_on(async {
         let started = offramp_server::start(config).await?;
-        out.write_all(started.banner().as_bytes())?;
+        let mut text = started.banner();
         if !started.new_session {
-            writeln!(out, "(the session in the database goes on: same code, same tokens, every trainee's work kept)")?;
+            text.push_str("(the session in the database goes on: same code, same tokens, every trainee's work kept)\n");
         }
-        out.flush()?;
+        // A terminal closed or a pipe's reader gone (`| head -3`) must not stop the class:
+        // what was printed is in the database too.
+        if out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_err() {
+            eprint!("{text}");
+        }
         started.serve(stopped()).await.context("serving")?;
         Ok(())
     })

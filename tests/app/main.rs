@@ -12,4 +12,5 @@ mod logic;
 mod pack;
 mod render;
 mod screens;
+mod serve;
 mod session;
