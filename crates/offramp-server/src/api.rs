@@ -599,12 +599,25 @@ async fn legal(
     if b.id.trim().is_empty() {
         return Err(ApiError::bad("a legal request needs the app's id for it (any text, unique per request)"));
     }
-    let select = "SELECT client_id, seq, exchange, address, reply, at FROM legal_requests WHERE trainee_id = $1 AND scenario = $2 AND client_id = $3";
-    let again = sqlx::query(select).bind(&tid).bind(&scenario).bind(&b.id).fetch_optional(&s.db.pool).await?;
-    if let Some(r) = again {
-        let mut v = legal_row(&r)?;
-        v["budget"] = json!(sc.legal.budget);
-        return Ok(axum::Json(v).into_response());
+    // The request the app sent before under this id, answered as it was then.
+    let stored = async |id: &str| -> ApiResult<Option<Response>> {
+        let row = sqlx::query(
+            "SELECT client_id, seq, exchange, address, reply, at FROM legal_requests WHERE trainee_id = $1 AND scenario = $2 AND client_id = $3",
+        )
+        .bind(&tid)
+        .bind(&scenario)
+        .bind(id)
+        .fetch_optional(&s.db.pool)
+        .await?;
+        row.map(|r| {
+            let mut v = legal_row(&r)?;
+            v["budget"] = json!(sc.legal.budget);
+            Ok(axum::Json(v).into_response())
+        })
+        .transpose()
+    };
+    if let Some(r) = stored(&b.id).await? {
+        return Ok(r);
     }
     s.limits.take("legal", &tid, limits::LEGAL).map_err(|w| ApiError::too_many("legal requests", w))?;
     s.still_open().await?;
@@ -652,19 +665,12 @@ async fn legal(
                     json!({ "scenario": scenario, "exchange": b.exchange, "address": b.address, "seq": used + 1 }),
                 )
                 .await?;
-                let r = sqlx::query(select).bind(&tid).bind(&scenario).bind(&b.id).fetch_one(&s.db.pool).await?;
-                let mut v = legal_row(&r)?;
-                v["budget"] = json!(sc.legal.budget);
-                return Ok(axum::Json(v).into_response());
+                return stored(&b.id).await?.ok_or_else(|| ApiError::internal("a stored request is gone"));
             }
             Err(e) if Db::is_conflict(&e) => {
                 // The same id sent twice at once: answer with the one stored.
-                if let Some(r) =
-                    sqlx::query(select).bind(&tid).bind(&scenario).bind(&b.id).fetch_optional(&s.db.pool).await?
-                {
-                    let mut v = legal_row(&r)?;
-                    v["budget"] = json!(sc.legal.budget);
-                    return Ok(axum::Json(v).into_response());
+                if let Some(r) = stored(&b.id).await? {
+                    return Ok(r);
                 }
             }
             Err(e) => return Err(e.into()),
