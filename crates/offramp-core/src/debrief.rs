@@ -15,7 +15,7 @@ use crate::truth::{Operation, Purpose};
 use crate::world::World;
 
 /// What the trainee made of one item of the truth, or of their own answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Mark {
     /// On the true answer and in the trainee's.
     Found,
@@ -28,7 +28,7 @@ pub enum Mark {
 }
 
 /// One hop of a path, marked.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Hop {
     pub objective: String,
     pub from: String,
@@ -39,7 +39,7 @@ pub struct Hop {
 }
 
 /// One address of an address answer, marked.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Item {
     pub objective: String,
     pub address: String,
@@ -47,7 +47,7 @@ pub struct Item {
 }
 
 /// A place where a heuristic pointed the wrong way.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Misled {
     pub txid: String,
     pub what: String,
@@ -59,7 +59,7 @@ pub struct Misled {
 }
 
 /// A debrief of one world, with or without a trainee's case.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Debrief {
     pub hops: Vec<Hop>,
     pub items: Vec<Item>,

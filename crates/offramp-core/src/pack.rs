@@ -328,10 +328,19 @@ impl Pack {
     /// match its checksum).
     pub fn open(path: &Path) -> Result<Pack, PackError> {
         let bytes = std::fs::read(path).map_err(io(path))?;
+        Pack::from_bytes(&bytes, path)
+    }
+
+    /// Reads and checks a pack held in memory (one a classroom server sent); `path` names it
+    /// in errors.
+    ///
+    /// # Errors
+    /// As [`Pack::open`].
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Pack, PackError> {
         let damaged = |why: &str| PackError::Damaged { path: path.display().to_string(), why: why.into() };
         let (line, rest) = match bytes.iter().position(|&b| b == b'\n') {
             Some(i) => (&bytes[..i], &bytes[i + 1..]),
-            None => (&bytes[..], &[][..]),
+            None => (bytes, &[][..]),
         };
         let header = parse_header(path, line)?;
         if rest.len() as u64 != header.chain.bytes {

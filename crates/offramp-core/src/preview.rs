@@ -43,14 +43,14 @@ pub struct StepView {
 }
 
 /// One objective and its answer in this world.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeyLine {
     pub id: String,
     pub prompt: String,
     pub points: f64,
     pub answer: Resolved,
     /// "BTC" or "USD" for an amount.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
 
@@ -130,21 +130,7 @@ pub fn preview(w: &World) -> Preview {
             }
         })
         .collect();
-    let key = sc
-        .objectives
-        .iter()
-        .zip(&w.truth.answers)
-        .map(|(o, a)| KeyLine {
-            id: o.id.clone(),
-            prompt: o.prompt.clone(),
-            points: o.rule.points(),
-            answer: a.clone(),
-            unit: match &o.answer {
-                Answer::CashedOut { unit, .. } => Some(format!("{unit:?}").to_uppercase()),
-                _ => None,
-            },
-        })
-        .collect();
+    let key = key_lines(w);
     Preview {
         scenario: sc.meta.id.clone(),
         title: sc.meta.title.clone(),
@@ -271,4 +257,23 @@ impl Preview {
         }
         s
     }
+}
+
+/// The answer key of a world: each objective with its true answer there.
+pub fn key_lines(w: &World) -> Vec<KeyLine> {
+    w.scenario
+        .objectives
+        .iter()
+        .zip(&w.truth.answers)
+        .map(|(o, a)| KeyLine {
+            id: o.id.clone(),
+            prompt: o.prompt.clone(),
+            points: o.rule.points(),
+            answer: a.clone(),
+            unit: match &o.answer {
+                Answer::CashedOut { unit, .. } => Some(format!("{unit:?}").to_uppercase()),
+                _ => None,
+            },
+        })
+        .collect()
 }

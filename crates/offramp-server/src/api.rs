@@ -874,14 +874,7 @@ async fn debrief(
     let d = tokio::task::spawn_blocking(move || {
         let ex = offramp_core::forensics::load::explorer_of(&world);
         let d = offramp_core::debrief::debrief(&world, &ex, Some(&case));
-        let key: Vec<Value> = world
-            .scenario
-            .objectives
-            .iter()
-            .zip(&world.truth.answers)
-            .map(|(o, a)| json!({ "objective": o.id, "answer": a }))
-            .collect();
-        (serde_json::to_value(&d).expect("a debrief serializes"), key)
+        (serde_json::to_value(&d).expect("a debrief serializes"), offramp_core::preview::key_lines(&world))
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -1062,12 +1055,7 @@ async fn key(
     let tid = q.get("trainee").ok_or_else(|| ApiError::bad("name the trainee: ?trainee=ID"))?;
     let name = s.trainee_name(tid).await?;
     let world = s.room.world(&sc, &name).await.map_err(ApiError::internal)?;
-    let key: Vec<Value> = sc
-        .objectives
-        .iter()
-        .zip(&world.truth.answers)
-        .map(|(o, a)| json!({ "objective": o.id, "prompt": o.prompt, "answer": a }))
-        .collect();
+    let key = offramp_core::preview::key_lines(&world);
     Ok(axum::Json(json!({ "scenario": scenario, "trainee": name, "seed": world.seed, "key": key })).into_response())
 }
 

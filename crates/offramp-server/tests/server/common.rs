@@ -110,10 +110,15 @@ pub fn agent() -> ureq::Agent {
 
 impl Class {
     pub fn start(db: &TestDb, scenarios: &[&str], minutes: Option<u64>) -> Class {
+        Class::start_on(db, scenarios, minutes, "127.0.0.1:0")
+    }
+
+    /// A server on `bind` (a restarted one goes back to its port).
+    pub fn start_on(db: &TestDb, scenarios: &[&str], minutes: Option<u64>, bind: &str) -> Class {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let config = offramp_server::Config {
             scenarios: scenarios.iter().map(|s| scenario(s)).collect(),
-            bind: "127.0.0.1:0".into(),
+            bind: bind.into(),
             db: db.url.clone(),
             class_key: Some(ClassKey::parse(KEY, "test").unwrap()),
             minutes,
