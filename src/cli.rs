@@ -204,10 +204,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Open the app straight into a scenario, or a trainee's pack (`offramp pack`).
+    /// Open the app straight into a scenario, a trainee's pack (`offramp pack`), or a class
+    /// (`--join URL --code CODE --name NAME`, the server `offramp serve` runs).
     Play {
         /// A scenario (.ron) or a pack (.offramp-pack, played as the trainee it names).
-        file: PathBuf,
+        #[arg(required_unless_present = "join", conflicts_with = "join")]
+        file: Option<PathBuf>,
+        /// Join the class at this server address (as the instructor's screen shows it), or
+        /// come back to it.
+        #[arg(long, value_name = "URL", requires_all = ["code", "name"], conflicts_with_all = ["seed", "trainee", "class_key"])]
+        join: Option<String>,
+        /// The class's join code.
+        #[arg(long, requires = "join")]
+        code: Option<String>,
+        /// Your name, as your instructor knows it.
+        #[arg(long, requires = "join")]
+        name: Option<String>,
+        /// The class's scenario to open (by id), when it runs more than one.
+        #[arg(long, requires = "join")]
+        scenario: Option<String>,
         #[arg(long, conflicts_with = "class_key")]
         seed: Option<u64>,
         /// The trainee's name, for the case file; without --seed it also chooses the world
@@ -414,6 +429,28 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     }
 }
 
+/// Joins a class (or comes back to it) and picks the scenario to open: the one named, or the
+/// class's only one; `None` opens the library, where the class is listed.
+fn play_class(
+    url: &str,
+    code: &str,
+    name: &str,
+    scenario: Option<&str>,
+) -> Result<Option<crate::app::loading::Request>, String> {
+    use crate::app::screens::join;
+    let m = join::join_or_resume(join::classes_dir().as_deref(), url, code, name)?;
+    let ids = || m.scenarios.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ");
+    let chosen = match scenario {
+        Some(id) => match m.scenarios.iter().find(|s| s.id == id) {
+            Some(s) => Some(s.id.clone()),
+            None => return Err(format!("the class runs no scenario \"{id}\" (it runs: {})", ids())),
+        },
+        None if m.scenarios.len() == 1 => Some(m.scenarios[0].id.clone()),
+        None => None,
+    };
+    Ok(chosen.map(|s| crate::app::loading::Request::class(m, s)))
+}
+
 /// Runs the commands that open the app and returns their exit code, or gives any other
 /// command back.
 fn run_app(command: Command) -> Result<i32, Box<Command>> {
@@ -431,7 +468,22 @@ fn run_app(command: Command) -> Result<i32, Box<Command>> {
             ),
             Err(_) => 1,
         },
-        Command::Play { file, seed, trainee, class_key, screenshot, offscreen } => {
+        Command::Play { file, join, code, name, scenario, seed, trainee, class_key, screenshot, offscreen } => {
+            let Some(file) = file else {
+                let (url, code, name) = (join.unwrap_or_default(), code.unwrap_or_default(), name.unwrap_or_default());
+                return Ok(match play_class(&url, &code, &name, scenario.as_deref()) {
+                    Err(e) => {
+                        let _ = writeln!(io::stderr(), "offramp: {e}");
+                        1
+                    }
+                    Ok(request) => match (request, screenshot) {
+                        (Some(r), Some(path)) => {
+                            crate::app::run_auto(r, crate::app::auto::Auto::Screenshot { path }, offscreen)
+                        }
+                        (request, _) => crate::app::run(request),
+                    },
+                });
+            };
             if offramp_core::pack::is_pack(&file) {
                 let pack = match offramp_core::pack::Pack::open(&file) {
                     Ok(p) if seed.is_none() && trainee.trim().is_empty() && class_key.is_none() => p,

@@ -4,6 +4,7 @@
 
 mod authoring;
 mod class;
+mod classroom;
 mod cli;
 mod common;
 mod debrief;

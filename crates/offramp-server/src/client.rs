@@ -408,7 +408,11 @@ impl Kept {
         std::fs::read(path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
     }
 
-    fn store(&self, path: &Path) -> std::io::Result<()> {
+    /// Writes it atomically to `path`.
+    ///
+    /// # Errors
+    /// The file system's.
+    pub fn store(&self, path: &Path) -> std::io::Result<()> {
         let text = serde_json::to_vec_pretty(self).expect("the outbox serializes");
         offramp_core::case::write_atomic(path, &text)
     }
@@ -778,6 +782,11 @@ fn work(inner: &Inner, client: &Client, scenario: &str, job: Job) -> Result<(), 
                 }
             };
             let mut s = inner.lock();
+            if s.stop {
+                // The app closed the case: what it kept on disk stands (the next syncer of
+                // this case sends the op again, and the server takes it once).
+                return Ok(());
+            }
             // What was sent is the front of the queue: nothing else takes from it.
             if s.kept.queue.front() == Some(&op) {
                 s.kept.queue.pop_front();

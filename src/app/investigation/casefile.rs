@@ -95,6 +95,7 @@ fn set_aside(path: &Path) -> std::io::Result<PathBuf> {
 
 /// Opens the case of the world just generated: resumes its file, or starts a new one. This
 /// begins the investigation's session: its board, requests, panels and canvas start here.
+#[allow(clippy::too_many_arguments)]
 pub fn resume(
     mut commands: Commands,
     evidence: Res<Evidence>,
@@ -103,6 +104,7 @@ pub fn resume(
     auto: Option<Res<super::super::auto::Auto>>,
     library: Option<ResMut<crate::app::library::Library>>,
     instructing: Option<Res<super::debrief::Instructing>>,
+    class: Option<Res<super::class::ClassLink>>,
 ) {
     let backup = library.and_then(|mut l| l.backup.take());
     let mut board = Board::new(Arc::clone(&evidence.explorer), Arc::clone(&evidence.clusters));
@@ -183,17 +185,21 @@ pub fn resume(
     {
         notice = Some(format!("Cannot create {} to save the case in: {e}", p.display()));
     }
-    // Requests already filed have had their answers.
-    let filed = case
-        .requests
-        .iter()
-        .map(|r| Filed {
-            exchange: r.exchange.clone(),
-            address: r.address.clone(),
-            due: 0.0,
-            answer: Some(referee.legal(&r.exchange, &r.address)),
-        })
-        .collect();
+    // Requests already filed have had their answers (in a class, as the server gave them).
+    let filed = match &class {
+        Some(c) => super::class::filed_from(&c.syncer.kept()),
+        None => case
+            .requests
+            .iter()
+            .map(|r| Filed {
+                id: None,
+                exchange: r.exchange.clone(),
+                address: r.address.clone(),
+                due: 0.0,
+                answer: Some(referee.legal(&r.exchange, &r.address)),
+            })
+            .collect(),
+    };
     commands.insert_resource(Requests { filed, refused: None });
     commands.insert_resource(Graph::new(board));
     commands.insert_resource(CaseFile::new(path, case, notice));
@@ -230,6 +236,7 @@ impl CaseFile {
         self.case.requests = requests
             .filed
             .iter()
+            .filter(|f| !matches!(f.answer, Some(Err(_))))
             .map(|f| case::Request { exchange: f.exchange.clone(), address: f.address.clone() })
             .collect();
         self.case.seconds = self.seconds();

@@ -41,7 +41,9 @@ pub struct Instructing {
 pub struct Debriefing {
     pub debrief: Debrief,
     pub key: Vec<KeyLine>,
-    world: Arc<World>,
+    /// The truth, on this machine (the instructor, self-paced practice); a class's debrief
+    /// comes from the server without it.
+    world: Option<Arc<World>>,
     /// Whether a trainee's case is laid over the truth (else the key alone).
     pub of_case: bool,
     pub open: bool,
@@ -93,6 +95,21 @@ fn open(
         None => file.case.submitted.then_some(&file.case),
     };
     let d = debrief(&world, &evidence.explorer, case);
+    show_path(&d, &mut actions);
+    let key = offramp_core::preview::preview(&world).key;
+    commands.insert_resource(Debriefing { debrief: d, key, world: Some(world), of_case: case.is_some(), open: true });
+}
+
+impl Debriefing {
+    /// A class's debrief, as the server sent it: the submitted case over the truth, without
+    /// the world (owners and roles are not labelled on the board).
+    pub fn from_server(debrief: Debrief, key: Vec<KeyLine>) -> Debriefing {
+        Debriefing { debrief, key, world: None, of_case: true, open: true }
+    }
+}
+
+/// Puts the true path on the board, left to right in time.
+pub fn show_path(d: &Debrief, actions: &mut MessageWriter<GraphAction>) {
     let hops: Vec<PathHop> = d
         .hops
         .iter()
@@ -106,11 +123,8 @@ fn open(
             })
         })
         .collect();
-    // The path on the board, left to right in time.
     actions.write(GraphAction::ShowHops(hops));
     actions.write(GraphAction::TimeLayout);
-    let key = offramp_core::preview::preview(&world).key;
-    commands.insert_resource(Debriefing { debrief: d, key, world, of_case: case.is_some(), open: true });
 }
 
 /// Frames the whole path once it is on the board and laid out.
@@ -179,7 +193,7 @@ fn draw(
             if !area.contains(p) {
                 continue;
             }
-            if let Some(label) = truth_label(&debriefing.world, n.key) {
+            if let Some(label) = debriefing.world.as_ref().and_then(|w| truth_label(w, n.key)) {
                 painter.text(
                     p + egui::vec2(0.0, 14.0),
                     egui::Align2::CENTER_TOP,
@@ -206,7 +220,11 @@ fn draw(
                         ui.colored_label(mark_colour(m), format!("{n} hop{} {word}", if n == 1 { "" } else { "s" }));
                     }
                 });
-                ui.label("On the board: green found, dashed missed, red wrong; blue labels are the truth.");
+                ui.label(if debriefing.world.is_some() {
+                    "On the board: green found, dashed missed, red wrong; blue labels are the truth."
+                } else {
+                    "On the board: green found, dashed missed, red wrong (the class server's debrief)."
+                });
             } else {
                 ui.label("The true path is on the board; blue labels are each address's owner and role.");
             }

@@ -58,6 +58,7 @@ fn submit(
     time: Res<Time>,
     mut commands: Commands,
     mut next: ResMut<NextState<Screen>>,
+    class: Option<Res<super::class::ClassLink>>,
 ) {
     if asked.read().count() == 0 {
         return;
@@ -69,13 +70,17 @@ fn submit(
     let report = referee.score(&file.case);
     file.case.result = report.as_ref().map(|r| (r.earned, r.possible));
     file.save(time.elapsed_secs_f64());
+    // In a class the server scores it: the results come back from there.
+    if let Some(c) = class {
+        c.syncer.submit(file.case.to_ron());
+    }
     commands.insert_resource(Results(report));
     next.set(Screen::Results);
 }
 
 /// A case submitted earlier opens on its results (in the instructor's view, on the board
 /// with the debrief).
-fn show_submitted(
+pub fn show_submitted(
     file: Res<CaseFile>,
     referee: Res<RefereeHandle>,
     instructing: Option<Res<super::debrief::Instructing>>,

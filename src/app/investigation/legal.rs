@@ -21,6 +21,8 @@ pub struct FileRequest {
 /// One filed request and, once it came, the exchange's answer (or why none will come).
 #[derive(Debug, Clone)]
 pub struct Filed {
+    /// The app's id of a request sent to a class server (it answers by this id).
+    pub id: Option<String>,
     pub exchange: String,
     pub address: String,
     /// App time (seconds) when the answer is due.
@@ -33,6 +35,14 @@ pub struct Requests {
     pub filed: Vec<Filed>,
     /// Why the last request was not filed (over the budget).
     pub refused: Option<String>,
+}
+
+impl Requests {
+    /// The requests that count against the budget: all but those refused as malformed (an
+    /// exchange of no such name, an address of no network).
+    pub fn used(&self) -> usize {
+        self.filed.iter().filter(|f| !matches!(f.answer, Some(Err(_)))).count()
+    }
 }
 
 /// How long an exchange takes to answer.
@@ -65,6 +75,7 @@ fn file(
     delay: Res<AnswerDelay>,
     time: Res<Time>,
     case: Option<Res<super::casefile::CaseFile>>,
+    (class, referee): (Option<Res<super::class::ClassLink>>, Res<RefereeHandle>),
 ) {
     let budget = evidence.intel.legal.budget as usize;
     let submitted = case.is_some_and(|c| c.case.submitted);
@@ -73,14 +84,35 @@ fn file(
             requests.refused = Some("the case is submitted: no more requests".into());
             continue;
         }
-        if requests.filed.len() >= budget {
+        if requests.used() >= budget {
             requests.refused = Some(format!("the budget of {budget} legal requests is spent"));
+            continue;
+        }
+        let address = r.address.trim().to_string();
+        if let Some(class) = &class {
+            // The class server answers; a request it could only refuse is not sent.
+            if let Err(e) = referee.legal(&r.exchange, &address)
+                && !e.contains("class server")
+            {
+                requests.refused = Some(e);
+                continue;
+            }
+            requests.refused = None;
+            let id = class.syncer.legal(&r.exchange, &address);
+            requests.filed.push(Filed {
+                id: Some(id),
+                exchange: r.exchange.clone(),
+                address,
+                due: f64::INFINITY,
+                answer: None,
+            });
             continue;
         }
         requests.refused = None;
         requests.filed.push(Filed {
+            id: None,
             exchange: r.exchange.clone(),
-            address: r.address.trim().to_string(),
+            address,
             due: time.elapsed_secs_f64() + delay.0.as_secs_f64(),
             answer: None,
         });
@@ -89,7 +121,8 @@ fn file(
 
 fn answer(mut requests: ResMut<Requests>, referee: Res<RefereeHandle>, time: Res<Time>) {
     let now = time.elapsed_secs_f64();
-    for f in requests.filed.iter_mut().filter(|f| f.answer.is_none() && f.due <= now) {
+    // A class server's answers come by their id (see `class`).
+    for f in requests.filed.iter_mut().filter(|f| f.answer.is_none() && f.id.is_none() && f.due <= now) {
         f.answer = Some(referee.legal(&f.exchange, &f.address));
     }
 }
@@ -104,7 +137,7 @@ pub fn tab(
     out: &mut Vec<FileRequest>,
 ) {
     let intel = &evidence.intel;
-    ui.strong(format!("{} of {} requests used", requests.filed.len(), intel.legal.budget));
+    ui.strong(format!("{} of {} requests used", requests.used(), intel.legal.budget));
     ui.label("An exchange that holds an address answers with the customer's record.");
     if intel.legal.wrong_request_penalty > 0.0 {
         ui.label(format!(
@@ -136,7 +169,7 @@ pub fn tab(
         {
             form.address = a;
         }
-        let spent = requests.filed.len() >= intel.legal.budget as usize;
+        let spent = requests.used() >= intel.legal.budget as usize;
         if ui.add_enabled(!form.address.trim().is_empty() && !spent, egui::Button::new("File the request")).clicked() {
             let x = &intel.exchanges[form.exchange.min(intel.exchanges.len() - 1)];
             out.push(FileRequest { exchange: x.id.clone(), address: form.address.clone() });
@@ -153,7 +186,11 @@ pub fn tab(
             None => {
                 ui.horizontal(|ui| {
                     ui.spinner();
-                    ui.label("awaiting the exchange's answer…");
+                    ui.label(if f.id.is_some() {
+                        "sent through the class server; awaiting the exchange's answer…"
+                    } else {
+                        "awaiting the exchange's answer…"
+                    });
                 });
             }
             Some(Err(e)) => {

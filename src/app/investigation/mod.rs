@@ -7,6 +7,7 @@
 
 pub mod canvas;
 pub mod casefile;
+pub mod class;
 pub mod debrief;
 pub mod findings;
 pub mod graph;
@@ -51,8 +52,16 @@ impl Evidence {
 /// The investigation's logic: board actions, case file, legal requests, findings, and the
 /// session's end.
 pub fn plugin(app: &mut App) {
-    app.add_plugins((graph::plugin, casefile::plugin, legal::plugin, findings::plugin, tools::plugin, debrief::plugin))
-        .add_systems(OnEnter(Screen::Library), (casefile::save_now, end).chain());
+    app.add_plugins((
+        graph::plugin,
+        casefile::plugin,
+        legal::plugin,
+        findings::plugin,
+        tools::plugin,
+        debrief::plugin,
+        class::plugin,
+    ))
+    .add_systems(OnEnter(Screen::Library), (casefile::save_now, end).chain());
 }
 
 /// The investigation's panels and the canvas's input.
@@ -73,4 +82,7 @@ fn end(mut commands: Commands) {
     commands.remove_resource::<tools::ToolResults>();
     commands.remove_resource::<debrief::Debriefing>();
     commands.remove_resource::<debrief::Instructing>();
+    // The class's syncer stops; what still waits is on disk, sent when the case opens again.
+    commands.remove_resource::<class::ClassLink>();
+    commands.remove_resource::<class::ClassNews>();
 }

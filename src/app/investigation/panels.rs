@@ -125,7 +125,7 @@ pub fn investigation_panels(
     mut submit: MessageWriter<Submit>,
     mut save: MessageWriter<SaveNow>,
     mut next: ResMut<NextState<Screen>>,
-    (results, mut tool_runs): (Res<ToolResults>, MessageWriter<ToolRun>),
+    (results, mut tool_runs, class): (Res<ToolResults>, MessageWriter<ToolRun>, Option<Res<super::class::ClassLink>>),
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let mut root = crate::app::root_ui(ctx);
@@ -143,7 +143,7 @@ pub fn investigation_panels(
             ui.strong(&intel.scenario.title);
             ui.separator();
             ui.label(format!("Time {}", offramp_core::format::clock(file.seconds())));
-            ui.label(format!("Legal requests {}/{}", requests.filed.len(), intel.legal.budget));
+            ui.label(format!("Legal requests {}/{}", requests.used(), intel.legal.budget));
             ui.separator();
             let b = &graph.board;
             if ui.add_enabled(b.can_undo(), egui::Button::new("Undo")).on_hover_text("Ctrl+Z").clicked() {
@@ -177,6 +177,14 @@ pub fn investigation_panels(
             } else {
                 "saving…"
             });
+            if let Some(c) = &class {
+                let (text, warn) = super::class::link_text(&c.syncer.link());
+                if warn {
+                    ui.colored_label(egui::Color32::from_rgb(240, 200, 100), text);
+                } else {
+                    ui.label(text);
+                }
+            }
         });
     });
 

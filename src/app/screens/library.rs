@@ -12,6 +12,7 @@ use super::Screen;
 use super::loading::Request;
 use crate::app::casefile::{CasesDir, case_path};
 use crate::app::help::Settings;
+use crate::app::screens::join::{Classes, JoinClass};
 
 /// One scenario of the library.
 pub struct Entry {
@@ -247,6 +248,7 @@ fn card(
     chosen
 }
 
+#[allow(clippy::too_many_arguments)]
 fn library_panel(
     mut contexts: EguiContexts,
     mut library: ResMut<Library>,
@@ -255,6 +257,7 @@ fn library_panel(
     mut commands: Commands,
     mut next: ResMut<NextState<Screen>>,
     mut cache: Local<ProgressCache>,
+    (mut classes, mut join): (ResMut<Classes>, MessageWriter<JoinClass>),
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let mut root = crate::app::root_ui(ctx);
@@ -298,7 +301,9 @@ fn library_panel(
             cache.read = Some(std::time::Instant::now());
         }
         let row = |i: usize| cache.rows.get(i).cloned().unwrap_or((None, Progress::NotStarted));
+        let mut class_choice = None;
         egui::ScrollArea::vertical().show(ui, |ui| {
+            class_choice = class_section(ui, &mut classes, &trainee, &mut join);
             if !library.packs.is_empty() {
                 ui.strong("Your class packs");
                 for (i, p) in library.packs.iter().enumerate() {
@@ -368,20 +373,25 @@ fn library_panel(
             Some((i, Choice::Open)) => Some(i),
             None => None,
         };
-        let request = match chosen {
-            Some(Item::Scenario(i)) => {
-                let e = &library.entries[i];
-                e.parsed.as_ref().ok().map(|s| {
-                    Ok(match &e.file {
-                        Some(f) => Request::scenario_file(s.clone(), None, trainee.clone(), f.clone()),
-                        None => Request::scenario(s.clone(), None, trainee.clone()),
+        let request = match (chosen, class_choice) {
+            (_, Some(r)) => Some(Ok(r)),
+            (chosen, None) => match chosen {
+                Some(Item::Scenario(i)) => {
+                    let e = &library.entries[i];
+                    e.parsed.as_ref().ok().map(|s| {
+                        Ok(match &e.file {
+                            Some(f) => Request::scenario_file(s.clone(), None, trainee.clone(), f.clone()),
+                            None => Request::scenario(s.clone(), None, trainee.clone()),
+                        })
                     })
-                })
-            }
-            Some(Item::Pack(i)) => Some(
-                offramp_core::pack::Pack::open(&library.packs[i].path).map(Request::pack).map_err(|e| e.to_string()),
-            ),
-            None => None,
+                }
+                Some(Item::Pack(i)) => Some(
+                    offramp_core::pack::Pack::open(&library.packs[i].path)
+                        .map(Request::pack)
+                        .map_err(|e| e.to_string()),
+                ),
+                None => None,
+            },
         };
         match request {
             Some(Ok(r)) => {
@@ -394,4 +404,96 @@ fn library_panel(
         }
     });
     Ok(())
+}
+
+/// The id of the join form's server address field.
+pub const JOIN_URL: &str = "join-url";
+/// The id of the join form's code field (Enter there joins).
+pub const JOIN_CODE: &str = "join-code";
+
+/// "Join a class": the server's address and the join code the instructor shows (the name is
+/// the library's), then each class joined with its scenarios to open. Returns the scenario
+/// chosen.
+fn class_section(
+    ui: &mut egui::Ui,
+    classes: &mut Classes,
+    trainee: &str,
+    join: &mut MessageWriter<JoinClass>,
+) -> Option<Request> {
+    let mut chosen = None;
+    let mut entered = false;
+    egui::CollapsingHeader::new(egui::RichText::new("Join a class").strong())
+        .id_salt("join-a-class")
+        .default_open(classes.joined.is_empty())
+        .show(ui, |ui| {
+            ui.label("Your instructor's screen shows the server's address and a join code.");
+            egui::Grid::new("join-form").num_columns(2).show(ui, |ui| {
+                ui.label("Server address");
+                ui.add(
+                    egui::TextEdit::singleline(&mut classes.url)
+                        .id(egui::Id::new(JOIN_URL))
+                        .hint_text("e.g. 192.168.1.20:8690")
+                        .desired_width(260.0),
+                );
+                ui.end_row();
+                ui.label("Join code");
+                let code = ui.add(
+                    egui::TextEdit::singleline(&mut classes.code)
+                        .id(egui::Id::new(JOIN_CODE))
+                        .hint_text("XXXX-XXXX-XXXX")
+                        .desired_width(260.0),
+                );
+                entered = code.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                ui.end_row();
+            });
+            let ready = !trainee.is_empty() && !classes.url.trim().is_empty() && !classes.code.trim().is_empty();
+            ui.horizontal(|ui| {
+                let label = if trainee.is_empty() {
+                    "Join (type your name above first)".to_string()
+                } else {
+                    format!("Join as {trainee}")
+                };
+                let clicked = ui.add_enabled(ready && !classes.joining(), egui::Button::new(label)).clicked();
+                if (clicked || (entered && ready)) && !classes.joining() {
+                    join.write(JoinClass {
+                        url: classes.url.clone(),
+                        code: classes.code.clone(),
+                        name: trainee.to_string(),
+                    });
+                }
+                if classes.joining() {
+                    ui.spinner();
+                    ui.label("joining…");
+                }
+            });
+            if let Some(e) = &classes.error {
+                ui.colored_label(egui::Color32::LIGHT_RED, e);
+            }
+        });
+    for m in &classes.joined {
+        ui.label(
+            egui::RichText::new(format!("Class at {} · joined as {}", m.url.trim_start_matches("http://"), m.name))
+                .strong(),
+        );
+        for s in &m.scenarios {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.horizontal(|ui| {
+                    ui.label(egui::RichText::new(&s.title).strong().size(16.0));
+                    ui.label(
+                        egui::RichText::new(format!("{} objectives · your work syncs to the class", s.objectives))
+                            .weak(),
+                    );
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui.button("Open").clicked() {
+                            chosen = Some(Request::class(m.clone(), s.id.clone()));
+                        }
+                    });
+                });
+            });
+        }
+        ui.add_space(6.0);
+    }
+    ui.separator();
+    chosen
 }

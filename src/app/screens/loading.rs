@@ -17,9 +17,12 @@ use offramp_core::sim::{self, Options, Phase};
 use super::Screen;
 use super::library::Library;
 use super::reload::{KeepView, Reloading, Watch};
+use crate::app::casefile::CasesDir;
 use crate::app::investigation::Evidence;
+use crate::app::investigation::class::{ClassLink, ClassNews};
 use crate::app::investigation::debrief::Instructing;
 use crate::app::referee::{LocalReferee, PackReferee, Referee, RefereeHandle};
+use crate::app::screens::join::Classes;
 
 /// The phase number of indexing, after the generator's own phases.
 const INDEXING: u64 = 100;
@@ -45,6 +48,11 @@ pub enum Source {
         file: Option<PathBuf>,
     },
     Pack(Arc<Pack>),
+    /// A scenario of a class: the trainee's pack from the class server, their work synced to it.
+    Class {
+        membership: Box<offramp_server::client::Membership>,
+        scenario: String,
+    },
 }
 
 impl Request {
@@ -62,6 +70,16 @@ impl Request {
         Request {
             source: Source::Scenario { scenario: Box::new(scenario), seed, file: Some(file) },
             trainee: trainee.into(),
+            instructor: None,
+        }
+    }
+
+    /// A scenario of a class this computer joined, played as the name it joined with.
+    pub fn class(membership: offramp_server::client::Membership, scenario: impl Into<String>) -> Request {
+        let trainee = membership.name.clone();
+        Request {
+            source: Source::Class { membership: Box::new(membership), scenario: scenario.into() },
+            trainee,
             instructor: None,
         }
     }
@@ -87,6 +105,8 @@ pub struct Loaded {
     intel: Arc<Intel>,
     explorer: Explorer,
     clusters: Clusters,
+    /// A class's link to its server, and what to tell the trainee on opening.
+    class: Option<(ClassLink, Option<String>)>,
 }
 
 pub fn plugin(app: &mut App) {
@@ -97,7 +117,13 @@ pub fn ui(app: &mut App) {
     app.add_systems(EguiPrimaryContextPass, progress_panel.run_if(in_state(Screen::Loading)));
 }
 
-fn start(mut commands: Commands, request: Option<Res<Request>>, mut next: ResMut<NextState<Screen>>) {
+fn start(
+    mut commands: Commands,
+    request: Option<Res<Request>>,
+    mut next: ResMut<NextState<Screen>>,
+    cases: Res<CasesDir>,
+    classes: Res<Classes>,
+) {
     let Some(request) = request else {
         next.set(Screen::Library);
         return;
@@ -105,6 +131,7 @@ fn start(mut commands: Commands, request: Option<Res<Request>>, mut next: ResMut
     let job = Job { phase: Arc::default(), permille: Arc::default(), outcome: Arc::default() };
     let (phase, permille, outcome) = (job.phase.clone(), job.permille.clone(), job.outcome.clone());
     let source = request.source.clone();
+    let (cases, packs) = (cases.0.clone(), classes.dir.clone());
     std::thread::spawn(move || {
         let mut report = |p: Phase, done: u64, total: u64| {
             phase.store(p as u64, Ordering::Relaxed);
@@ -119,24 +146,43 @@ fn start(mut commands: Commands, request: Option<Res<Request>>, mut next: ResMut
             Clusters::build(explorer, ClusterOptions::default())
         };
         let r = match source {
-            Source::Scenario { scenario, seed, .. } => {
-                sim::generate(&scenario, &Options { seed, signed: false }, &mut report).map_err(|e| e.to_string()).map(
-                    |world| {
-                        indexing();
-                        let explorer = offramp_core::forensics::load::explorer_of(&world);
-                        let clusters = cluster(&explorer);
-                        let intel = Arc::new(world.intel.clone());
-                        Loaded { referee: Arc::new(LocalReferee::new(Arc::new(world))), intel, explorer, clusters }
-                    },
-                )
-            }
+            Source::Scenario { scenario, seed, .. } => sim::generate(
+                &scenario,
+                &Options { seed, signed: false },
+                &mut report,
+            )
+            .map_err(|e| e.to_string())
+            .map(|world| {
+                indexing();
+                let explorer = offramp_core::forensics::load::explorer_of(&world);
+                let clusters = cluster(&explorer);
+                let intel = Arc::new(world.intel.clone());
+                Loaded { referee: Arc::new(LocalReferee::new(Arc::new(world))), intel, explorer, clusters, class: None }
+            }),
             Source::Pack(pack) => {
                 indexing();
                 pack.explorer().map_err(|e| e.to_string()).map(|explorer| {
                     let clusters = cluster(&explorer);
                     let intel = Arc::new(pack.header.intel.clone());
-                    Loaded { referee: Arc::new(PackReferee::new(pack)), intel, explorer, clusters }
+                    Loaded { referee: Arc::new(PackReferee::new(pack)), intel, explorer, clusters, class: None }
                 })
+            }
+            Source::Class { membership, scenario } => {
+                indexing();
+                crate::app::investigation::class::open(&membership, &scenario, cases.as_deref(), packs.as_deref())
+                    .and_then(|opened| {
+                        let pack = Arc::new(opened.pack);
+                        let explorer = pack.explorer().map_err(|e| e.to_string())?;
+                        let clusters = cluster(&explorer);
+                        let intel = Arc::new(pack.header.intel.clone());
+                        Ok(Loaded {
+                            referee: Arc::new(PackReferee::new(pack)),
+                            intel,
+                            explorer,
+                            clusters,
+                            class: Some((opened.link, opened.notice)),
+                        })
+                    })
             }
         };
         *outcome.lock().expect("the app never panics holding this lock") = Some(r);
@@ -156,7 +202,12 @@ fn finish(
     let Some(result) = job.outcome.lock().ok().and_then(|mut o| o.take()) else { return };
     commands.remove_resource::<Job>();
     match result {
-        Ok(Loaded { referee, intel, explorer, clusters }) => {
+        Ok(Loaded { referee, intel, explorer, clusters, class }) => {
+            if let Some((link, notice)) = class {
+                commands.insert_resource(link);
+                commands.insert_resource(ClassNews::default());
+                library.backup = notice.or(library.backup.take());
+            }
             let trainee = request.as_ref().map(|r| r.trainee.clone()).unwrap_or_default();
             match request.as_ref().map(|r| &r.source) {
                 Some(Source::Scenario { file: Some(f), .. }) => commands.insert_resource(Watch::new(f.clone())),

@@ -2,6 +2,7 @@
 //! screen is big enough to have its own folder (`../investigation`).
 
 pub mod briefing;
+pub mod join;
 pub mod library;
 pub mod loading;
 pub mod reload;
@@ -22,7 +23,7 @@ pub enum Screen {
 
 /// The screens' logic.
 pub fn plugin(app: &mut App) {
-    app.add_plugins((library::plugin, loading::plugin, reload::plugin));
+    app.add_plugins((library::plugin, loading::plugin, reload::plugin, join::plugin));
 }
 
 /// The screens' panels.

@@ -10,6 +10,7 @@ use super::Screen;
 use crate::app::casefile::CaseFile;
 use crate::app::findings::Results;
 use crate::app::investigation::Evidence;
+use crate::app::investigation::class::{ClassLink, ClassNews};
 use crate::app::investigation::debrief::OpenDebrief;
 use crate::app::referee::RefereeHandle;
 
@@ -31,6 +32,7 @@ pub fn deduction(text: &str) -> String {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn results_screen(
     mut contexts: EguiContexts,
     results: Option<Res<Results>>,
@@ -39,13 +41,16 @@ fn results_screen(
     referee: Option<Res<RefereeHandle>>,
     mut debrief: MessageWriter<OpenDebrief>,
     mut next: ResMut<NextState<Screen>>,
+    (class, news): (Option<Res<ClassLink>>, Option<Res<ClassNews>>),
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let mut root = crate::app::root_ui(ctx);
     let Some(results) = results else { return Ok(()) };
     let Some(r) = &results.0 else {
-        egui::CentralPanel::default()
-            .show(&mut root, |ui| handed_in(ui, file.as_deref(), evidence.as_deref(), &mut next));
+        egui::CentralPanel::default().show(&mut root, |ui| match &class {
+            Some(c) => sent_to_class(ui, c, news.as_deref(), file.as_deref(), &mut next),
+            None => handed_in(ui, file.as_deref(), evidence.as_deref(), &mut next),
+        });
         return Ok(());
     };
     let r: &Report = r;
@@ -62,9 +67,25 @@ fn results_screen(
                 }
             });
         }
+        if let (Some(c), Some(n)) = (&class, &news) {
+            class_debrief(ui, c, n);
+        }
         ui.heading(format!("Results: {:.1} of {:.0} points", r.earned, r.possible));
         if let Some(f) = &file {
             ui.label(who_and_time(&r.trainee, f.seconds()));
+        }
+        if let Some(sub) = news.as_ref().and_then(|n| n.result.as_ref()) {
+            ui.label(if sub.by_trainee {
+                "Scored by the class server."
+            } else {
+                "Scored by the class server when the session ended, as your case was last synced."
+            });
+            for a in &sub.adjustments {
+                ui.label(format!("Instructor's adjustment: {:+} points ({})", a.points, a.reason));
+            }
+            if !sub.adjustments.is_empty() {
+                ui.strong(format!("Total: {:.1} of {:.0} points", sub.total, r.possible));
+            }
         }
         ui.separator();
         egui::ScrollArea::vertical().max_height(ui.available_height() - 50.0).show(ui, |ui| {
@@ -146,6 +167,57 @@ fn handed_in(ui: &mut egui::Ui, file: Option<&CaseFile>, evidence: Option<&Evide
         });
     }
     leave(ui, next);
+}
+
+/// A class's submission before the server's score came: sending, or waiting for the server.
+fn sent_to_class(
+    ui: &mut egui::Ui,
+    class: &ClassLink,
+    news: Option<&ClassNews>,
+    file: Option<&CaseFile>,
+    next: &mut NextState<Screen>,
+) {
+    ui.heading("Submitted to the class");
+    if let Some(f) = file {
+        ui.label(who_and_time(&f.case.trainee, f.seconds()));
+    }
+    ui.separator();
+    let link = class.syncer.link();
+    if link.online == Some(false) {
+        ui.colored_label(
+            egui::Color32::from_rgb(240, 200, 100),
+            "The class server is away. Your submission is kept on this computer and goes out as soon as it returns; you can close the app.",
+        );
+    } else {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Sending your case to the class server for scoring…");
+        });
+    }
+    if let Some(n) = news.and_then(|n| n.note.as_ref()) {
+        ui.colored_label(egui::Color32::LIGHT_RED, n);
+    }
+    leave(ui, next);
+}
+
+/// The debrief of a class: opens once the instructor released it.
+fn class_debrief(ui: &mut egui::Ui, class: &ClassLink, news: &ClassNews) {
+    ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
+        let released = news.result.as_ref().is_some_and(|s| s.debrief_released);
+        if released {
+            if ui.button("Debrief: your answers over the truth").clicked() {
+                class.syncer.fetch_debrief();
+            }
+        } else {
+            if ui.button("Ask again").clicked() {
+                class.syncer.refresh();
+            }
+            ui.label("The debrief opens when your instructor releases it.");
+        }
+        if let Some(n) = &news.note {
+            ui.colored_label(egui::Color32::from_rgb(240, 200, 100), n);
+        }
+    });
 }
 
 /// The way out of the results: back to the board (read-only now) or to the library.
