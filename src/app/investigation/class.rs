@@ -147,11 +147,11 @@ pub fn filed_from(kept: &Kept) -> Vec<Filed> {
 pub fn link_text(link: &Link) -> (String, bool) {
     let waiting = |n: usize| format!("{n} change{} waiting", if n == 1 { "" } else { "s" });
     match link.online {
+        Some(false) if link.queued == 0 => {
+            ("⚠ Class server away: working offline; your work is kept here and sent when it returns".into(), true)
+        }
         Some(false) => (
-            format!(
-                "⚠ Class server away: {}, kept on this computer; retrying",
-                if link.queued == 0 { "nothing".to_string() } else { waiting(link.queued) }
-            ),
+            format!("⚠ Class server away: {}, kept on this computer; retrying", waiting(link.queued)),
             true,
         ),
         None => ("Class: connecting…".into(), false),
