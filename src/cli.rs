@@ -132,6 +132,28 @@ enum Command {
         #[arg(long)]
         new_session: bool,
     },
+    /// Load a running class server as a class of trainees would: each joins, syncs their case
+    /// every few seconds, files legal requests and submits; reports throughput and latency
+    /// (p50, p99) and checks that nothing acknowledged was lost or duplicated. Use a session
+    /// of its own: the trainees join it for real.
+    Loadtest {
+        /// The server's address (`offramp serve` prints it in the dashboard's).
+        url: String,
+        /// The session's join code.
+        #[arg(long)]
+        code: String,
+        #[arg(long, default_value_t = 100)]
+        trainees: usize,
+        /// How long the trainees work (fractions allowed: 0.5 is 30 seconds).
+        #[arg(long, default_value_t = 1.0)]
+        minutes: f64,
+        /// Milliseconds between a trainee's case syncs (the app syncs every 3 s while the case changes).
+        #[arg(long, default_value_t = 3000)]
+        think_ms: u64,
+        /// The class's scenario to play (its first when left out).
+        #[arg(long)]
+        scenario: Option<String>,
+    },
     /// Print a scenario's story as a timeline (who paid whom, when, how much, which objective
     /// each step answers), the counts of what it generates, and its answer key.
     Preview {
@@ -410,6 +432,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
             serve::serve(out, serve::Serve { scenarios, bind, db, class_key, minutes, new_session })
         }
         Command::New { name, out: dest } => new_scenario(out, &name, dest.as_deref()),
+        Command::Loadtest { url, code, trainees, minutes, think_ms, scenario } => {
+            serve::loadtest(out, &url, &code, trainees, minutes, think_ms, scenario)
+        }
         // Run by run_app above.
         Command::Play { .. } | Command::BenchRender { .. } | Command::Instruct { .. } => Ok(()),
     };

@@ -72,3 +72,42 @@ async fn stopped() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
+
+/// `offramp loadtest`: the report on standard output; fails when anything was lost,
+/// duplicated, or a call failed.
+pub fn loadtest(
+    out: &mut dyn Write,
+    url: &str,
+    code: &str,
+    trainees: usize,
+    minutes: f64,
+    think_ms: u64,
+    scenario: Option<String>,
+) -> Outcome {
+    if trainees == 0 || trainees > 2000 {
+        anyhow::bail!("--trainees: from 1 to 2000");
+    }
+    if !(minutes > 0.0 && minutes <= 240.0) {
+        anyhow::bail!("--minutes: more than 0 and at most 240");
+    }
+    if think_ms < 100 {
+        anyhow::bail!("--think-ms: at least 100 (an app syncs every 3000)");
+    }
+    let plan = offramp_server::loadtest::Plan {
+        url: offramp_server::client::base_url(url).map_err(anyhow::Error::msg)?,
+        code: code.to_string(),
+        trainees,
+        duration: std::time::Duration::from_secs_f64(minutes * 60.0),
+        think: std::time::Duration::from_millis(think_ms),
+        scenario,
+    };
+    let say = |s: &str| {
+        let _ = writeln!(std::io::stderr(), "{s}");
+    };
+    let outcome = offramp_server::loadtest::run(&plan, &say).map_err(anyhow::Error::msg)?;
+    write!(out, "{}", outcome.report())?;
+    if !outcome.passed() {
+        anyhow::bail!("the load test failed: see LOST, DUPLICATED and failed calls above");
+    }
+    Ok(())
+}

@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod db;
 pub mod error;
 pub mod limits;
+pub mod loadtest;
 pub mod room;
 pub mod session;
 

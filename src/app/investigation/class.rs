@@ -150,10 +150,9 @@ pub fn link_text(link: &Link) -> (String, bool) {
         Some(false) if link.queued == 0 => {
             ("⚠ Class server away: working offline; your work is kept here and sent when it returns".into(), true)
         }
-        Some(false) => (
-            format!("⚠ Class server away: {}, kept on this computer; retrying", waiting(link.queued)),
-            true,
-        ),
+        Some(false) => {
+            (format!("⚠ Class server away: {}, kept on this computer; retrying", waiting(link.queued)), true)
+        }
         None => ("Class: connecting…".into(), false),
         Some(true) if link.queued > 0 => (format!("Class: sending {}…", waiting(link.queued)), false),
         Some(true) => ("Class: ✔ synced".into(), false),

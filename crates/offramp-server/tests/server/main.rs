@@ -1,6 +1,7 @@
 //! The classroom server, tested over HTTP against both databases.
 
 mod common;
+mod dashboard;
 mod flow;
 mod security;
 mod sync;
