@@ -135,17 +135,25 @@ fn record(out: &Shared, kind: &'static str, started: Instant, ok: bool) {
     }
 }
 
-/// Calls `f` until it is not rate-limited (a class's burst at the start: the wait is what the
-/// server asked for, and is not counted as latency); other errors are returned.
-fn patiently<T>(mut f: impl FnMut() -> Result<T, ClientError>) -> Result<T, ClientError> {
+/// Calls `f` until it is not rate-limited (a class's burst at the start), and records the
+/// time of the last call under `kind` (the waits the server asked for are not latency).
+fn patiently<T>(
+    out: &Shared,
+    kind: &'static str,
+    mut f: impl FnMut() -> Result<T, ClientError>,
+) -> Result<T, ClientError> {
     let mut tries = 0;
     loop {
+        let t = Instant::now();
         match f() {
             Err(ClientError::Away(why)) if why.contains("busy") && tries < 120 => {
                 tries += 1;
                 std::thread::sleep(Duration::from_millis(500));
             }
-            r => return r,
+            r => {
+                record(out, kind, t, r.is_ok());
+                return r;
+            }
         }
     }
 }
@@ -177,10 +185,8 @@ pub fn run(plan: &Plan, say: &(dyn Fn(&str) + Sync)) -> Result<Outcome, String> 
     say(&format!("joining {} trainees…", plan.trainees));
     let mut members: Vec<Membership> = Vec::new();
     for i in 0..plan.trainees {
-        let t = Instant::now();
-        let m = patiently(|| client::join(&plan.url, &plan.code, &format!("Load test {tag} {i:03}")))
+        let m = patiently(&out, "join", || client::join(&plan.url, &plan.code, &format!("Load test {tag} {i:03}")))
             .map_err(|e| format!("cannot join the class at {}: {e}", plan.url))?;
-        record(&out, "join", t, true);
         members.push(m);
     }
     let scenario = match &plan.scenario {
@@ -195,9 +201,7 @@ pub fn run(plan: &Plan, say: &(dyn Fn(&str) + Sync)) -> Result<Outcome, String> 
             .map(|m| {
                 let (out, scenario) = (Arc::clone(&out), scenario.clone());
                 s.spawn(move || {
-                    let t = Instant::now();
-                    let r = patiently(|| Client::new(m).pack(&scenario));
-                    record(&out, "pack", t, r.is_ok());
+                    let r = patiently(&out, "pack", || Client::new(m).pack(&scenario));
                     let bytes = r.map_err(|e| e.to_string())?;
                     Pack::from_bytes(&bytes, std::path::Path::new(&scenario)).map_err(|e| e.to_string())
                 })
@@ -243,13 +247,8 @@ fn trainee(plan: &Plan, i: usize, m: &Membership, pack: &Pack, scenario: &str, o
         revision += 1;
         case.notes = format!("note {revision}");
         case.seconds = start.elapsed().as_secs();
-        let t = Instant::now();
-        match patiently(|| c.put_case(scenario, revision, &case.to_ron())) {
-            Ok((_, held)) => {
-                record(out, "case", t, true);
-                acknowledged_revision = acknowledged_revision.max(held);
-            }
-            Err(_) => record(out, "case", t, false),
+        if let Ok((_, held)) = patiently(out, "case", || c.put_case(scenario, revision, &case.to_ron())) {
+            acknowledged_revision = acknowledged_revision.max(held);
         }
         while request_at.first().is_some_and(|at| start.elapsed() >= *at) && !addresses.is_empty() {
             request_at.remove(0);
@@ -259,13 +258,8 @@ fn trainee(plan: &Plan, i: usize, m: &Membership, pack: &Pack, scenario: &str, o
                 break;
             };
             let a = addresses[rng.below(addresses.len() as u64) as usize];
-            let t = Instant::now();
-            match patiently(|| c.legal(scenario, &id, &x.id, a)) {
-                Ok(r) => {
-                    record(out, "legal", t, true);
-                    acknowledged_requests.push((id, r.seq));
-                }
-                Err(_) => record(out, "legal", t, false),
+            if let Ok(r) = patiently(out, "legal", || c.legal(scenario, &id, &x.id, a)) {
+                acknowledged_requests.push((id, r.seq));
             }
         }
         let jitter = plan.think.as_millis() as u64 / 5;
@@ -276,12 +270,8 @@ fn trainee(plan: &Plan, i: usize, m: &Membership, pack: &Pack, scenario: &str, o
     // The submission, and the same again (an app whose answer was lost).
     let id = client::new_id();
     let text = case.to_ron();
-    let t = Instant::now();
-    let first = patiently(|| c.submit(scenario, &id, &text));
-    record(out, "submit", t, first.is_ok());
-    let t = Instant::now();
-    let again = patiently(|| c.submit(scenario, &id, &text));
-    record(out, "resubmit", t, again.is_ok());
+    let first = patiently(out, "submit", || c.submit(scenario, &id, &text));
+    let again = patiently(out, "resubmit", || c.submit(scenario, &id, &text));
     // The check: what the server acknowledged is there, once.
     let t = Instant::now();
     let mut lost = Vec::new();

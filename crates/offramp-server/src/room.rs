@@ -7,14 +7,30 @@ use std::sync::{Arc, Mutex};
 
 use offramp_core::case::Case;
 use offramp_core::class::{ClassKey, trainee_seed};
-use offramp_core::scenario::Scenario;
+use offramp_core::scenario::{Scenario, WorldSize};
 use offramp_core::score::{self, Report};
 use offramp_core::sim::{self, Options};
 use offramp_core::world::World;
 
-/// Worlds kept in memory at once: a class of thirty on a small scenario needs them all; a
-/// large scenario's worlds are big, and any is made again in a moment.
-const KEPT: usize = 8;
+/// The memory the kept worlds may take (by [`WorldSize::memory`], which rounds up): a class
+/// of a hundred on a small scenario keeps every world (generating one again for each legal
+/// request or submission would take most of their time); a large scenario's worlds are big,
+/// and fewer are kept, each made again (byte for byte the same) when needed.
+const KEPT_BYTES: u64 = 1 << 30;
+/// Worlds kept whatever their size: the two last used.
+const KEPT_AT_LEAST: usize = 2;
+
+/// About the memory `w` holds.
+fn footprint(w: &World) -> u64 {
+    let c = &w.chain;
+    WorldSize {
+        transactions: c.txs.len() as u64,
+        inputs: c.inputs.len() as u64,
+        outputs: c.outputs.len() as u64,
+        addresses: c.addresses.len() as u64,
+    }
+    .memory()
+}
 
 /// The scenarios a session runs and the worlds made of them.
 pub struct Room {
@@ -71,10 +87,12 @@ impl Room {
         .map_err(|e| e.to_string())?;
         let world = Arc::new(world);
         let mut kept = self.worlds.lock().expect("worlds");
-        if kept.len() >= KEPT {
-            kept.remove(0);
-        }
         kept.push((id, seed, Arc::clone(&world)));
+        // The least recently used go first, until the rest fit.
+        let mut total: u64 = kept.iter().map(|k| footprint(&k.2)).sum();
+        while kept.len() > KEPT_AT_LEAST && total > KEPT_BYTES {
+            total -= footprint(&kept.remove(0).2);
+        }
         Ok(world)
     }
 

@@ -3,5 +3,6 @@
 mod common;
 mod dashboard;
 mod flow;
+mod load;
 mod security;
 mod sync;
