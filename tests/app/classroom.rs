@@ -287,3 +287,34 @@ fn joining_with_a_wrong_code_or_an_unreachable_server_says_what_to_check() {
     let e = app.world().resource::<Classes>().error.clone().unwrap();
     assert!(e.contains("network"), "{e}");
 }
+
+#[test]
+fn a_trainee_joins_from_the_library_by_typing_the_address_and_the_code_and_pressing_enter() {
+    use bevy::input::keyboard::Key;
+    use offramp::app::library::{JOIN_CODE, JOIN_URL};
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(&dir.path().join("class.db"), "127.0.0.1:0");
+    let mut p = super::input::Person::new();
+    p.app.insert_resource(Classes::load(Some(dir.path().join("classes"))));
+    p.app.world_mut().resource_mut::<offramp::app::help::Settings>().trainee = NAME.into();
+    p.frames(3);
+    let field = |p: &mut super::input::Person, id: &str| {
+        p.egui().read_response(bevy_egui::egui::Id::new(id)).unwrap_or_else(|| panic!("the library shows {id}")).rect
+    };
+    let url = field(&mut p, JOIN_URL);
+    p.click(url.center());
+    p.type_text(served.base.trim_start_matches("http://"));
+    let code = field(&mut p, JOIN_CODE);
+    p.click(code.center());
+    // Typed as people read it off a projector: lower case, spaces for dashes.
+    p.type_text(&served.code.to_lowercase().replace('-', " "));
+    assert_eq!(p.app.world().resource::<Classes>().url, served.base.trim_start_matches("http://"));
+    p.press(KeyCode::Enter, Key::Enter);
+    frames_until(&mut p.app, "the class joined from the form", |a| !a.world().resource::<Classes>().joined.is_empty());
+    let m = p.app.world().resource::<Classes>().joined[0].clone();
+    assert_eq!(m.name, NAME);
+    assert_eq!(m.url, served.base);
+    assert!(p.app.world().resource::<Classes>().code.is_empty(), "the form is cleared for the next class");
+    // The class stays listed when the app opens again.
+    assert_eq!(offramp::app::screens::join::saved(&dir.path().join("classes")), vec![m]);
+}

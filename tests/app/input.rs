@@ -147,6 +147,24 @@ impl Person {
         self.frames(1);
     }
 
+    /// Presses and releases a named key (Enter, Tab…).
+    pub fn press(&mut self, key_code: KeyCode, logical_key: Key) {
+        for state in [ButtonState::Pressed, ButtonState::Released] {
+            let m = KeyboardInput {
+                key_code,
+                logical_key: logical_key.clone(),
+                state,
+                text: None,
+                repeat: false,
+                window: self.window,
+            };
+            self.app.world_mut().write_message(m.clone());
+            self.app.world_mut().write_message(WindowEvent::KeyboardInput(m));
+            self.app.update();
+        }
+        self.frames(1);
+    }
+
     /// Puts the intel's first address on the board (it is then selected).
     pub fn add_intel(&mut self) {
         let a = intel_address(&self.app);
