@@ -130,31 +130,25 @@ impl Person {
                 }
                 _ => KeyCode::Space,
             };
-            for state in [ButtonState::Pressed, ButtonState::Released] {
-                let m = KeyboardInput {
-                    key_code,
-                    logical_key: Key::Character(ch.to_string().into()),
-                    state,
-                    text: (state == ButtonState::Pressed).then(|| ch.to_string().into()),
-                    repeat: false,
-                    window: self.window,
-                };
-                self.app.world_mut().write_message(m.clone());
-                self.app.world_mut().write_message(WindowEvent::KeyboardInput(m));
-                self.app.update();
-            }
+            self.key(key_code, Key::Character(ch.to_string().into()), Some(ch));
         }
         self.frames(1);
     }
 
     /// Presses and releases a named key (Enter, Tab…).
     pub fn press(&mut self, key_code: KeyCode, logical_key: Key) {
+        self.key(key_code, logical_key, None);
+        self.frames(1);
+    }
+
+    /// One key's press (with the character it types, if any), then its release.
+    fn key(&mut self, key_code: KeyCode, logical_key: Key, typed: Option<char>) {
         for state in [ButtonState::Pressed, ButtonState::Released] {
             let m = KeyboardInput {
                 key_code,
                 logical_key: logical_key.clone(),
                 state,
-                text: None,
+                text: typed.filter(|_| state == ButtonState::Pressed).map(|c| c.to_string().into()),
                 repeat: false,
                 window: self.window,
             };
@@ -162,7 +156,6 @@ impl Person {
             self.app.world_mut().write_message(WindowEvent::KeyboardInput(m));
             self.app.update();
         }
-        self.frames(1);
     }
 
     /// Puts the intel's first address on the board (it is then selected).
