@@ -3,8 +3,9 @@
 //! request's answer, a hint's text, a case file checked against the objectives, a score. In
 //! self-paced practice the referee runs in-process over the generated world; in a class it is
 //! the trainee's pack (no truth: legal answers and hints from the pack, the case sealed on
-//! submission, scored by the instructor); a classroom server can take its place without a
-//! panel changing.
+//! submission, scored by the instructor). In a live class the pack comes from the class
+//! server and its referee is the same; legal requests and the submission go to the server
+//! through the class link (`class.rs`), which answers and scores them.
 
 use std::path::Path;
 use std::sync::Arc;
