@@ -238,7 +238,11 @@ pub fn join(url: &str, code: &str, name: &str) -> Result<Membership, ClientError
             token: token.to_string(),
             scenarios,
         }),
-        _ => Err(json_of::<Membership>(b"{}").unwrap_err()),
+        _ => Err(ClientError::Refused {
+            status: 200,
+            error: "unexpected".into(),
+            message: "the server's answer to joining has no trainee or token: is it an Offramp classroom server of this version?".into(),
+        }),
     }
 }
 
