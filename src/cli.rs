@@ -791,7 +791,9 @@ struct Variant {
 
 fn generate(out: &mut dyn Write, file: &Path, v: Variant, signed: bool, dest: &Path, key: Option<&Path>) -> Outcome {
     let t0 = Instant::now();
+    offramp_core::timing::mark("generate");
     let sc = load(file)?;
+    offramp_core::timing::mark("scenario loaded");
     let class_key = class::read_key(v.class_key.as_deref())?;
     let seed = class::seed_for(&sc, v.seed, v.trainee.as_deref(), class_key.as_ref())?;
     let mut rep = Reporter::new();
@@ -802,6 +804,7 @@ fn generate(out: &mut dyn Write, file: &Path, v: Variant, signed: bool, dest: &P
         Err(export::GenerateToError::Generate(e)) => return Err(e.into()),
         Err(export::GenerateToError::Export(e)) => return Err(e.into()),
     };
+    offramp_core::timing::mark("in place");
     writeln!(
         out,
         "{}: seed {}{}: {} blocks, {} transactions, {} inputs, {} outputs, {} addresses -> {} in {:.2}s",

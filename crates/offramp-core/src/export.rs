@@ -138,6 +138,7 @@ pub fn generate_to(
         let limits = crate::sim::Limits::default();
         let generated = crate::sim::generate_into(sc, opts, &limits, &mut *progress, Some(&mut send));
         let stamps = stream.finish().map_err(io_err(&blocks_dir));
+        crate::timing::mark("block files closed");
         let w = generated?;
         let m = write_all(&w, staging, Some(stamps?), key, progress)?;
         world = Some(w);
@@ -551,7 +552,7 @@ fn write_all(
             blockfile::layout(&chain.blocks, blockfile::MAX_BLOCKFILE_SIZE).into_iter().map(|(_, s)| s).collect()
         }
     };
-    let timing = std::env::var_os("OFFRAMP_TIMING").is_some();
+    let timing = crate::timing::on();
     let t = std::time::Instant::now();
     let addrs = AddressText::new(chain);
     if timing {
@@ -618,6 +619,7 @@ fn write_all(
         files,
     };
     write_json(&dir.join(MANIFEST), &manifest)?;
+    crate::timing::mark("files written");
     progress(Phase::Writing, 3, 3);
     Ok(manifest)
 }

@@ -55,6 +55,7 @@ pub mod score;
 pub mod sim;
 pub mod text;
 pub mod time;
+pub mod timing;
 pub mod truth;
 pub mod vocab;
 pub mod world;

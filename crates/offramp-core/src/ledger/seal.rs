@@ -71,7 +71,7 @@ pub fn seal_into(chain: &mut Chain, keys: &KeySource, progress: SealProgress<'_>
         Vec::new()
     };
     let pubkeys: Vec<[u8; 33]> = signed_keys.iter().map(|k| k.pubkey).collect();
-    let timing = std::env::var_os("OFFRAMP_TIMING").is_some();
+    let timing = crate::timing::on();
     if timing {
         eprintln!("timing: addresses {:.2}s", t0.elapsed().as_secs_f64());
     }
@@ -277,7 +277,7 @@ pub fn seal_streamed(
             next_start = r.end;
         }
     }
-    if std::env::var_os("OFFRAMP_TIMING").is_some() {
+    if crate::timing::on() {
         pipe.report(t0);
     }
     let mut sealed = pipe.sealed(&chain);

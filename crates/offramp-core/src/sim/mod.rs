@@ -321,7 +321,9 @@ pub fn generate_into(
     };
     let Sim { e, .. } = sim;
     let Engine { mut chain, mut truth, prices, .. } = e;
+    crate::timing::mark("simulated and sealed");
     check_values(&chain).map_err(|problem| GenerateError::Invalid { file: sc.file.clone(), problem })?;
+    crate::timing::mark("values checked");
     match sealed {
         Some(sealed) => {
             sealed.apply(&mut chain, &keys);
@@ -330,8 +332,10 @@ pub fn generate_into(
         }
         None => seal::seal_into(&mut chain, &keys, &mut |done, all| progress(Phase::Sealing, done, all), blocks_later),
     }
+    crate::timing::mark("sealed into the tables");
     let intel = resolve::intel(sc, &chain, &truth, &prices, seed)?;
     truth.answers = resolve::answers(sc, &chain, &truth)?;
+    crate::timing::mark("intel and answers");
     Ok(World::new(sc.clone(), seed, chain, prices, intel, truth))
 }
 
@@ -357,7 +361,7 @@ impl Sim<'_> {
         }
         sim.schedule_all();
         sim.run(progress)?;
-        if std::env::var_os("OFFRAMP_TIMING").is_some() {
+        if crate::timing::on() {
             eprintln!("timing: simulation {:.2}s", t0.elapsed().as_secs_f64());
         }
         Ok(())
