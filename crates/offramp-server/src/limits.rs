@@ -12,9 +12,13 @@ pub struct Rate {
     pub per_minute: f64,
 }
 
-/// Joining, per client address: enough for a class behind one school router, far too few to
-/// guess a join code.
-pub const JOIN: Rate = Rate { burst: 40.0, per_minute: 60.0 };
+/// Joins with the right code, per client address: a class of a hundred and more behind one
+/// school router joins at once.
+pub const JOIN: Rate = Rate { burst: 300.0, per_minute: 300.0 };
+/// Joins with a wrong code, per client address: room for typing mistakes, far too few to
+/// guess a code of 60 bits. Once spent, every join from that address waits, with the right
+/// code too, so that a wait says nothing about a code.
+pub const JOIN_MISS: Rate = Rate { burst: 20.0, per_minute: 20.0 };
 /// Legal requests, per trainee: a budget is a handful; a script is not.
 pub const LEGAL: Rate = Rate { burst: 10.0, per_minute: 20.0 };
 /// Submissions, per trainee: one is expected; a retry or two after a network error.
@@ -34,6 +38,16 @@ impl Limiter {
     /// Takes one token from `who`'s bucket for `what`, or says in how many seconds one will
     /// be there.
     pub fn take(&self, what: &'static str, who: &str, rate: Rate) -> Result<(), u64> {
+        self.count(what, who, rate, 1.0)
+    }
+
+    /// Says whether `who`'s bucket for `what` has a token, without taking it: how long to
+    /// wait for one if not.
+    pub fn left(&self, what: &'static str, who: &str, rate: Rate) -> Result<(), u64> {
+        self.count(what, who, rate, 0.0)
+    }
+
+    fn count(&self, what: &'static str, who: &str, rate: Rate, cost: f64) -> Result<(), u64> {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().expect("buckets");
         if buckets.len() > 100_000 {
@@ -46,7 +60,7 @@ impl Limiter {
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate.per_minute / 60.0).min(rate.burst);
         *at = now;
         if *tokens >= 1.0 {
-            *tokens -= 1.0;
+            *tokens -= cost;
             Ok(())
         } else {
             Err(((1.0 - *tokens) * 60.0 / rate.per_minute).ceil().max(1.0) as u64)
@@ -69,5 +83,17 @@ mod tests {
         assert!((1..=10).contains(&wait), "{wait}");
         // Another client has its own bucket.
         assert_eq!(l.take("x", "b", rate), Ok(()));
+    }
+
+    #[test]
+    fn looking_at_a_bucket_takes_nothing_from_it() {
+        let l = Limiter::default();
+        let rate = Rate { burst: 2.0, per_minute: 1.0 };
+        for _ in 0..5 {
+            assert_eq!(l.left("x", "a", rate), Ok(()));
+        }
+        assert_eq!(l.take("x", "a", rate), Ok(()));
+        assert_eq!(l.take("x", "a", rate), Ok(()));
+        assert!(l.left("x", "a", rate).is_err());
     }
 }

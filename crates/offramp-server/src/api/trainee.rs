@@ -1,62 +1,32 @@
-//! The HTTP API (documented endpoint by endpoint in docs/classroom-api.md).
-//!
-//! Trainees join with the code and a name and get a token; every trainee endpoint is under
-//! `/api/trainees/{id}/…` and takes only that trainee's token (the instructor's reads too).
-//! Admin endpoints under `/api/admin/` take only the instructor's token. Writes a trainee's
-//! app may send twice (a legal request, a submission, after a lost answer) carry the app's
-//! own id and are answered from the first.
+//! What a trainee's app calls: joining with the code, the pack, the case synced, legal
+//! requests answered within the budget, the submission scored, the debrief once released.
+//! Writes an app may send twice carry the app's own id and are answered from the first.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use offramp_core::case::{Case, HintUse, Request as LegalRequest};
 use offramp_core::class::normal_name;
 use offramp_core::scenario::Scenario;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::Row;
 
+use super::{Caller, MAX_FIELD, MAX_ID, MAX_NAME, Server, Shared, check_len};
 use crate::auth;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, Body};
-use crate::limits::{self, Limiter};
-use crate::room::Room;
-use crate::session::Session;
+use crate::limits;
 
-/// The largest request body the server reads: a case with a large board fits many times.
-pub const MAX_BODY: usize = 8 << 20;
-/// Longest trainee name, client request id, exchange or address the server takes.
-const MAX_NAME: usize = 80;
-const MAX_ID: usize = 64;
-const MAX_FIELD: usize = 200;
-/// A trainee not heard from for this long is shown offline; one whose case has not changed
-/// for [`IDLE_MS`] (while online) idle.
-pub const OFFLINE_MS: i64 = 60_000;
-pub const IDLE_MS: i64 = 5 * 60_000;
-
-/// What every handler shares.
-pub struct Server {
-    pub db: Db,
-    pub room: Room,
-    pub session: Session,
-    pub limits: Limiter,
-    /// Bumped on every change a dashboard shows; dashboards wait on it.
-    pub changed: tokio::sync::watch::Sender<u64>,
-}
-
-pub type Shared = Arc<Server>;
-
-pub fn router(server: Shared) -> Router {
+/// The trainee's endpoints.
+pub(super) fn routes() -> Router<Shared> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/dashboard") }))
-        .route("/dashboard", get(crate::dashboard::page))
-        .route("/api/health", get(|| async { axum::Json(json!({ "ok": true })) }))
         .route("/api/join", post(join))
         .route("/api/trainees/{tid}", get(trainee_status))
         .route("/api/trainees/{tid}/packs/{scenario}", get(pack))
@@ -64,192 +34,6 @@ pub fn router(server: Shared) -> Router {
         .route("/api/trainees/{tid}/legal/{scenario}", get(list_legal).post(legal))
         .route("/api/trainees/{tid}/submission/{scenario}", get(get_submission).post(submit))
         .route("/api/trainees/{tid}/debrief/{scenario}", get(debrief))
-        .route("/api/admin/state", get(admin_state))
-        .route("/api/admin/events", get(crate::dashboard::events))
-        .route("/api/admin/freeze", post(freeze))
-        .route("/api/admin/extend", post(extend))
-        .route("/api/admin/end", post(end))
-        .route("/api/admin/release", post(release))
-        .route("/api/admin/adjust", post(adjust))
-        .route("/api/admin/rejoin", post(rejoin))
-        .route("/api/admin/key/{scenario}", get(key))
-        .route("/api/admin/gradebook.csv", get(gradebook_csv))
-        .route("/api/admin/report.html", get(report_html))
-        .route("/api/admin/audit", get(audit_log))
-        .fallback(|| async { ApiError::not_found("no such endpoint (see docs/classroom-api.md)") })
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "this endpoint does not take that method",
-            )
-        })
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(server)
-}
-
-// ---------------------------------------------------------------------------------------
-// Who is calling
-
-/// The caller a token names.
-#[derive(Debug, Clone)]
-pub enum Caller {
-    Instructor,
-    Trainee { id: String, name: String },
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-impl Server {
-    /// Who the request's token belongs to.
-    ///
-    /// # Errors
-    /// 401 for a request with no token, or one that is no one's.
-    pub async fn caller(&self, headers: &HeaderMap) -> ApiResult<Caller> {
-        let token = bearer(headers).ok_or_else(|| {
-            ApiError::unauthorized(
-                "this needs a token: send `Authorization: Bearer TOKEN` (your token came with your join)",
-            )
-        })?;
-        if auth::same(token, &self.session.instructor_token) {
-            return Ok(Caller::Instructor);
-        }
-        let invalid = || ApiError::unauthorized("this token is no one's in this class; join again with the join code");
-        let id = auth::trainee_of(token).ok_or_else(invalid)?;
-        let row = sqlx::query("SELECT name, token_hash FROM trainees WHERE id = $1 AND session_id = $2")
-            .bind(id)
-            .bind(&self.session.id)
-            .fetch_optional(&self.db.pool)
-            .await?
-            .ok_or_else(invalid)?;
-        let stored: String = row.try_get("token_hash")?;
-        if !auth::same(&auth::hash(token), &stored) {
-            return Err(invalid());
-        }
-        sqlx::query("UPDATE trainees SET last_seen = $1 WHERE id = $2")
-            .bind(crate::now_ms())
-            .bind(id)
-            .execute(&self.db.pool)
-            .await?;
-        Ok(Caller::Trainee { id: id.to_string(), name: row.try_get("name")? })
-    }
-
-    async fn instructor(&self, headers: &HeaderMap) -> ApiResult<()> {
-        match self.caller(headers).await? {
-            Caller::Instructor => Ok(()),
-            Caller::Trainee { .. } => Err(ApiError::forbidden("only the instructor's token opens this")),
-        }
-    }
-
-    /// The trainee `tid` when the caller may read their things: themselves or the instructor.
-    async fn reader(&self, headers: &HeaderMap, tid: &str) -> ApiResult<(Caller, String)> {
-        let caller = self.caller(headers).await?;
-        match &caller {
-            Caller::Trainee { id, name } if id == tid => {
-                let name = name.clone();
-                Ok((caller, name))
-            }
-            Caller::Trainee { .. } => Err(ApiError::forbidden("a trainee's token opens only their own case")),
-            Caller::Instructor => {
-                let name = self.trainee_name(tid).await?;
-                Ok((caller, name))
-            }
-        }
-    }
-
-    /// The trainee `tid`'s name when the caller is that trainee (writes are theirs alone).
-    async fn writer(&self, headers: &HeaderMap, tid: &str) -> ApiResult<String> {
-        match self.caller(headers).await? {
-            Caller::Trainee { id, name } if id == tid => Ok(name),
-            Caller::Trainee { .. } => Err(ApiError::forbidden("a trainee's token opens only their own case")),
-            Caller::Instructor => Err(ApiError::forbidden(
-                "only the trainee writes their case (the instructor adjusts scores with /api/admin/adjust)",
-            )),
-        }
-    }
-
-    async fn trainee_name(&self, tid: &str) -> ApiResult<String> {
-        let row = sqlx::query("SELECT name FROM trainees WHERE id = $1 AND session_id = $2")
-            .bind(tid)
-            .bind(&self.session.id)
-            .fetch_optional(&self.db.pool)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("no trainee {tid} in this class")))?;
-        Ok(row.try_get("name")?)
-    }
-
-    fn scenario(&self, id: &str) -> ApiResult<&Arc<Scenario>> {
-        self.room.scenario(id).ok_or_else(|| {
-            let ids: Vec<&str> = self.room.scenarios.iter().map(|s| s.meta.id.as_str()).collect();
-            ApiError::not_found(format!("this class runs no scenario \"{id}\" (it runs {})", ids.join(", ")))
-        })
-    }
-
-    /// The session's times and flags as they are now.
-    pub async fn times(&self) -> ApiResult<Times> {
-        let row = sqlx::query("SELECT created_at, ends_at, ended_at, frozen, debriefs FROM sessions WHERE id = $1")
-            .bind(&self.session.id)
-            .fetch_one(&self.db.pool)
-            .await?;
-        Ok(Times {
-            created_at: row.try_get("created_at")?,
-            ends_at: row.try_get("ends_at")?,
-            ended_at: row.try_get("ended_at")?,
-            frozen: row.try_get::<Option<String>, _>("frozen")?,
-            debriefs: row.try_get::<i64, _>("debriefs")? != 0,
-        })
-    }
-
-    /// Refuses a trainee's write once the session is over.
-    async fn still_open(&self) -> ApiResult<Times> {
-        let t = self.times().await?;
-        if t.ended_at.is_some() {
-            return Err(ApiError::conflict("session_ended", "the session has ended: nothing more can be sent"));
-        }
-        Ok(t)
-    }
-
-    /// Records an action in the audit log and tells the dashboards.
-    pub async fn audit(&self, actor: &str, action: &str, detail: Value) -> ApiResult<()> {
-        sqlx::query("INSERT INTO audit (id, session_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(auth::id())
-            .bind(&self.session.id)
-            .bind(crate::now_ms())
-            .bind(actor)
-            .bind(action)
-            .bind(detail.to_string())
-            .execute(&self.db.pool)
-            .await?;
-        self.touch();
-        Ok(())
-    }
-
-    /// Tells the dashboards something changed.
-    pub fn touch(&self) {
-        self.changed.send_modify(|n| *n += 1);
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Times {
-    pub created_at: i64,
-    pub ends_at: Option<i64>,
-    pub ended_at: Option<i64>,
-    /// The leaderboard as it stood when frozen (JSON), while frozen.
-    #[serde(skip)]
-    pub frozen: Option<String>,
-    pub debriefs: bool,
-}
-
-fn check_len(what: &str, s: &str, max: usize) -> ApiResult<()> {
-    if s.len() > max {
-        return Err(ApiError::bad(format!("{what} is longer than {max} bytes")));
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -267,11 +51,15 @@ async fn join(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Body(b): Body<JoinBody>,
 ) -> ApiResult<Response> {
-    s.limits.take("join", &peer.ip().to_string(), limits::JOIN).map_err(|w| ApiError::too_many("join attempts", w))?;
+    let from = peer.ip().to_string();
+    let wait = |w| ApiError::too_many("join attempts", w);
+    s.limits.left("join-miss", &from, limits::JOIN_MISS).map_err(wait)?;
     check_len("the join code", &b.code, MAX_FIELD)?;
     if !auth::same(&auth::normal_code(&b.code), &auth::normal_code(&s.session.join_code)) {
+        s.limits.take("join-miss", &from, limits::JOIN_MISS).map_err(wait)?;
         return Err(ApiError::not_found("no class has this join code: check it against the one the instructor shows"));
     }
+    s.limits.take("join", &from, limits::JOIN).map_err(wait)?;
     let name = b.name.trim();
     if name.is_empty() || name.chars().all(|c| !c.is_alphanumeric()) {
         return Err(ApiError::bad("give your name (as your instructor knows it)"));
@@ -421,7 +209,7 @@ struct CaseBody {
 }
 
 /// Reads a case sent for `sc`, as the app saves it: located errors when it does not parse.
-fn parse_case(text: &str, sc: &Scenario) -> ApiResult<Case> {
+pub(super) fn parse_case(text: &str, sc: &Scenario) -> ApiResult<Case> {
     Case::parse(text, "case", sc).map_err(|d| {
         let mut e = ApiError::bad("the case does not read as a case of this scenario");
         e.problems = d.0.iter().map(|p| p.to_string()).collect();
@@ -805,7 +593,7 @@ async fn submission_of(s: &Server, tid: &str, scenario: &str) -> ApiResult<Optio
 }
 
 /// The instructor's adjustments to a trainee's score, and their sum.
-async fn adjustments_of(s: &Server, tid: &str, scenario: &str) -> ApiResult<(Vec<Value>, f64)> {
+pub(super) async fn adjustments_of(s: &Server, tid: &str, scenario: &str) -> ApiResult<(Vec<Value>, f64)> {
     let rows = sqlx::query(
         "SELECT points, reason, at FROM adjustments WHERE trainee_id = $1 AND scenario = $2 ORDER BY at, id",
     )
@@ -835,7 +623,7 @@ async fn result(s: &Server, tid: &str, scenario: &str, mut v: Value) -> ApiResul
     Ok(axum::Json(v).into_response())
 }
 
-fn round2(x: f64) -> f64 {
+pub(super) fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
@@ -879,296 +667,4 @@ async fn debrief(
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(axum::Json(json!({ "scenario": scenario, "report": v["report"], "debrief": d.0, "key": d.1 })).into_response())
-}
-
-// ---------------------------------------------------------------------------------------
-// The instructor's actions
-
-async fn admin_state(State(s): State<Shared>, headers: HeaderMap) -> ApiResult<Response> {
-    s.instructor(&headers).await?;
-    Ok(axum::Json(crate::dashboard::snapshot(&s).await?).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FreezeBody {
-    frozen: bool,
-}
-
-async fn freeze(State(s): State<Shared>, headers: HeaderMap, Body(b): Body<FreezeBody>) -> ApiResult<Response> {
-    s.instructor(&headers).await?;
-    let board = if b.frozen {
-        let snap = crate::dashboard::snapshot(&s).await?;
-        Some(snap["leaderboard"].to_string())
-    } else {
-        None
-    };
-    sqlx::query("UPDATE sessions SET frozen = $1 WHERE id = $2")
-        .bind(board)
-        .bind(&s.session.id)
-        .execute(&s.db.pool)
-        .await?;
-    s.audit("instructor", if b.frozen { "freeze" } else { "unfreeze" }, json!({})).await?;
-    Ok(axum::Json(json!({ "frozen": b.frozen })).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExtendBody {
-    minutes: i64,
-}
-
-async fn extend(State(s): State<Shared>, headers: HeaderMap, Body(b): Body<ExtendBody>) -> ApiResult<Response> {
-    s.instructor(&headers).await?;
-    if !(1..=24 * 60).contains(&b.minutes) {
-        return Err(ApiError::bad("extend by 1 to 1440 minutes"));
-    }
-    let t = s.still_open().await?;
-    let now = crate::now_ms();
-    let ends = t.ends_at.unwrap_or(now).max(now) + b.minutes * 60_000;
-    sqlx::query("UPDATE sessions SET ends_at = $1 WHERE id = $2")
-        .bind(ends)
-        .bind(&s.session.id)
-        .execute(&s.db.pool)
-        .await?;
-    s.audit("instructor", "extend", json!({ "minutes": b.minutes, "ends_at": ends })).await?;
-    Ok(axum::Json(json!({ "ends_at": ends })).into_response())
-}
-
-async fn end(State(s): State<Shared>, headers: HeaderMap) -> ApiResult<Response> {
-    s.instructor(&headers).await?;
-    let n = end_session(&s, "instructor").await?;
-    Ok(axum::Json(json!({ "ended": true, "submitted_at_end": n })).into_response())
-}
-
-/// Ends the session: every case a trainee synced and did not submit is scored as it was
-/// last sent (marked as submitted at the end). Returns how many were.
-pub async fn end_session(s: &Server, actor: &str) -> ApiResult<usize> {
-    let now = crate::now_ms();
-    let done = sqlx::query("UPDATE sessions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
-        .bind(now)
-        .bind(&s.session.id)
-        .execute(&s.db.pool)
-        .await?;
-    let _ = done;
-    let rows = sqlx::query(
-        "SELECT c.trainee_id AS tid, t.name AS name, c.scenario AS scenario, c.body AS body FROM cases c JOIN trainees t ON t.id = c.trainee_id
-         WHERE t.session_id = $1 AND NOT EXISTS (SELECT 1 FROM submissions x WHERE x.trainee_id = c.trainee_id AND x.scenario = c.scenario)",
-    )
-    .bind(&s.session.id)
-    .fetch_all(&s.db.pool)
-    .await?;
-    let mut n = 0;
-    for r in rows {
-        let (tid, name, scenario, body): (String, String, String, String) =
-            (r.try_get("tid")?, r.try_get("name")?, r.try_get("scenario")?, r.try_get("body")?);
-        let Some(sc) = s.room.scenario(&scenario).cloned() else { continue };
-        let Ok(case) = parse_case(&body, &sc) else { continue };
-        score_and_store(s, &tid, &name, &sc, "end-of-session", &body, case, false).await?;
-        n += 1;
-    }
-    s.audit(actor, "end", json!({ "submitted_at_end": n })).await?;
-    Ok(n)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReleaseBody {
-    released: bool,
-}
-
-async fn release(State(s): State<Shared>, headers: HeaderMap, Body(b): Body<ReleaseBody>) -> ApiResult<Response> {
-    s.instructor(&headers).await?;
-    sqlx::query("UPDATE sessions SET debriefs = $1 WHERE id = $2")
-        .bind(i64::from(b.released))
-        .bind(&s.session.id)
-        .execute(&s.db.pool)
-        .await?;
-    s.audit("instructor", if b.released { "release debriefs" } else { "withhold debriefs" }, json!({})).await?;
-    Ok(axum::Json(json!({ "released": b.released })).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AdjustBody {
-    trainee: String,
-    scenario: String,
-    points: f64,
-    reason: String,
-}
-
-async fn adjust(State(s): State<Shared>, headers: HeaderMap, Body(b): Body<AdjustBody>) -> ApiResult<Response> {
-    s.instructor(&headers).await?;
-    let sc = s.scenario(&b.scenario)?;
-    let name = s.trainee_name(&b.trainee).await?;
-    if !b.points.is_finite() || b.points == 0.0 || b.points.abs() > 1000.0 {
-        return Err(ApiError::bad("points: a number other than 0, at most 1000 either way"));
-    }
-    let reason = b.reason.trim();
-    if reason.is_empty() {
-        return Err(ApiError::bad("say why: an adjustment needs a reason (it goes in the audit log)"));
-    }
-    check_len("the reason", reason, 1000)?;
-    let id = auth::id();
-    sqlx::query(
-        "INSERT INTO adjustments (id, trainee_id, scenario, points, reason, at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&id)
-    .bind(&b.trainee)
-    .bind(&sc.meta.id)
-    .bind(b.points)
-    .bind(reason)
-    .bind(crate::now_ms())
-    .execute(&s.db.pool)
-    .await?;
-    s.audit(
-        "instructor",
-        "adjust",
-        json!({ "trainee": b.trainee, "name": name, "scenario": b.scenario, "points": b.points, "reason": reason }),
-    )
-    .await?;
-    Ok(axum::Json(json!({ "id": id })).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RejoinBody {
-    trainee: String,
-}
-
-async fn rejoin(State(s): State<Shared>, headers: HeaderMap, Body(b): Body<RejoinBody>) -> ApiResult<Response> {
-    s.instructor(&headers).await?;
-    let name = s.trainee_name(&b.trainee).await?;
-    sqlx::query("UPDATE trainees SET rejoin = 1 WHERE id = $1").bind(&b.trainee).execute(&s.db.pool).await?;
-    s.audit("instructor", "allow rejoin", json!({ "trainee": b.trainee, "name": name })).await?;
-    Ok(axum::Json(json!({ "rejoin": true, "name": name })).into_response())
-}
-
-async fn key(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Path(scenario): Path<String>,
-    Query(q): Query<BTreeMap<String, String>>,
-) -> ApiResult<Response> {
-    s.instructor(&headers).await?;
-    let sc = Arc::clone(s.scenario(&scenario)?);
-    let tid = q.get("trainee").ok_or_else(|| ApiError::bad("name the trainee: ?trainee=ID"))?;
-    let name = s.trainee_name(tid).await?;
-    let world = s.room.world(&sc, &name).await.map_err(ApiError::internal)?;
-    let key = offramp_core::preview::key_lines(&world);
-    Ok(axum::Json(json!({ "scenario": scenario, "trainee": name, "seed": world.seed, "key": key })).into_response())
-}
-
-/// The session's gradebook of one scenario, as `offramp grade` makes it from case files.
-async fn gradebook(s: &Server, scenario: &str) -> ApiResult<offramp_core::grade::Gradebook> {
-    let sc = s.scenario(scenario)?;
-    let rows = sqlx::query(
-        "SELECT t.id AS tid, t.name AS name, x.report AS report, x.by_trainee AS by_trainee, c.seconds AS seconds, c.hints AS hints
-         FROM submissions x JOIN trainees t ON t.id = x.trainee_id LEFT JOIN cases c ON c.trainee_id = x.trainee_id AND c.scenario = x.scenario
-         WHERE t.session_id = $1 AND x.scenario = $2",
-    )
-    .bind(&s.session.id)
-    .bind(scenario)
-    .fetch_all(&s.db.pool)
-    .await?;
-    let mut graded = Vec::new();
-    for r in rows {
-        let tid: String = r.try_get("tid")?;
-        let name: String = r.try_get("name")?;
-        let mut report: offramp_core::score::Report = serde_json::from_str(&r.try_get::<String, _>("report")?)
-            .map_err(|e| ApiError::internal(format!("a stored report does not read back: {e}")))?;
-        let (list, sum) = adjustments_of(s, &tid, scenario).await?;
-        let mut flags = Vec::new();
-        if r.try_get::<i64, _>("by_trainee")? == 0 {
-            flags.push("not submitted by the trainee: scored as last synced when the session ended".to_string());
-        }
-        for a in &list {
-            flags.push(format!(
-                "adjusted {:+} by the instructor: {}",
-                a["points"].as_f64().unwrap_or(0.0),
-                a["reason"].as_str().unwrap_or("")
-            ));
-        }
-        report.earned = round2((report.earned + sum).max(0.0));
-        let hints: Vec<(String, u32)> =
-            serde_json::from_str(&r.try_get::<Option<String>, _>("hints")?.unwrap_or_default()).unwrap_or_default();
-        graded.push(offramp_core::grade::Graded {
-            file: format!("server:{tid}"),
-            trainee: name.clone(),
-            seed: s.room.seed(scenario, &name),
-            hints: hints.len(),
-            requests: report.legal.requests,
-            report,
-            seconds: r.try_get::<Option<i64>, _>("seconds")?.unwrap_or(0).max(0) as u64,
-            submitted: true,
-            seal: offramp_core::class::Seal::Intact,
-            flags,
-        });
-    }
-    graded.sort_by_key(|g| normal_name(&g.trainee));
-    Ok(offramp_core::grade::Gradebook {
-        scenario: sc.meta.id.clone(),
-        title: sc.meta.title.clone(),
-        objectives: sc.objectives.iter().map(|o| (o.id.clone(), o.prompt.clone(), o.rule.points())).collect(),
-        graded,
-        rejected: Vec::new(),
-        keyed: true,
-    })
-}
-
-fn scenario_query<'q>(s: &'q Server, q: &'q BTreeMap<String, String>) -> ApiResult<&'q str> {
-    match q.get("scenario") {
-        Some(id) => Ok(id),
-        None if s.room.scenarios.len() == 1 => Ok(&s.room.scenarios[0].meta.id),
-        None => Err(ApiError::bad("this class runs several scenarios: name one with ?scenario=ID")),
-    }
-}
-
-async fn gradebook_csv(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Query(q): Query<BTreeMap<String, String>>,
-) -> ApiResult<Response> {
-    s.instructor(&headers).await?;
-    let id = scenario_query(&s, &q)?;
-    let book = gradebook(&s, id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"gradebook-{id}.csv\"")),
-        ],
-        book.to_csv(),
-    )
-        .into_response())
-}
-
-async fn report_html(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Query(q): Query<BTreeMap<String, String>>,
-) -> ApiResult<Response> {
-    s.instructor(&headers).await?;
-    let id = scenario_query(&s, &q)?;
-    let book = gradebook(&s, id).await?;
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], book.to_html()).into_response())
-}
-
-async fn audit_log(State(s): State<Shared>, headers: HeaderMap) -> ApiResult<Response> {
-    s.instructor(&headers).await?;
-    let rows = sqlx::query("SELECT at, actor, action, detail FROM audit WHERE session_id = $1 ORDER BY at, id")
-        .bind(&s.session.id)
-        .fetch_all(&s.db.pool)
-        .await?;
-    let list: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            Ok(json!({
-                "at": r.try_get::<i64, _>("at")?,
-                "actor": r.try_get::<String, _>("actor")?,
-                "action": r.try_get::<String, _>("action")?,
-                "detail": serde_json::from_str::<Value>(&r.try_get::<String, _>("detail")?).unwrap_or(Value::Null),
-            }))
-        })
-        .collect::<ApiResult<_>>()?;
-    Ok(axum::Json(json!({ "audit": list })).into_response())
 }
