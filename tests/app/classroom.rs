@@ -108,14 +108,29 @@ fn join(app: &mut App, served: &Served) -> Membership {
     app.world().resource::<Classes>().joined[0].clone()
 }
 
+/// A class server, and an app that joined it as [`NAME`], keeping cases and classes in `dir`.
+fn class_joined(dir: &Path) -> (Served, App, Membership) {
+    let served = Served::start(&dir.join("class.db"), "127.0.0.1:0");
+    let mut app = clocked(Some(&dir.join("cases")));
+    app.insert_resource(Classes::load(Some(dir.join("classes"))));
+    let m = join(&mut app, &served);
+    (served, app, m)
+}
+
+/// Opens the class's scenario as the library does, through the briefing to the board.
+fn open_case(app: &mut App, m: &Membership) {
+    app.insert_resource(Request::class(m.clone(), BEGINNER));
+    app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Loading);
+    until(app, Screen::Briefing);
+    app.update();
+    to_investigation(app);
+}
+
 #[test]
 fn a_class_case_goes_to_the_server_survives_its_absence_and_comes_back_scored_with_its_debrief() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("class.db");
-    let served = Served::start(&db, "127.0.0.1:0");
-    let mut app = clocked(Some(&dir.path().join("cases")));
-    app.insert_resource(Classes::load(Some(dir.path().join("classes"))));
-    let m = join(&mut app, &served);
+    let (served, mut app, m) = class_joined(dir.path());
     assert_eq!(m.scenarios.len(), 1);
     // Kept for coming back, readable by this user only (it holds the token).
     let kept = offramp::app::screens::join::saved(&dir.path().join("classes"));
@@ -127,11 +142,7 @@ fn a_class_case_goes_to_the_server_survives_its_absence_and_comes_back_scored_wi
         assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o600);
     }
 
-    app.insert_resource(Request::class(m.clone(), BEGINNER));
-    app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Loading);
-    until(&mut app, Screen::Briefing);
-    app.update();
-    to_investigation(&mut app);
+    open_case(&mut app, &m);
     // The trainee's own variant, from the server: the world the server made for their name.
     let w = world_of_trainee();
     assert_eq!(app.world().resource::<offramp::app::investigation::Evidence>().seed(), w.seed);
@@ -216,20 +227,8 @@ fn a_class_case_goes_to_the_server_survives_its_absence_and_comes_back_scored_wi
 #[test]
 fn a_class_reopened_without_the_server_opens_from_this_computers_copy_with_its_answers() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("class.db");
-    let served = Served::start(&db, "127.0.0.1:0");
-    let cases = dir.path().join("cases");
-    let mut app = clocked(Some(&cases));
-    app.insert_resource(Classes::load(Some(dir.path().join("classes"))));
-    let m = join(&mut app, &served);
-    let open = |app: &mut App| {
-        app.insert_resource(Request::class(m.clone(), BEGINNER));
-        app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Loading);
-        until(app, Screen::Briefing);
-        app.update();
-        to_investigation(app);
-    };
-    open(&mut app);
+    let (served, mut app, m) = class_joined(dir.path());
+    open_case(&mut app, &m);
     let w = world_of_trainee();
     let (exchange, address) = identity_request(&w);
     app.world_mut().write_message(FileRequest { exchange, address });
@@ -242,7 +241,7 @@ fn a_class_reopened_without_the_server_opens_from_this_computers_copy_with_its_a
     app.update();
     app.update();
     drop(served);
-    open(&mut app);
+    open_case(&mut app, &m);
     let requests = app.world().resource::<Requests>();
     assert_eq!(requests.filed.len(), 1);
     assert!(matches!(requests.filed[0].answer, Some(Ok(Reply::Records(_)))), "the kept answer shows offline");
@@ -317,4 +316,29 @@ fn a_trainee_joins_from_the_library_by_typing_the_address_and_the_code_and_press
     assert!(p.app.world().resource::<Classes>().code.is_empty(), "the form is cleared for the next class");
     // The class stays listed when the app opens again.
     assert_eq!(offramp::app::screens::join::saved(&dir.path().join("classes")), vec![m]);
+}
+
+#[test]
+fn work_left_waiting_when_the_trainee_goes_back_to_the_library_reaches_the_server_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("class.db");
+    let (served, mut app, m) = class_joined(dir.path());
+    open_case(&mut app, &m);
+    frames_until(&mut app, "synced", |a| link(a).queued == 0 && link(a).online == Some(true));
+
+    // The server goes away; the trainee files a request, then goes back to the library.
+    let port = served.port().to_string();
+    drop(served);
+    let (exchange, address) = identity_request(&world_of_trainee());
+    app.world_mut().write_message(FileRequest { exchange, address });
+    frames_until(&mut app, "the request waiting", |a| link(a).queued >= 1);
+    app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Library);
+    until(&mut app, Screen::Library);
+    assert!(app.world().get_resource::<ClassLink>().is_none(), "the case is closed");
+    assert!(offramp_server::client::sending_in_background() >= 1, "the library says work is still being sent");
+
+    // The server returns while the trainee stays in the library: the request reaches it.
+    let _served = Served::start(&db, &format!("127.0.0.1:{port}"));
+    let api = Client::new(&m);
+    frames_until(&mut app, "the left request on the server", |_| api.legal_list(BEGINNER).is_ok_and(|l| l.len() == 1));
 }

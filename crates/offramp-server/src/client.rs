@@ -465,6 +465,10 @@ struct State {
     events: Vec<Event>,
     link: Link,
     stop: bool,
+    /// The app left the case with work queued: send it, nothing else, then end.
+    draining: bool,
+    /// The thread has ended.
+    finished: bool,
     refresh: bool,
     debrief: bool,
 }
@@ -502,15 +506,19 @@ impl Syncer {
     /// Starts sending what `path` keeps (if any) and what comes; asks the server for its
     /// record of requests and submission first.
     pub fn start(client: Client, scenario: &str, path: Option<PathBuf>) -> Syncer {
+        // A syncer still sending what was left at this path stops, and what it heard is ours.
+        let heard = path.as_deref().map(take_over).unwrap_or_default();
         let kept = path.as_deref().map(Kept::load).unwrap_or_default();
         let link = Link { queued: kept.queue.len(), ..Link::default() };
         let inner = Arc::new(Inner {
             state: Mutex::new(State {
                 kept,
                 path,
-                events: Vec::new(),
+                events: heard,
                 link,
                 stop: false,
+                draining: false,
+                finished: false,
                 refresh: true,
                 debrief: false,
             }),
@@ -572,6 +580,13 @@ impl Syncer {
         self.inner.wake.notify_all();
     }
 
+    /// Adds events heard by an earlier syncer of the case (see [`take_over`]) before any of its own.
+    pub fn tell(&self, mut heard: Vec<Event>) {
+        let mut s = self.inner.lock();
+        heard.append(&mut s.events);
+        s.events = heard;
+    }
+
     /// What came back since the last call.
     pub fn events(&self) -> Vec<Event> {
         std::mem::take(&mut self.inner.lock().events)
@@ -606,11 +621,55 @@ impl Syncer {
 }
 
 impl Drop for Syncer {
+    /// The app is done with the case. Work still queued goes on being sent in the background
+    /// until it is all out, or until the case opens again and its new syncer takes over;
+    /// otherwise the thread ends after the call under way. The queue is on disk either way.
     fn drop(&mut self) {
-        // The thread ends after the call under way (the queue is on disk already).
-        self.inner.lock().stop = true;
+        let mut s = self.inner.lock();
+        match s.path.clone() {
+            Some(path) if !s.kept.queue.is_empty() && !s.stop => {
+                s.draining = true;
+                drop(s);
+                left().push((path, Arc::clone(&self.inner)));
+            }
+            _ => s.stop = true,
+        }
         self.inner.wake.notify_all();
     }
+}
+
+/// Syncers of cases the app has left with work queued, by the path of their outbox.
+static LEFT: Mutex<Vec<(PathBuf, Arc<Inner>)>> = Mutex::new(Vec::new());
+
+fn left() -> MutexGuard<'static, Vec<(PathBuf, Arc<Inner>)>> {
+    let mut left = LEFT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    left.retain(|(_, inner)| !inner.lock().finished);
+    left
+}
+
+/// Stops the syncer still sending what was left at `path`, if any, and returns what it heard
+/// that nobody saw ([`Syncer::start`] does this itself; call it first to change the file
+/// before a syncer starts, and hand what it returns to [`Syncer::tell`]). It writes nothing
+/// more: the file is what the next syncer starts from (an op it had under way is sent
+/// again, and the server answers it once).
+pub fn take_over(path: &Path) -> Vec<Event> {
+    let mut events = Vec::new();
+    left().retain(|(p, inner)| {
+        if p != path {
+            return true;
+        }
+        let mut s = inner.lock();
+        s.stop = true;
+        events.append(&mut s.events);
+        inner.wake.notify_all();
+        false
+    });
+    events
+}
+
+/// How many cases the app has left are still sending their work in the background.
+pub fn sending_in_background() -> usize {
+    left().len()
 }
 
 /// What the thread does next.
@@ -629,7 +688,17 @@ fn run(inner: &Inner, client: &Client, scenario: &str) {
             let mut s = inner.lock();
             loop {
                 if s.stop {
+                    s.finished = true;
                     return;
+                }
+                if s.draining {
+                    match s.kept.queue.front() {
+                        Some(op) => break Job::Send(op.clone()),
+                        None => {
+                            s.finished = true;
+                            return;
+                        }
+                    }
                 }
                 if s.refresh {
                     break Job::Refresh;

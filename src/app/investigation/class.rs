@@ -94,6 +94,9 @@ pub fn open(m: &Membership, scenario: &str, cases: Option<&Path>, packs: Option<
     let pack = Pack::from_bytes(&bytes, &name).map_err(|e| e.to_string())?;
     let case = cases.map(|d| super::casefile::case_path(d, scenario, pack.header.seed, &m.name));
     let outbox = case.as_ref().map(|p| outbox_of(p));
+    // The syncer still sending what was left when the case closed stops before its file is
+    // read here; what it heard is told to the new one.
+    let heard = outbox.as_deref().map(offramp_server::client::take_over).unwrap_or_default();
     if notice.is_none()
         && let (Some(case), Some(outbox)) = (&case, &outbox)
         && let Ok(Some((revision, text))) = client.get_case(scenario)
@@ -114,6 +117,7 @@ pub fn open(m: &Membership, scenario: &str, cases: Option<&Path>, packs: Option<
         }
     }
     let syncer = Arc::new(Syncer::start(client, scenario, outbox));
+    syncer.tell(heard);
     Ok(Opened { pack, link: ClassLink { syncer, membership: m.clone(), scenario: scenario.to_string() }, notice })
 }
 

@@ -82,7 +82,8 @@ fn end(mut commands: Commands) {
     commands.remove_resource::<tools::ToolResults>();
     commands.remove_resource::<debrief::Debriefing>();
     commands.remove_resource::<debrief::Instructing>();
-    // The class's syncer stops; what still waits is on disk, sent when the case opens again.
+    // The class's syncer goes on sending what still waits, in the background (it is on disk
+    // too, and sent when the case opens again if the app closes first).
     commands.remove_resource::<class::ClassLink>();
     commands.remove_resource::<class::ClassNews>();
 }

@@ -470,6 +470,12 @@ fn class_section(
                 ui.colored_label(egui::Color32::LIGHT_RED, e);
             }
         });
+    let leaving = offramp_server::client::sending_in_background();
+    if leaving > 0 {
+        let cases = if leaving == 1 { "a case" } else { "cases" };
+        ui.label(format!("Still sending the work of {cases} you left to the class server (kept on this computer)."));
+        ui.ctx().request_repaint_after(std::time::Duration::from_secs(1));
+    }
     for m in &classes.joined {
         ui.label(
             egui::RichText::new(format!("Class at {} · joined as {}", m.url.trim_start_matches("http://"), m.name))

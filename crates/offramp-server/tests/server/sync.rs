@@ -136,6 +136,67 @@ both!(work_done_while_the_server_is_away_reaches_it_once_when_it_returns, |backe
     }
 });
 
+/// Polls `f` until it says yes, for up to a minute.
+fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let end = std::time::Instant::now() + Duration::from_secs(60);
+    while !f() {
+        assert!(std::time::Instant::now() < end, "never: {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+both!(work_left_queued_when_a_case_closes_goes_out_in_the_background, |backend| {
+    let db = test_db(backend).unwrap();
+    let class = Class::start(&db, &[BEGINNER], None);
+    let me = client::join(&class.base, &class.code, "Bo Chen").unwrap();
+    let w = world_of(BEGINNER, "Bo Chen");
+    let (case, requests) = true_case(&w, "Bo Chen");
+    let (exchange, address) = requests[0].clone();
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = dir.path().join("case.class.json");
+    let api = Client::new(&me);
+
+    // The server goes away while the trainee works; they leave the case with work queued.
+    let port = class.base.rsplit(':').next().unwrap().to_string();
+    drop(class);
+    let syncer = Syncer::start(Client::new(&me), BEGINNER, Some(outbox.clone()));
+    let mut edited = case.clone();
+    edited.notes = "written while the server was away".into();
+    syncer.sync_case(edited.to_ron());
+    syncer.legal(&exchange, &address);
+    assert!(!syncer.flush(Duration::from_secs(1)));
+    drop(syncer);
+    assert_eq!(client::Kept::load(&outbox).queue.len(), 2, "what waits is on disk");
+
+    // The server returns; the trainee has not opened the case again: it goes out anyway.
+    let class = Class::start_on(&db, &[BEGINNER], None, &format!("127.0.0.1:{port}"));
+    eventually("the left case reaches the server", || {
+        api.get_case(BEGINNER).ok().flatten().is_some_and(|(_, text)| text.contains("while the server was away"))
+    });
+    eventually("the left request reaches the server", || api.legal_list(BEGINNER).is_ok_and(|l| l.len() == 1));
+    eventually("the outbox empties", || client::Kept::load(&outbox).queue.is_empty());
+    assert_eq!(client::Kept::load(&outbox).requests.len(), 1, "the answer is kept for the next opening");
+
+    // Left again with work queued, then opened again before it went out: the new syncer takes
+    // over (the old one stops and writes nothing more), and everything reaches the server once.
+    drop(class);
+    let syncer = Syncer::start(Client::new(&me), BEGINNER, Some(outbox.clone()));
+    syncer.legal(&exchange, &address);
+    edited.notes = "second visit".into();
+    syncer.sync_case(edited.to_ron());
+    assert!(!syncer.flush(Duration::from_secs(1)));
+    drop(syncer);
+    let syncer = Syncer::start(Client::new(&me), BEGINNER, Some(outbox.clone()));
+    assert_eq!(syncer.link().queued, 2, "{:?}", syncer.link());
+    let _class = Class::start_on(&db, &[BEGINNER], None, &format!("127.0.0.1:{port}"));
+    assert!(syncer.flush(Duration::from_secs(60)), "{:?}", syncer.link());
+    let held = api.legal_list(BEGINNER).unwrap();
+    assert_eq!(held.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2], "each request once: {held:?}");
+    let (revision, text) = api.get_case(BEGINNER).unwrap().unwrap();
+    assert!(text.contains("second visit"));
+    assert_eq!(revision, client::Kept::load(&outbox).revision);
+});
+
 #[test]
 fn a_server_address_is_read_as_people_type_it() {
     assert_eq!(client::base_url(" 192.168.1.20:8690 ").unwrap(), "http://192.168.1.20:8690");
