@@ -118,6 +118,16 @@ fn run_app(start: Option<loading::Request>, notice: Option<String>, auto: Option
         if r.trainee.trim().is_empty() && auto.is_none() {
             r.trainee = help::Settings::load().trainee;
         }
+        // Joined a class from the command line: the library knows them by the name they
+        // joined with, unless it already had one.
+        if matches!(r.source, loading::Source::Class { .. })
+            && auto.is_none()
+            && let Some(mut settings) = app.world_mut().get_resource_mut::<help::Settings>()
+            && settings.trainee.trim().is_empty()
+        {
+            settings.trainee = r.trainee.clone();
+            settings.save();
+        }
         app.insert_resource(r);
         app.insert_state(Screen::Loading);
     }
