@@ -559,10 +559,19 @@ fn write_all(
         eprintln!("timing: address text {:.2}s", t.elapsed().as_secs_f64());
     }
     progress(Phase::Writing, 1, 3);
-    // The files are independent: write them side by side.
+    // The files are independent: write them side by side. Rayon gives the first half of the
+    // list to one core and the rest to the other: the index (the longest, through the page
+    // cache) and the small files on one, the tables on the other.
     type Job<'a> = Box<dyn FnOnce() -> Result<(), ExportError> + Send + 'a>;
     let addrs = &addrs;
     let mut jobs: Vec<(&str, Job<'_>)> = vec![
+        (
+            INDEX,
+            Box::new(|| {
+                crate::forensics::store::write_for(dir, chain, stamps.clone()).map_err(io_err(&dir.join(INDEX)))
+            }),
+        ),
+        ("intel.json", Box::new(|| write_json(&dir.join("intel.json"), &world.intel))),
         (
             "blocks",
             Box::new(|| {
@@ -576,13 +585,6 @@ fn write_all(
         ("transactions.csv", Box::new(|| write_transactions(world, &dir.join("transactions.csv")))),
         ("inputs.csv", Box::new(|| write_inputs(world, addrs, &dir.join("inputs.csv")))),
         ("outputs.csv", Box::new(|| write_outputs(world, addrs, &dir.join("outputs.csv")))),
-        ("intel.json", Box::new(|| write_json(&dir.join("intel.json"), &world.intel))),
-        (
-            INDEX,
-            Box::new(|| {
-                crate::forensics::store::write_for(dir, chain, stamps.clone()).map_err(io_err(&dir.join(INDEX)))
-            }),
-        ),
     ];
     if let Some(key) = key {
         jobs.push(("key", Box::new(move || write_truth(world, addrs, key))));

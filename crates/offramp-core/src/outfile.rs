@@ -9,29 +9,144 @@
 //! direct writes are not possible (another system, a file system that refuses them, or a write
 //! the kernel turns down), it writes the ordinary way: same bytes, only slower.
 //!
+//! A direct write waits for the device, not the processor: [`OutFile`] hands each full chunk
+//! to a thread of its own, which writes it while the next chunk fills, so that the formatting
+//! of a table and its writing overlap (on the VM this was measured on, 0.15 s less wait for
+//! each 400 MB table of a 1M-transaction world).
+//!
 //! Files read again right away (the explorer's index, read by the next `inspect`) should stay
 //! in the page cache: write those with a plain `BufWriter`.
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 /// The alignment direct writes need: the largest logical block size in use.
 const ALIGN: usize = 4096;
 /// How much is gathered before each write.
 const CHUNK: usize = 4 << 20;
 
-/// A file being written, past the page cache where possible. [`OutFile::finish`] writes what
-/// is left; dropping an unfinished file writes it too, ignoring errors, as `BufWriter` does.
-pub struct OutFile {
-    file: File,
-    /// `CHUNK + ALIGN` bytes, of which `[start..start + CHUNK]` is aligned.
-    buf: Vec<u8>,
+/// A buffer of `CHUNK + ALIGN` bytes, of which `[start..start + CHUNK]` is aligned.
+struct Chunk {
+    mem: Vec<u8>,
     start: usize,
-    len: usize,
+}
+
+impl Chunk {
+    fn new() -> Chunk {
+        let mem = vec![0u8; CHUNK + ALIGN];
+        let start = mem.as_ptr().align_offset(ALIGN).min(ALIGN);
+        Chunk { mem, start }
+    }
+
+    fn bytes(&self, len: usize) -> &[u8] {
+        &self.mem[self.start..self.start + len]
+    }
+}
+
+/// The file, and how it is being written.
+struct Sink {
+    file: File,
     /// Bytes in the file so far.
     written: u64,
     direct: bool,
+}
+
+impl Sink {
+    /// Writes `data` at the end of the file: directly while that works, else, from wherever
+    /// a refused direct write left the file, through the page cache.
+    fn put(&mut self, mut data: &[u8]) -> io::Result<()> {
+        if self.direct {
+            match self.file.write_all(data) {
+                Ok(()) => {
+                    self.written += data.len() as u64;
+                    return Ok(());
+                }
+                // A direct write the kernel turns down (alignment rules of an unusual file
+                // system, or a short write that left the offset unaligned): nothing is lost,
+                // the file's length says how much went in.
+                Err(_) => {
+                    let now = self.file.metadata()?.len();
+                    data = &data[(now - self.written) as usize..];
+                    self.written = now;
+                    self.direct = false;
+                    clear_direct(&self.file)?;
+                }
+            }
+        }
+        self.file.write_all(data)?;
+        self.written += data.len() as u64;
+        Ok(())
+    }
+
+    /// Writes the last, partial chunk: its aligned part directly, the tail through the page
+    /// cache.
+    fn put_last(&mut self, data: &[u8]) -> io::Result<()> {
+        if !self.direct {
+            return self.put(data);
+        }
+        let aligned = data.len() / ALIGN * ALIGN;
+        self.put(&data[..aligned])?;
+        if self.direct {
+            self.direct = false;
+            clear_direct(&self.file)?;
+        }
+        self.put(&data[aligned..])
+    }
+}
+
+/// The thread that writes full chunks and gives each back, with how its write went.
+struct Writer {
+    to: SyncSender<Chunk>,
+    back: Receiver<(Chunk, io::Result<()>)>,
+    thread: JoinHandle<Option<Sink>>,
+    /// Chunks handed over and not yet given back.
+    out: usize,
+}
+
+impl Writer {
+    /// Starts the thread; gives the sink back if it cannot start.
+    fn start(sink: Sink) -> Result<Writer, Sink> {
+        let (to, from) = sync_channel::<Chunk>(1);
+        let (give, back) = sync_channel::<(Chunk, io::Result<()>)>(2);
+        // The sink goes over once the thread runs, so that it stays here if it cannot.
+        let (hand, take) = sync_channel::<Sink>(1);
+        let spawned = std::thread::Builder::new().name("offramp-outfile".into()).spawn(move || {
+            let mut sink = take.recv().ok()?;
+            let mut failed = false;
+            for chunk in from {
+                // After a failure nothing more is written; each chunk still comes back.
+                let r = if failed { Ok(()) } else { sink.put(chunk.bytes(CHUNK)) };
+                failed |= r.is_err();
+                if give.send((chunk, r)).is_err() {
+                    break;
+                }
+            }
+            Some(sink)
+        });
+        match spawned {
+            Ok(thread) => {
+                hand.send(sink).expect("the thread waits for the sink");
+                Ok(Writer { to, back, thread, out: 0 })
+            }
+            Err(_) => Err(sink),
+        }
+    }
+}
+
+/// A file being written, past the page cache where possible. [`OutFile::finish`] writes what
+/// is left; dropping an unfinished file writes it too, ignoring errors, as `BufWriter` does.
+pub struct OutFile {
+    /// The chunk being filled, and how much of it is.
+    chunk: Chunk,
+    len: usize,
+    /// A chunk to fill next, when one is free.
+    spare: Option<Chunk>,
+    writer: Option<Writer>,
+    /// The file, while no writer thread holds it.
+    sink: Option<Sink>,
     finished: bool,
 }
 
@@ -45,34 +160,34 @@ impl OutFile {
             Some(f) => (f, true),
             None => (File::create(path)?, false),
         };
-        let buf = vec![0u8; CHUNK + ALIGN];
-        let start = buf.as_ptr().align_offset(ALIGN).min(ALIGN);
-        Ok(OutFile { file, buf, start, len: 0, written: 0, direct, finished: false })
+        let (writer, sink) = match Writer::start(Sink { file, written: 0, direct }) {
+            Ok(w) => (Some(w), None),
+            Err(sink) => (None, Some(sink)),
+        };
+        Ok(OutFile { chunk: Chunk::new(), len: 0, spare: None, writer, sink, finished: false })
     }
 
-    /// Writes `buf[from..to]` at the end of the file: directly while that works, else, from
-    /// wherever a refused direct write left the file, through the page cache.
-    fn put(&mut self, mut from: usize, to: usize) -> io::Result<()> {
-        if self.direct {
-            match self.file.write_all(&self.buf[from..to]) {
-                Ok(()) => {
-                    self.written += (to - from) as u64;
-                    return Ok(());
-                }
-                // A direct write the kernel turns down (alignment rules of an unusual file
-                // system, or a short write that left the offset unaligned): nothing is lost,
-                // the file's length says how much went in.
-                Err(_) => {
-                    let now = self.file.metadata()?.len();
-                    from += (now - self.written) as usize;
-                    self.written = now;
-                    self.direct = false;
-                    clear_direct(&self.file)?;
-                }
+    /// Hands the full chunk to the writer and takes another to fill (waiting for one to come
+    /// back once two are out); without a writer, writes it here.
+    fn hand_over(&mut self) -> io::Result<()> {
+        self.len = 0;
+        let Some(w) = &mut self.writer else {
+            let sink = self.sink.as_mut().expect("the file is here without a writer");
+            return sink.put(self.chunk.bytes(CHUNK));
+        };
+        let next = match self.spare.take() {
+            Some(c) => c,
+            None if w.out == 0 => Chunk::new(),
+            None => {
+                let (c, r) = w.back.recv().map_err(|_| io::Error::other("the writer thread stopped"))?;
+                w.out -= 1;
+                r?;
+                c
             }
-        }
-        self.file.write_all(&self.buf[from..to])?;
-        self.written += (to - from) as u64;
+        };
+        let full = std::mem::replace(&mut self.chunk, next);
+        w.to.send(full).map_err(|_| io::Error::other("the writer thread stopped"))?;
+        w.out += 1;
         Ok(())
     }
 
@@ -89,19 +204,28 @@ impl OutFile {
             return Ok(());
         }
         self.finished = true;
-        let (start, end) = (self.start, self.start + self.len);
-        let aligned = start + self.len / ALIGN * ALIGN;
-        self.len = 0;
-        if self.direct {
-            self.put(start, aligned)?;
-            if self.direct {
-                self.direct = false;
-                clear_direct(&self.file)?;
+        let mut first_error = Ok(());
+        if let Some(w) = self.writer.take() {
+            drop(w.to);
+            for _ in 0..w.out {
+                match w.back.recv() {
+                    Ok((_, r)) => {
+                        if first_error.is_ok() {
+                            first_error = r;
+                        }
+                    }
+                    Err(_) => break,
+                }
             }
-            self.put(aligned, end)
-        } else {
-            self.put(start, end)
+            match w.thread.join() {
+                Ok(Some(sink)) => self.sink = Some(sink),
+                _ => return Err(io::Error::other("the writer thread failed")),
+            }
         }
+        first_error?;
+        let len = std::mem::take(&mut self.len);
+        let sink = self.sink.as_mut().expect("the file is back");
+        sink.put_last(self.chunk.bytes(len))
     }
 }
 
@@ -113,15 +237,13 @@ impl Write for OutFile {
 
     fn write_all(&mut self, mut data: &[u8]) -> io::Result<()> {
         while !data.is_empty() {
-            let room = CHUNK - self.len;
-            let n = room.min(data.len());
-            let at = self.start + self.len;
-            self.buf[at..at + n].copy_from_slice(&data[..n]);
+            let n = (CHUNK - self.len).min(data.len());
+            let at = self.chunk.start + self.len;
+            self.chunk.mem[at..at + n].copy_from_slice(&data[..n]);
             self.len += n;
             data = &data[n..];
             if self.len == CHUNK {
-                self.len = 0;
-                self.put(self.start, self.start + CHUNK)?;
+                self.hand_over()?;
             }
         }
         Ok(())
@@ -206,13 +328,30 @@ mod tests {
         let path = dir.join("f");
         let data: Vec<u8> = (0..3 * CHUNK + 777).map(|i| (i * 13 % 256) as u8).collect();
         let mut f = OutFile::create(&path).unwrap();
-        f.start += 1;
+        // Both chunks the file fills, this one and the one made when it is handed over.
+        f.chunk.start += 1;
+        let mut spare = Chunk::new();
+        spare.start += 1;
+        f.spare = Some(spare);
         for piece in data.chunks(100_003) {
             f.write_all(piece).unwrap();
         }
         f.finish().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), data);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A device that takes nothing (a full disk): the failure reaches the writer, in a
+    /// `write_all` once a chunk comes back or in `finish`, never lost on the writer's thread.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_disk_is_an_error_not_a_silent_loss() {
+        let data = vec![7u8; 3 * CHUNK + 5];
+        let mut f = OutFile::create(Path::new("/dev/full")).unwrap();
+        let written = data.chunks(65_536).try_for_each(|piece| f.write_all(piece));
+        let finished = f.finish();
+        let e = written.and(finished).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ENOSPC), "{e}");
     }
 
     #[test]
