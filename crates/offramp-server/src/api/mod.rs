@@ -20,7 +20,8 @@ pub use trainee::score_and_store;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Redirect;
 use axum::routing::get;
@@ -152,7 +153,7 @@ impl Server {
     }
 
     /// The trainee `tid`'s name when the caller is that trainee (writes are theirs alone).
-    pub(super) async fn writer(&self, headers: &HeaderMap, tid: &str) -> ApiResult<String> {
+    async fn writer(&self, headers: &HeaderMap, tid: &str) -> ApiResult<String> {
         match self.caller(headers).await? {
             Caller::Trainee { id, name } if id == tid => Ok(name),
             Caller::Trainee { .. } => Err(ApiError::forbidden("a trainee's token opens only their own case")),
@@ -221,6 +222,53 @@ impl Server {
     /// Tells the dashboards something changed.
     pub fn touch(&self) {
         self.changed.send_modify(|n| *n += 1);
+    }
+}
+
+/// A call about one of a trainee's scenarios (`/api/trainees/{tid}/…/{scenario}`) by someone
+/// who may read it: the trainee or the instructor. Checked before the body is read.
+pub(super) struct Reading {
+    pub caller: Caller,
+    pub tid: String,
+    pub scenario: String,
+    pub name: String,
+    pub sc: Arc<Scenario>,
+}
+
+/// The same, by the trainee themselves: the only one who writes their case.
+pub(super) struct Writing {
+    pub tid: String,
+    pub scenario: String,
+    pub name: String,
+    pub sc: Arc<Scenario>,
+}
+
+async fn trainee_and_scenario(parts: &mut Parts, s: &Shared) -> ApiResult<(String, String)> {
+    let Path(p) = Path::<(String, String)>::from_request_parts(parts, s)
+        .await
+        .map_err(|e| ApiError::bad(format!("the address does not read: {}", e.body_text())))?;
+    Ok(p)
+}
+
+impl FromRequestParts<Shared> for Reading {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, s: &Shared) -> ApiResult<Self> {
+        let (tid, scenario) = trainee_and_scenario(parts, s).await?;
+        let (caller, name) = s.reader(&parts.headers, &tid).await?;
+        let sc = Arc::clone(s.scenario(&scenario)?);
+        Ok(Reading { caller, tid, scenario, name, sc })
+    }
+}
+
+impl FromRequestParts<Shared> for Writing {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, s: &Shared) -> ApiResult<Self> {
+        let (tid, scenario) = trainee_and_scenario(parts, s).await?;
+        let name = s.writer(&parts.headers, &tid).await?;
+        let sc = Arc::clone(s.scenario(&scenario)?);
+        Ok(Writing { tid, scenario, name, sc })
     }
 }
 

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use super::{Caller, MAX_FIELD, MAX_ID, MAX_NAME, Server, Shared, check_len};
+use super::{Caller, MAX_FIELD, MAX_ID, MAX_NAME, Reading, Server, Shared, Writing, check_len};
 use crate::auth;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, Body};
@@ -173,13 +173,7 @@ async fn trainee_status(State(s): State<Shared>, headers: HeaderMap, Path(tid): 
     .into_response())
 }
 
-async fn pack(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Path((tid, scenario)): Path<(String, String)>,
-) -> ApiResult<Response> {
-    let (_, name) = s.reader(&headers, &tid).await?;
-    let sc = Arc::clone(s.scenario(&scenario)?);
+async fn pack(State(s): State<Shared>, Reading { scenario, name, sc, .. }: Reading) -> ApiResult<Response> {
     let world = s.room.world(&sc, &name).await.map_err(ApiError::internal)?;
     let key = s.room.key.clone();
     let bytes = tokio::task::spawn_blocking(move || offramp_core::pack::online(&world, &name, Some(&key)))
@@ -223,20 +217,16 @@ fn answered(case: &Case) -> Vec<String> {
 
 async fn put_case(
     State(s): State<Shared>,
-    headers: HeaderMap,
-    Path((tid, scenario)): Path<(String, String)>,
+    Writing { tid, scenario, sc, .. }: Writing,
     Body(b): Body<CaseBody>,
 ) -> ApiResult<Response> {
-    let name = s.writer(&headers, &tid).await?;
     s.limits.take("sync", &tid, limits::SYNC).map_err(|w| ApiError::too_many("case syncs", w))?;
-    let sc = Arc::clone(s.scenario(&scenario)?);
     s.still_open().await?;
     let case = parse_case(&b.case, &sc)?;
     let stored = store_case(&s, &tid, &scenario, b.revision, &b.case, &case).await?;
     if stored.0 {
         s.touch();
     }
-    let _ = name;
     Ok(axum::Json(json!({ "stored": stored.0, "revision": stored.1 })).into_response())
 }
 
@@ -309,13 +299,7 @@ async fn store_case(
     Ok((true, revision))
 }
 
-async fn get_case(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Path((tid, scenario)): Path<(String, String)>,
-) -> ApiResult<Response> {
-    s.reader(&headers, &tid).await?;
-    s.scenario(&scenario)?;
+async fn get_case(State(s): State<Shared>, Reading { tid, scenario, .. }: Reading) -> ApiResult<Response> {
     let row = sqlx::query("SELECT revision, body FROM cases WHERE trainee_id = $1 AND scenario = $2")
         .bind(&tid)
         .bind(&scenario)
@@ -375,12 +359,9 @@ fn legal_row(r: &sqlx::any::AnyRow) -> ApiResult<Value> {
 
 async fn legal(
     State(s): State<Shared>,
-    headers: HeaderMap,
-    Path((tid, scenario)): Path<(String, String)>,
+    Writing { tid, scenario, name, sc }: Writing,
     Body(b): Body<LegalBody>,
 ) -> ApiResult<Response> {
-    let name = s.writer(&headers, &tid).await?;
-    let sc = Arc::clone(s.scenario(&scenario)?);
     check_len("a request id", &b.id, MAX_ID)?;
     check_len("the exchange", &b.exchange, MAX_FIELD)?;
     check_len("the address", &b.address, MAX_FIELD)?;
@@ -467,13 +448,7 @@ async fn legal(
     Err(ApiError::conflict("busy", "too many requests at once; send it again"))
 }
 
-async fn list_legal(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Path((tid, scenario)): Path<(String, String)>,
-) -> ApiResult<Response> {
-    s.reader(&headers, &tid).await?;
-    let sc = s.scenario(&scenario)?;
+async fn list_legal(State(s): State<Shared>, Reading { tid, scenario, sc, .. }: Reading) -> ApiResult<Response> {
     let rows = sqlx::query(
         "SELECT client_id, seq, exchange, address, reply, at FROM legal_requests WHERE trainee_id = $1 AND scenario = $2 ORDER BY seq",
     )
@@ -498,12 +473,9 @@ struct SubmitBody {
 
 async fn submit(
     State(s): State<Shared>,
-    headers: HeaderMap,
-    Path((tid, scenario)): Path<(String, String)>,
+    Writing { tid, scenario, name, sc }: Writing,
     Body(b): Body<SubmitBody>,
 ) -> ApiResult<Response> {
-    let name = s.writer(&headers, &tid).await?;
-    let sc = Arc::clone(s.scenario(&scenario)?);
     check_len("a submission id", &b.id, MAX_ID)?;
     if let Some(v) = submission_of(&s, &tid, &scenario).await? {
         if v["id"] == json!(b.id) {
@@ -627,24 +599,12 @@ pub(super) fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-async fn get_submission(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Path((tid, scenario)): Path<(String, String)>,
-) -> ApiResult<Response> {
-    s.reader(&headers, &tid).await?;
-    s.scenario(&scenario)?;
+async fn get_submission(State(s): State<Shared>, Reading { tid, scenario, .. }: Reading) -> ApiResult<Response> {
     let v = submission_of(&s, &tid, &scenario).await?.ok_or_else(|| ApiError::not_found("not submitted yet"))?;
     result(&s, &tid, &scenario, v).await
 }
 
-async fn debrief(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Path((tid, scenario)): Path<(String, String)>,
-) -> ApiResult<Response> {
-    let (caller, name) = s.reader(&headers, &tid).await?;
-    let sc = Arc::clone(s.scenario(&scenario)?);
+async fn debrief(State(s): State<Shared>, Reading { caller, tid, scenario, name, sc }: Reading) -> ApiResult<Response> {
     if matches!(caller, Caller::Trainee { .. }) && !s.times().await?.debriefs {
         return Err(ApiError::conflict("not_released", "the instructor has not released the debrief yet"));
     }

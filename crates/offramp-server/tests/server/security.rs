@@ -80,6 +80,19 @@ both!(tokens_open_only_what_they_should, |backend| {
         Some(json!({ "revision": 100, "case": case_b.to_ron() })),
     );
     assert_eq!(st, 403);
+    // Who is calling is settled before the body is read: another trainee's write with a body
+    // that is not even JSON, or one with no token, is refused for who sends it.
+    let path = format!("/api/trainees/{b_id}/legal/{BEGINNER}");
+    let resp = c
+        .agent
+        .post(&c.url(&path))
+        .header("Authorization", &format!("Bearer {a_tok}"))
+        .header("Content-Type", "application/json")
+        .send("{not json")
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+    let resp = c.agent.post(&c.url(&path)).header("Content-Type", "application/json").send("{not json").unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
     // A token with its secret changed is no one's.
     let last = if b_tok.ends_with('0') { '1' } else { '0' };
     let forged = format!("{}{last}", &b_tok[..b_tok.len() - 1]);
