@@ -190,6 +190,21 @@ impl Class {
         (status, bytes)
     }
 
+    /// The status of a `method` (POST or PUT) to `path` whose body claims to be JSON and is
+    /// `text` as it is, with `token` (if any).
+    pub fn send_text(&self, method: &str, path: &str, token: Option<&str>, text: &str) -> u16 {
+        let url = self.url(path);
+        let mut r = match method {
+            "POST" => self.agent.post(&url),
+            "PUT" => self.agent.put(&url),
+            m => panic!("{m}"),
+        };
+        if let Some(t) = token {
+            r = r.header("Authorization", &format!("Bearer {t}"));
+        }
+        r.header("Content-Type", "application/json").send(text).expect("the server answers").status().as_u16()
+    }
+
     /// Joins as `name`: (trainee id, token).
     pub fn join(&self, name: &str) -> (String, String) {
         let (st, v) = self.call("POST", "/api/join", None, Some(json!({ "code": self.code, "name": name })));

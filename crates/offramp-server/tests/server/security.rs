@@ -83,16 +83,8 @@ both!(tokens_open_only_what_they_should, |backend| {
     // Who is calling is settled before the body is read: another trainee's write with a body
     // that is not even JSON, or one with no token, is refused for who sends it.
     let path = format!("/api/trainees/{b_id}/legal/{BEGINNER}");
-    let resp = c
-        .agent
-        .post(&c.url(&path))
-        .header("Authorization", &format!("Bearer {a_tok}"))
-        .header("Content-Type", "application/json")
-        .send("{not json")
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 403);
-    let resp = c.agent.post(&c.url(&path)).header("Content-Type", "application/json").send("{not json").unwrap();
-    assert_eq!(resp.status().as_u16(), 401);
+    assert_eq!(c.send_text("POST", &path, Some(&a_tok), "{not json"), 403);
+    assert_eq!(c.send_text("POST", &path, None, "{not json"), 401);
     // A token with its secret changed is no one's.
     let last = if b_tok.ends_with('0') { '1' } else { '0' };
     let forged = format!("{}{last}", &b_tok[..b_tok.len() - 1]);
@@ -108,14 +100,7 @@ both!(bad_input_gets_a_json_error_never_a_500, |backend| {
     let (tid, tok) = c.join("Ana Kowalska");
     let cases = format!("/api/trainees/{tid}/cases/{BEGINNER}");
     // Not JSON, wrong fields, a case that does not parse, an unknown scenario or route.
-    let resp = c
-        .agent
-        .put(&c.url(&cases))
-        .header("Authorization", &format!("Bearer {tok}"))
-        .header("Content-Type", "application/json")
-        .send("{not json")
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 400);
+    assert_eq!(c.send_text("PUT", &cases, Some(&tok), "{not json"), 400);
     let (st, v) = c.call("PUT", &cases, Some(&tok), Some(json!({ "revision": "one", "case": "" })));
     assert_eq!((st, v["error"].as_str()), (422, Some("bad_request")), "{v}");
     let (st, v) = c.call("PUT", &cases, Some(&tok), Some(json!({ "revision": 1, "case": "Case(scenario: \"beginner-careless-vendor\", answers: {\"nope\": Text(\"x\")})" })));
