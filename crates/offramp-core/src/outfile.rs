@@ -142,8 +142,6 @@ pub struct OutFile {
     /// The chunk being filled, and how much of it is.
     chunk: Chunk,
     len: usize,
-    /// A chunk to fill next, when one is free.
-    spare: Option<Chunk>,
     writer: Option<Writer>,
     /// The file, while no writer thread holds it.
     sink: Option<Sink>,
@@ -164,7 +162,7 @@ impl OutFile {
             Ok(w) => (Some(w), None),
             Err(sink) => (None, Some(sink)),
         };
-        Ok(OutFile { chunk: Chunk::new(), len: 0, spare: None, writer, sink, finished: false })
+        Ok(OutFile { chunk: Chunk::new(), len: 0, writer, sink, finished: false })
     }
 
     /// Hands the full chunk to the writer and takes another to fill (waiting for one to come
@@ -175,10 +173,10 @@ impl OutFile {
             let sink = self.sink.as_mut().expect("the file is here without a writer");
             return sink.put(self.chunk.bytes(CHUNK));
         };
-        let next = match self.spare.take() {
-            Some(c) => c,
-            None if w.out == 0 => Chunk::new(),
-            None => {
+        // The second chunk is made once; after that the two take turns.
+        let next = match w.out {
+            0 => Chunk::new(),
+            _ => {
                 let (c, r) = w.back.recv().map_err(|_| io::Error::other("the writer thread stopped"))?;
                 w.out -= 1;
                 r?;
@@ -328,11 +326,8 @@ mod tests {
         let path = dir.join("f");
         let data: Vec<u8> = (0..3 * CHUNK + 777).map(|i| (i * 13 % 256) as u8).collect();
         let mut f = OutFile::create(&path).unwrap();
-        // Both chunks the file fills, this one and the one made when it is handed over.
+        // The first chunk's write is refused; the file is written the ordinary way from then on.
         f.chunk.start += 1;
-        let mut spare = Chunk::new();
-        spare.start += 1;
-        f.spare = Some(spare);
         for piece in data.chunks(100_003) {
             f.write_all(piece).unwrap();
         }
